@@ -1,0 +1,35 @@
+import { protocol } from 'electron';
+import { HEADER_ONLY_CSP, rendererCsp } from '../security/csp';
+import { readStaticFile } from '../host/static-files';
+
+/**
+ * The renderer is served from app://dataferry/ rather than file://, so it has a real origin that
+ * IPC senders are checked against, file:// gets no extra powers, and every response carries the
+ * CSP as a header.
+ */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'dataferry';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+/** Must run before the app is ready. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
+}
+
+/** Serves files of the built renderer under app://dataferry/; anything else is 404. */
+export function serveRenderer(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const file = url.host === APP_HOST ? await readStaticFile(rendererDir, url.pathname) : null;
+    if (!file) return new Response('Not found', { status: 404 });
+    return new Response(new Uint8Array(file.body), {
+      headers: {
+        'Content-Type': file.contentType,
+        'Content-Security-Policy': `${rendererCsp()}; ${HEADER_ONLY_CSP}`,
+        'X-Content-Type-Options': 'nosniff',
+      },
+    });
+  });
+}

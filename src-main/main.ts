@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { app, BrowserWindow, Menu, session } from 'electron';
+import { buildAppMenu } from './app/menu';
+import { registerAppScheme, serveRenderer } from './app/app-protocol';
+import { serveContractOverIpc } from './app/ipc-main';
+import { pushEventsToWindow } from './app/push';
+import { createMainWindow, preloadPathFrom, rendererEntryUrl } from './app/window';
+import { EventBus } from './events/event-bus';
+import { createHandlers } from './handlers/create-handlers';
+import { startWebHost } from './host/web-host';
+import { buildAppInfo } from './services/app-info-service';
+import { defaultDataDir } from './services/data-dir';
+
+/*
+ * Electron lifecycle only: the one place that wires electron objects into the services.
+ * `--serve` runs the packaged app as the headless web host instead of opening a window.
+ */
+
+const serveMode = process.argv.includes('--serve');
+const rendererDir = path.join(__dirname, '..', 'renderer');
+const log = { error: (message: string, error: unknown) => console.error(message, error) };
+
+app.enableSandbox();
+registerAppScheme();
+if (process.env.DATAFERRY_DATA_DIR) app.setPath('userData', defaultDataDir());
+
+if (!serveMode && !app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('web-contents-created', (_event, contents) => {
+    // Belt and braces for any webContents, including ones we did not create ourselves.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  void app.whenReady().then(serveMode ? startHeadless : startDesktop);
+}
+
+async function startDesktop(): Promise<void> {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+    callback(false),
+  );
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  serveRenderer(rendererDir);
+
+  const dataDir = app.getPath('userData');
+  mkdirSync(dataDir, { recursive: true });
+  const bus = new EventBus();
+  const handlers = createHandlers({
+    appInfo: buildAppInfo({ version: app.getVersion(), dataDir, shell: 'desktop' }),
+  });
+
+  let mainWindow: BrowserWindow | null = null;
+  const contents = (): Electron.WebContents | null =>
+    mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null;
+  serveContractOverIpc(handlers, contents, log);
+  pushEventsToWindow(bus, contents);
+  Menu.setApplicationMenu(buildAppMenu((command) => bus.emit('app:menu-command', { command })));
+
+  const openWindow = async (): Promise<void> => {
+    mainWindow = createMainWindow(preloadPathFrom(__dirname));
+    mainWindow.on('closed', () => (mainWindow = null));
+    await mainWindow.loadURL(rendererEntryUrl());
+  };
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  await openWindow();
+}
+
+async function startHeadless(): Promise<void> {
+  const dataDir = app.getPath('userData');
+  mkdirSync(dataDir, { recursive: true });
+  const host = await startWebHost({
+    handlers: createHandlers({
+      appInfo: buildAppInfo({ version: app.getVersion(), dataDir, shell: 'web' }),
+    }),
+    bus: new EventBus(),
+    rendererDir,
+    log,
+  });
+  process.stdout.write(`DataFerry web host on 127.0.0.1 only. Open:\n${host.url}\n`);
+}

@@ -1,0 +1,27 @@
+import type { ReactElement } from 'react';
+import { pathSegments } from '../../lib/os-path';
+
+/** The path as clickable segments, root first; the last one is where we are. */
+export function Breadcrumbs(props: { path: string; onOpen(path: string): void }): ReactElement {
+  const segments = pathSegments(props.path);
+  return (
+    <nav className="breadcrumbs" aria-label="Folder path">
+      <ol>
+        {segments.map((segment, index) => {
+          const last = index === segments.length - 1;
+          return (
+            <li key={segment.path}>
+              {last ? (
+                <span aria-current="location">{segment.label}</span>
+              ) : (
+                <button type="button" className="crumb" onClick={() => props.onOpen(segment.path)}>
+                  {segment.label}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}
