@@ -5,7 +5,7 @@ import { pathSegments } from '../../lib/os-path';
 export function Breadcrumbs(props: { path: string; onOpen(path: string): void }): ReactElement {
   const segments = pathSegments(props.path);
   return (
-    <nav className="breadcrumbs" aria-label="Folder path">
+    <nav className="breadcrumbs" aria-label="Breadcrumb">
       <ol>
         {segments.map((segment, index) => {
           const last = index === segments.length - 1;

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { _electron as electron, expect, test } from '@playwright/test';
+import { makeFixtureTree } from '../support/fixture-tree';
+
+// Launches the real desktop app where the Electron binary is installed. On machines where it
+// cannot be downloaded (these CI machines: npm ci runs with ELECTRON_SKIP_BINARY_DOWNLOAD=1),
+// it reports a skip with the reason instead of pretending to pass.
+const repo = path.resolve(__dirname, '..', '..');
+
+function electronBinary(): string | null {
+  const dir = path.join(repo, 'node_modules', 'electron');
+  const pathFile = path.join(dir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const binary = path.join(dir, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? binary : null;
+}
+
+test('the desktop app opens a locked-down window that browses local folders', async () => {
+  const binary = electronBinary();
+  // Skipped where the Electron binary is absent (ELECTRON_SKIP_BINARY_DOWNLOAD); see issue 2's note.
+  test.skip(binary === null, 'Electron binary not installed (node_modules/electron/dist missing): desktop smoke test skipped');
+  const tree = await makeFixtureTree();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dataferry-electron-'));
+  const app = await electron.launch({
+    executablePath: binary as string,
+    args: [path.join(repo, 'out', 'main', 'main.js'), ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
+    env: { ...process.env, HOME: tree.root, DATAFERRY_DATA_DIR: dataDir } as Record<string, string>,
+  });
+  try {
+    const window = await app.firstWindow();
+    await expect(window.locator('[data-testid="file-row"][data-name="notes.txt"]')).toHaveCount(1);
+    await expect(window.getByTestId('app-meta')).toContainText('desktop');
+    expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    const apiKeys = await window.evaluate(() => Object.keys((window as unknown as { api: object }).api).sort());
+    expect(apiKeys).toEqual(['app:info', 'fs:list', 'onAppMenuCommand', 'pathForFile']);
+    const prefs = await app.evaluate(({ BrowserWindow }) => {
+      const p = BrowserWindow.getAllWindows()[0]?.webContents.getLastWebPreferences();
+      return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration, webviewTag: p?.webviewTag };
+    });
+    expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
+  } finally {
+    await app.close();
+    await tree.remove();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
