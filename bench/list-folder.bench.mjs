@@ -21,7 +21,10 @@ const time = (fn) => async () => {
 
 async function startHost() {
   const child = spawn(process.execPath, [path.join(repo, 'out/main/serve.js'), '--port', '0'], {
-    env: { ...process.env, DATAFERRY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'df-bench-data-')) },
+    env: {
+      ...process.env,
+      DATAFERRY_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'df-bench-data-')),
+    },
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -50,7 +53,14 @@ async function startHost() {
         else resolve(msg.result.value);
       };
       ws.on('message', onMessage);
-      ws.send(JSON.stringify({ type: 'request', id: myId, channel: 'fs:list', request: { path: folder } }));
+      ws.send(
+        JSON.stringify({
+          type: 'request',
+          id: myId,
+          channel: 'fs:list',
+          request: { path: folder },
+        }),
+      );
     });
   return { list, stop: () => (ws.close(), child.kill()) };
 }
@@ -64,12 +74,15 @@ export async function run() {
   const host = await startHost();
   try {
     const check = await host.list(folder);
-    if (check.entries.length !== ENTRIES) throw new Error(`listed ${check.entries.length} of ${ENTRIES}`);
+    if (check.entries.length !== ENTRIES)
+      throw new Error(`listed ${check.entries.length} of ${ENTRIES}`);
     const contenders = {
       'dataferry fs:list': time(() => host.list(folder)),
       'ls -la': time(() => execFileSync('ls', ['-la', folder], { maxBuffer: 1 << 28 })),
       'find -printf': time(() =>
-        execFileSync('find', [folder, '-maxdepth', '1', '-printf', '%f %y %s %T@\n'], { maxBuffer: 1 << 28 }),
+        execFileSync('find', [folder, '-maxdepth', '1', '-printf', '%f %y %s %T@\n'], {
+          maxBuffer: 1 << 28,
+        }),
       ),
     };
     const results = {};
@@ -82,7 +95,8 @@ export async function run() {
     const ours = results['dataferry fs:list'];
     console.log(`listing one folder of ${ENTRIES} entries, median of ${RUNS} runs (warm cache)`);
     for (const [name, ms] of Object.entries(results)) {
-      const ratio = name === 'dataferry fs:list' ? '' : `   dataferry/${name} = ${(ours / ms).toFixed(2)}x`;
+      const ratio =
+        name === 'dataferry fs:list' ? '' : `   dataferry/${name} = ${(ours / ms).toFixed(2)}x`;
       console.log(`  ${name.padEnd(20)} ${ms.toFixed(1).padStart(8)} ms${ratio}`);
     }
   } finally {

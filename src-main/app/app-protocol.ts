@@ -14,7 +14,10 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
   ]);
 }
 
@@ -32,4 +35,20 @@ export function serveRenderer(rendererDir: string): void {
       },
     });
   });
+}
+
+/**
+ * Whether a URL is one of ours: app://dataferry/..., or electron-vite's dev server when this run
+ * was started by it. Compares scheme and host, not `origin`: Node's URL gives a non-special
+ * scheme such as app: the opaque origin "null".
+ */
+export function isAppUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST) return true;
+    const dev = process.env.ELECTRON_RENDERER_URL;
+    return dev !== undefined && parsed.origin === new URL(dev).origin;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,7 @@ import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { CHANNELS } from '../../src-shared/ipc/contract';
 import { fail } from '../../src-shared/ipc/result';
 import { dispatch, type DispatchLog, type Handlers } from '../handlers/dispatch';
-import { APP_ORIGIN } from './app-protocol';
+import { isAppUrl } from './app-protocol';
 
 /**
  * Answers every contract channel over Electron IPC with the shared handlers. A request is served
@@ -31,15 +31,5 @@ function isTrustedSender(event: IpcMainInvokeEvent, trusted: WebContents | null)
   if (!trusted || event.sender !== trusted) return false;
   const frame = event.senderFrame;
   if (!frame || frame !== trusted.mainFrame) return false;
-  try {
-    return new URL(frame.url).origin === APP_ORIGIN || isDevServer(frame.url);
-  } catch {
-    return false;
-  }
-}
-
-/** electron-vite's dev server, only when it was started for this run. */
-function isDevServer(url: string): boolean {
-  const dev = process.env.ELECTRON_RENDERER_URL;
-  return dev !== undefined && new URL(url).origin === new URL(dev).origin;
+  return isAppUrl(frame.url);
 }

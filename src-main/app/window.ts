@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { BrowserWindow, shell } from 'electron';
-import { APP_ORIGIN } from './app-protocol';
+import { APP_ORIGIN, isAppUrl } from './app-protocol';
 
 /**
  * Creates the main window, locked down: isolated context, sandboxed renderer, no Node, no
@@ -60,16 +60,6 @@ export function rendererEntryUrl(): string {
 /** The preload beside the built main file (out/main -> out/preload). */
 export function preloadPathFrom(mainDir: string): string {
   return path.join(mainDir, '..', 'preload', 'preload.js');
-}
-
-function isAppUrl(url: string): boolean {
-  try {
-    const origin = new URL(url).origin;
-    const dev = process.env.ELECTRON_RENDERER_URL;
-    return origin === APP_ORIGIN || (dev !== undefined && origin === new URL(dev).origin);
-  } catch {
-    return false;
-  }
 }
 
 function openExternallyIfSafe(url: string): void {

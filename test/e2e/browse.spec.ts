@@ -24,11 +24,14 @@ test.afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const row = (page: Page, name: string) => page.locator(`[data-testid="file-row"][data-name="${name}"]`);
+const row = (page: Page, name: string) =>
+  page.locator(`[data-testid="file-row"][data-name="${name}"]`);
 
 async function openApp(page: Page): Promise<void> {
   await page.goto(host.url);
-  await expect(page.getByRole('navigation', { name: 'Breadcrumb' })).toContainText(path.basename(tree.root));
+  await expect(page.getByRole('navigation', { name: 'Breadcrumb' })).toContainText(
+    path.basename(tree.root),
+  );
 }
 
 test('lists a folder with the right names, kinds and sizes', async ({ page }, testInfo) => {
@@ -45,12 +48,17 @@ test('lists a folder with the right names, kinds and sizes', async ({ page }, te
     ['Ünïcødé ファイル.bin', 'BIN file', '4.9 KiB', 5000],
   ];
   await expect(page.getByTestId('file-row')).toHaveCount(expected.length);
-  const names = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
+  const names = await page
+    .getByTestId('file-row')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
   expect(names).toEqual(expected.map(([name]) => name));
   for (const [name, kind, size, bytes] of expected) {
     await expect(row(page, name).locator('.cell-kind')).toHaveText(kind);
     await expect(row(page, name).locator('.cell-size')).toHaveText(size);
-    await expect(row(page, name).locator('.cell-size')).toHaveAttribute('data-bytes', String(bytes));
+    await expect(row(page, name).locator('.cell-size')).toHaveAttribute(
+      'data-bytes',
+      String(bytes),
+    );
   }
   await expect(row(page, '.hidden')).toHaveCount(0);
   await expect(page.getByTestId('status-line')).toContainText('6 items: 2 folders, 4 files');
@@ -97,7 +105,9 @@ test('says clearly when a folder cannot be read, and recovers', async ({ page },
   await expect(alert).toContainText(`Permission denied: ${tree.locked} (read folder)`);
   await expect(alert).toContainText('not allowed to read this folder');
   await page.screenshot({ path: testInfo.outputPath('permission-denied.png') });
-  await page.screenshot({ path: path.join('test-results', 'screenshots', 'permission-denied.png') });
+  await page.screenshot({
+    path: path.join('test-results', 'screenshots', 'permission-denied.png'),
+  });
   await alert.getByRole('button', { name: 'Go up' }).click();
   await expect(row(page, 'notes.txt')).toHaveCount(1);
 });
@@ -124,7 +134,9 @@ test('explains that a web browser cannot take dropped OS files', async ({ page }
   await zone.dispatchEvent('dragenter', { dataTransfer });
   await zone.dispatchEvent('dragover', { dataTransfer });
   await zone.dispatchEvent('drop', { dataTransfer });
-  await expect(page.getByRole('alert')).toContainText('does not tell web pages where dropped files are');
+  await expect(page.getByRole('alert')).toContainText(
+    'does not tell web pages where dropped files are',
+  );
   await expect(row(page, 'notes.txt')).toHaveCount(1);
 });
 

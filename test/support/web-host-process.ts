@@ -23,13 +23,20 @@ export async function startWebHostProcess(env: Record<string, string>): Promise<
   const args = [serve, '--port', '0'];
   const child: ChildProcess =
     process.getuid?.() === 0
-      ? spawn('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, ...args], {
-          env: { ...process.env, ...env },
-        })
+      ? spawn(
+          'setpriv',
+          ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, ...args],
+          {
+            env: { ...process.env, ...env },
+          },
+        )
       : spawn(process.execPath, args, { env: { ...process.env, ...env } });
   let printed = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web host printed no URL:\n${printed}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`web host printed no URL:\n${printed}`)),
+      15_000,
+    );
     const onData = (chunk: Buffer): void => {
       printed += chunk.toString();
       const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(printed);

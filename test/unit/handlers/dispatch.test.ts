@@ -25,7 +25,10 @@ const log = { error: vi.fn() };
 
 describe('dispatch', () => {
   it('answers a valid request with ok and the value', async () => {
-    await expect(dispatch(handlers(), 'app:info', {}, log)).resolves.toEqual({ ok: true, value: info });
+    await expect(dispatch(handlers(), 'app:info', {}, log)).resolves.toEqual({
+      ok: true,
+      value: info,
+    });
   });
 
   it.each([
@@ -38,16 +41,19 @@ describe('dispatch', () => {
     ['an unknown field', 'fs:list', { path: '/', extra: true }],
     ['a non-object request', 'app:info', 'hello'],
     ['an array request', 'app:info', []],
-  ])('answers invalid-input for %s, without calling the handler', async (_what, channel, request) => {
-    const list = vi.fn();
-    const result = await dispatch(handlers({ 'fs:list': list }), channel, request, log);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.error.code).toBe('invalid-input');
-      expect(result.error.message).toContain(`Invalid request for ${channel}`);
-    }
-    expect(list).not.toHaveBeenCalled();
-  });
+  ])(
+    'answers invalid-input for %s, without calling the handler',
+    async (_what, channel, request) => {
+      const list = vi.fn();
+      const result = await dispatch(handlers({ 'fs:list': list }), channel, request, log);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error.code).toBe('invalid-input');
+        expect(result.error.message).toContain(`Invalid request for ${channel}`);
+      }
+      expect(list).not.toHaveBeenCalled();
+    },
+  );
 
   it.each([['nope:nothing'], [42], [null], ['__proto__'], ['constructor'], ['toString']])(
     'answers invalid-input for the unknown channel %j',
@@ -65,7 +71,11 @@ describe('dispatch', () => {
     });
     await expect(dispatch(failing, 'fs:list', { path: '/root' }, log)).resolves.toEqual({
       ok: false,
-      error: { code: 'permission-denied', message: 'Permission denied: /root', details: { path: '/root' } },
+      error: {
+        code: 'permission-denied',
+        message: 'Permission denied: /root',
+        details: { path: '/root' },
+      },
     });
   });
 

@@ -51,7 +51,12 @@ interface Reply {
 function get(pathAndQuery: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: host.port, path: pathAndQuery, headers: { host: `127.0.0.1:${host.port}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path: pathAndQuery,
+        headers: { host: `127.0.0.1:${host.port}`, ...headers },
+      },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -67,9 +72,11 @@ const cookie = (): string => `dataferry-token-${host.port}=${host.token}`;
 const ownOrigin = (): string => `http://127.0.0.1:${host.port}`;
 
 /** Opens a socket and reports whether the upgrade succeeded and with what HTTP status it failed. */
-function connect(opts: { token?: string | null; origin?: string | null; useCookie?: boolean }): Promise<
-  { ws: WebSocket } | { status: number }
-> {
+function connect(opts: {
+  token?: string | null;
+  origin?: string | null;
+  useCookie?: boolean;
+}): Promise<{ ws: WebSocket } | { status: number }> {
   const query = opts.token ? `?token=${opts.token}` : '';
   const headers: Record<string, string> = {};
   if (opts.origin) headers.origin = opts.origin;
@@ -82,7 +89,13 @@ function connect(opts: { token?: string | null; origin?: string | null; useCooki
   });
 }
 
-function call(ws: WebSocket, frame: unknown): Promise<{ id: number | null; result: { ok: boolean; value?: unknown; error?: { code: string } } }> {
+function call(
+  ws: WebSocket,
+  frame: unknown,
+): Promise<{
+  id: number | null;
+  result: { ok: boolean; value?: unknown; error?: { code: string } };
+}> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const message = JSON.parse(data.toString());
@@ -107,7 +120,9 @@ describe('web host over HTTP', () => {
     expect((await get('/?token=wrong')).status).toBe(401);
     expect((await get(`/?token=${host.token}x`)).status).toBe(401);
     expect((await get('/assets/app.js')).status).toBe(401);
-    expect((await get('/assets/app.js', { cookie: `dataferry-token-${host.port}=nope` })).status).toBe(401);
+    expect(
+      (await get('/assets/app.js', { cookie: `dataferry-token-${host.port}=nope` })).status,
+    ).toBe(401);
   });
 
   it('trades the token in the URL for an HttpOnly cookie and serves the app with it', async () => {
@@ -127,11 +142,18 @@ describe('web host over HTTP', () => {
   });
 
   it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
-    expect((await get('/', { cookie: cookie(), host: `evil.example:${host.port}` })).status).toBe(403);
+    expect((await get('/', { cookie: cookie(), host: `evil.example:${host.port}` })).status).toBe(
+      403,
+    );
   });
 
   it('never serves files outside the renderer folder', async () => {
-    for (const probe of ['/../dataferry-secret.txt', '/%2e%2e/dataferry-secret.txt', '/assets/%2e%2e%2f..%2fdataferry-secret.txt', '/.env']) {
+    for (const probe of [
+      '/../dataferry-secret.txt',
+      '/%2e%2e/dataferry-secret.txt',
+      '/assets/%2e%2e%2f..%2fdataferry-secret.txt',
+      '/.env',
+    ]) {
       const reply = await get(probe, { cookie: cookie() });
       expect(reply.status, probe).toBe(404);
       expect(reply.body).not.toContain('secret');
@@ -143,8 +165,12 @@ describe('web host over WebSocket', () => {
   it('refuses a connection without a token, with a wrong one, and from a foreign origin', async () => {
     expect(await connect({ origin: ownOrigin() })).toEqual({ status: 401 });
     expect(await connect({ token: 'wrong', origin: ownOrigin() })).toEqual({ status: 401 });
-    expect(await connect({ token: host.token, origin: 'http://evil.example' })).toEqual({ status: 403 });
-    expect(await connect({ token: host.token, origin: `http://127.0.0.1:${host.port + 1}` })).toEqual({ status: 403 });
+    expect(await connect({ token: host.token, origin: 'http://evil.example' })).toEqual({
+      status: 403,
+    });
+    expect(
+      await connect({ token: host.token, origin: `http://127.0.0.1:${host.port + 1}` }),
+    ).toEqual({ status: 403 });
     expect(await connect({ token: host.token, origin: null })).toEqual({ status: 403 });
   });
 
@@ -152,7 +178,12 @@ describe('web host over WebSocket', () => {
     for (const opts of [{ token: host.token }, { useCookie: true }]) {
       const opened = await connect({ ...opts, origin: ownOrigin() });
       if (!('ws' in opened)) throw new Error(`refused: ${JSON.stringify(opened)}`);
-      const reply = await call(opened.ws, { type: 'request', id: 7, channel: 'app:info', request: {} });
+      const reply = await call(opened.ws, {
+        type: 'request',
+        id: 7,
+        channel: 'app:info',
+        request: {},
+      });
       expect(reply).toEqual({ type: 'result', id: 7, result: { ok: true, value: appInfo } });
       opened.ws.close();
     }
@@ -164,7 +195,12 @@ describe('web host over WebSocket', () => {
     const { ws } = opened;
     expect((await call(ws, 'not json')).result.error?.code).toBe('invalid-input');
     expect((await call(ws, { id: 3, nonsense: true })).result.error?.code).toBe('invalid-input');
-    const bad = await call(ws, { type: 'request', id: 4, channel: 'fs:list', request: { path: 12 } });
+    const bad = await call(ws, {
+      type: 'request',
+      id: 4,
+      channel: 'fs:list',
+      request: { path: 12 },
+    });
     expect(bad.id).toBe(4);
     expect(bad.result.error?.code).toBe('invalid-input');
     const unknown = await call(ws, { type: 'request', id: 5, channel: 'rm:rf', request: {} });
@@ -181,7 +217,11 @@ describe('web host over WebSocket', () => {
       opened.ws.once('message', (data) => resolve(JSON.parse(data.toString()))),
     );
     bus.emit('app:menu-command', { command: 'refresh' });
-    expect(await received).toEqual({ type: 'event', event: 'app:menu-command', payload: { command: 'refresh' } });
+    expect(await received).toEqual({
+      type: 'event',
+      event: 'app:menu-command',
+      payload: { command: 'refresh' },
+    });
     opened.ws.close();
   });
 });

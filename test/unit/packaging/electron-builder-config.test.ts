@@ -22,7 +22,9 @@ describe('electron-builder.yml', () => {
     const config = await getConfig(repo, path.join(repo, 'electron-builder.yml'), null);
     const broken = { ...config, linux: { ...config.linux, notAnOption: true } };
     const debug = { isEnabled: false, add: () => undefined } as never;
-    await expect(validateConfiguration(broken as never, debug)).rejects.toThrow(/Invalid configuration object/);
+    await expect(validateConfiguration(broken as never, debug)).rejects.toThrow(
+      /Invalid configuration object/,
+    );
   });
 
   it('targets AppImage and deb, dmg and nsis, with icons that exist', async () => {

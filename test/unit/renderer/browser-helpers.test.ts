@@ -45,7 +45,13 @@ describe('format', () => {
   });
 
   it('describes kinds', () => {
-    const e = (name: string, kind: Entry['kind'], targetIsDir?: boolean): Entry => ({ name, kind, size: 0, mtimeMs: 0, targetIsDir });
+    const e = (name: string, kind: Entry['kind'], targetIsDir?: boolean): Entry => ({
+      name,
+      kind,
+      size: 0,
+      mtimeMs: 0,
+      targetIsDir,
+    });
     expect(describeKind(e('a.pdf', 'file'))).toBe('PDF file');
     expect(describeKind(e('Makefile', 'file'))).toBe('File');
     expect(describeKind(e('.bashrc', 'file'))).toBe('File');

@@ -63,17 +63,23 @@ describe('listLocalFolder', () => {
   });
 
   it('refuses a relative path with invalid-input', async () => {
-    expect(await codeOf(listLocalFolder('relative/path', { showHidden: false }))).toBe('invalid-input');
+    expect(await codeOf(listLocalFolder('relative/path', { showHidden: false }))).toBe(
+      'invalid-input',
+    );
   });
 
   it('reports a missing folder as not-found, naming it', async () => {
     const missing = path.join(root, 'nope');
-    await expect(listLocalFolder(missing, { showHidden: false })).rejects.toThrow(`Not found: ${missing}`);
+    await expect(listLocalFolder(missing, { showHidden: false })).rejects.toThrow(
+      `Not found: ${missing}`,
+    );
     expect(await codeOf(listLocalFolder(missing, { showHidden: false }))).toBe('not-found');
   });
 
   it('reports a file as not-dir', async () => {
-    expect(await codeOf(listLocalFolder(path.join(root, 'b.txt'), { showHidden: false }))).toBe('not-dir');
+    expect(await codeOf(listLocalFolder(path.join(root, 'b.txt'), { showHidden: false }))).toBe(
+      'not-dir',
+    );
   });
 });
 

@@ -7,11 +7,13 @@ import { ERROR_CODES, retryClassOf } from '../../../src-shared/errors';
 
 describe('the contract', () => {
   it('names every channel domain:verb', () => {
-    for (const channel of [...CHANNELS, ...EVENT_NAMES]) expect(channel).toMatch(/^[a-z]+:[a-z-]+$/);
+    for (const channel of [...CHANNELS, ...EVENT_NAMES])
+      expect(channel).toMatch(/^[a-z]+:[a-z-]+$/);
   });
 
   it('gives every channel a zod request schema', () => {
-    for (const channel of CHANNELS) expect(typeof contract[channel].request.safeParse).toBe('function');
+    for (const channel of CHANNELS)
+      expect(typeof contract[channel].request.safeParse).toBe('function');
   });
 
   it('derives on* listener names from event names', () => {
@@ -20,7 +22,8 @@ describe('the contract', () => {
   });
 
   it('gives every error code a retry class', () => {
-    for (const code of ERROR_CODES) expect(['retry', 'no-retry', 'fatal']).toContain(retryClassOf(code));
+    for (const code of ERROR_CODES)
+      expect(['retry', 'no-retry', 'fatal']).toContain(retryClassOf(code));
     expect(ERROR_CODES).toContain('invalid-input');
   });
 });
