@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import type { LocationKind } from '../../src-shared/model/location-config';
+
+/*
+ * The one interface every storage kind implements (rclone's Fs/Object idea). Paths are relative
+ * to the location's root, use '/' as separator, have no leading or trailing slash, and '' is the
+ * root itself. A path never contains '.' or '..' segments or NUL: `assertSafeRelativePath`
+ * refuses them before any I/O, so nothing can escape the root.
+ *
+ * Every method takes an AbortSignal and rejects with AppError('cancelled') when it fires.
+ * Every failure is an AppError with a shared code (errors.ts); native errors never leak.
+ */
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+/** What a location knows about one entry. */
+export interface EntryInfo {
+  /** Relative path ('' for the root). */
+  path: string;
+  type: EntryType;
+  /** Bytes for files; 0 otherwise. */
+  size: number;
+  /** Milliseconds since the epoch, as precise as the store keeps it (see mtimePrecisionMs). */
+  mtimeMs: number;
+  atimeMs?: number;
+  /** POSIX permission bits (0o7777), where the store has them. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** For symlinks: the link's target, as stored. */
+  linkTarget?: string;
+}
+
+/** Metadata a write or setMetadata applies; absent fields are left as they are. */
+export interface MetadataUpdate {
+  mtimeMs?: number;
+  atimeMs?: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export type HashAlgorithm = 'sha256' | 'md5' | 'crc32c' | 'xxh64';
+
+/** What a location can do; the engine adapts to these instead of special-casing kinds. */
+export interface LocationCapabilities {
+  /** Two mtimes closer than this are equal (1 for most file systems, 1000 for S3, 2000 for FAT). */
+  mtimePrecisionMs: number;
+  caseSensitive: boolean;
+  /** Empty folders exist as such (false for pure object stores without folder markers). */
+  emptyDirectories: boolean;
+  symlinks: boolean;
+  /** mode/uid/gid are kept. */
+  posixMetadata: boolean;
+  /** Hashes the store gives without reading the data back. */
+  storedHashes: HashAlgorithm[];
+  /**
+   * The location can be re-created from its config in a worker thread. False for the in-memory
+   * location, which lives in one thread: the engine then transfers on the main thread.
+   */
+  shareableAcrossThreads: boolean;
+}
+
+export interface ReadOptions {
+  /** First byte, inclusive; default 0. */
+  start?: number;
+  /** Last byte, inclusive; default the end of the file. */
+  end?: number;
+}
+
+export interface WriteOptions {
+  /** Expected size, when known: lets stores choose single or multipart uploads. */
+  size?: number;
+  /** Applied to the file before it appears under its final name. */
+  metadata?: MetadataUpdate;
+}
+
+/**
+ * A storage location. Implementations live in `locations/<kind>/` and pass the conformance suite
+ * in `test/conformance/`.
+ */
+export interface Location {
+  readonly kind: LocationKind;
+  /** For messages: "local folder /srv/data", "SMB //nas/share/path"... */
+  readonly description: string;
+  readonly capabilities: LocationCapabilities;
+
+  /**
+   * Checks the location is reachable and its root exists and is a folder.
+   * Throws: not-found (root missing), not-dir, permission-denied, unavailable, auth-failed...
+   */
+  connect(signal: AbortSignal): Promise<void>;
+
+  /** Releases connections. Idempotent; never throws. */
+  close(): Promise<void>;
+
+  /** One entry. Throws not-found. A symlink is reported as a symlink, not followed. */
+  stat(path: string, signal: AbortSignal): Promise<EntryInfo>;
+
+  /**
+   * The entries directly inside a folder, in no particular order (the walker sorts).
+   * Throws not-found, not-dir, permission-denied.
+   */
+  list(path: string, signal: AbortSignal): Promise<EntryInfo[]>;
+
+  /** Reads a file, whole or a byte range. Throws not-found, is-dir, permission-denied. */
+  read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable>;
+
+  /**
+   * Writes a file atomically: the bytes go to a temporary name and appear under `path` only once
+   * all of them are written (then metadata applied). On any failure or abort nothing is left under
+   * `path` (an existing file there is untouched) and the temporary is removed where possible.
+   * The parent folder must exist. Returns the bytes written.
+   */
+  write(path: string, data: Readable, options: WriteOptions, signal: AbortSignal): Promise<number>;
+
+  /** Creates a folder and any missing parents. Idempotent. Throws not-dir if a file is in the way. */
+  mkdir(path: string, signal: AbortSignal): Promise<void>;
+
+  /** Removes a file or symlink. Throws not-found, is-dir. */
+  remove(path: string, signal: AbortSignal): Promise<void>;
+
+  /** Removes an empty folder. Throws not-found, dir-not-empty, not-dir. */
+  rmdir(path: string, signal: AbortSignal): Promise<void>;
+
+  /** Applies metadata; fields the store cannot keep are ignored. Throws not-found. */
+  setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void>;
+
+  /** A hash the store keeps (no read-back), or null when it has none for this file. */
+  storedHash(path: string, algorithm: HashAlgorithm, signal: AbortSignal): Promise<string | null>;
+
+  /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
+  symlink(path: string, target: string, signal: AbortSignal): Promise<void>;
+}
