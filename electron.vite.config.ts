@@ -12,6 +12,7 @@ export default defineConfig({
         input: {
           main: resolve(__dirname, 'src-main/main.ts'),
           serve: resolve(__dirname, 'src-main/host/serve.ts'),
+          'transfer-worker': resolve(__dirname, 'src-main/engine/transfer-worker.ts'),
         },
       },
     },

@@ -1,0 +1,88 @@
+import type { TaskOptions } from '../../src-shared/model/task';
+import type { EntryInfo, LocationCapabilities } from '../locations/location';
+import type { PlanItem } from './plan';
+
+export interface CompareContext {
+  options: TaskOptions;
+  source: LocationCapabilities;
+  destination: LocationCapabilities;
+}
+
+function fromSource(entry: EntryInfo, action: PlanItem['action'], detail?: string): PlanItem {
+  const item: PlanItem = { path: entry.path, action, type: entry.type, size: entry.size, mtimeMs: entry.mtimeMs };
+  if (entry.atimeMs !== undefined) item.atimeMs = entry.atimeMs;
+  if (entry.mode !== undefined) item.mode = entry.mode;
+  if (entry.uid !== undefined) item.uid = entry.uid;
+  if (entry.gid !== undefined) item.gid = entry.gid;
+  if (entry.linkTarget !== undefined) item.linkTarget = entry.linkTarget;
+  if (detail !== undefined) item.detail = detail;
+  return item;
+}
+
+/** Entries the destination cannot hold or the options leave out: skipped with the reason. */
+function unsupported(entry: EntryInfo, ctx: CompareContext): string | null {
+  if (entry.type === 'symlink' && !ctx.destination.symlinks) {
+    return 'symbolic link skipped: the destination cannot hold links';
+  }
+  if (entry.type === 'other') {
+    return ctx.options.PreserveDevices === 'PRESERVE'
+      ? 'special file (device, FIFO or socket) skipped: copying them is not supported yet'
+      : 'special file (device, FIFO or socket) skipped: PreserveDevices=NONE';
+  }
+  return null;
+}
+
+/** A source entry with nothing at the destination. */
+export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem {
+  const skip = unsupported(entry, ctx);
+  if (skip) return fromSource(entry, 'skip', skip);
+  if (entry.type === 'dir') return fromSource(entry, 'mkdir');
+  if (entry.type === 'symlink') return fromSource(entry, 'symlink');
+  return fromSource(entry, 'copy');
+}
+
+/** A destination entry with nothing at the source: deleted only with PreserveDeletedFiles=REMOVE. */
+export function planDestinationOnly(entry: EntryInfo, ctx: CompareContext): PlanItem | null {
+  if (ctx.options.PreserveDeletedFiles !== 'REMOVE') return null;
+  const item: PlanItem = { path: entry.path, action: entry.type === 'dir' ? 'rmdir' : 'delete', type: entry.type, size: entry.size, mtimeMs: entry.mtimeMs };
+  return item;
+}
+
+function sameTime(a: number, b: number, precision: number): boolean {
+  return Math.abs(a - b) < Math.max(1, precision);
+}
+
+function metadataDiffers(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): boolean {
+  const o = ctx.options;
+  const posix = ctx.source.posixMetadata && ctx.destination.posixMetadata;
+  if (posix && o.PosixPermissions === 'PRESERVE' && src.mode !== undefined && src.mode !== dst.mode) return true;
+  if (posix && o.Uid !== 'NONE' && src.uid !== undefined && src.uid !== dst.uid) return true;
+  if (posix && o.Gid !== 'NONE' && src.gid !== undefined && src.gid !== dst.gid) return true;
+  return false;
+}
+
+/** An entry on both sides: copy, update, apply metadata, or skip, as the options say. */
+export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): PlanItem {
+  const skip = unsupported(src, ctx);
+  if (skip) return fromSource(src, 'skip', skip);
+  if (src.type !== dst.type) {
+    if (ctx.options.OverwriteMode === 'NEVER') {
+      return fromSource(src, 'skip', `destination has a ${dst.type} here (OverwriteMode=NEVER)`);
+    }
+    // Replacing a folder with a file (or back) would destroy data the user may not expect.
+    return fromSource(src, 'skip', `type conflict: the source has a ${src.type}, the destination a ${dst.type}`);
+  }
+  if (src.type === 'dir') return fromSource(src, metadataDiffers(src, dst, ctx) ? 'meta' : 'mkdir');
+  const precision = Math.max(ctx.source.mtimePrecisionMs, ctx.destination.mtimePrecisionMs);
+  const same =
+    src.type === 'symlink'
+      ? src.linkTarget === dst.linkTarget
+      : src.size === dst.size && (ctx.options.Mtime === 'NONE' || sameTime(src.mtimeMs, dst.mtimeMs, precision));
+  if (ctx.options.TransferMode === 'CHANGED' && same) {
+    return metadataDiffers(src, dst, ctx) ? fromSource(src, 'meta') : fromSource(src, 'skip', 'unchanged');
+  }
+  if (ctx.options.OverwriteMode === 'NEVER') {
+    return fromSource(src, 'skip', 'exists at the destination (OverwriteMode=NEVER)');
+  }
+  return fromSource(src, src.type === 'symlink' ? 'symlink' : 'update');
+}

@@ -1,0 +1,238 @@
+import { AppError } from '../../src-shared/errors';
+import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
+import type { TaskOptions } from '../../src-shared/model/task';
+import type { Location } from '../locations/location';
+import { compileFilter } from './filters';
+import { launch } from './phases/launch';
+import { prepare } from './phases/prepare';
+import { toAppError, transfer } from './phases/transfer';
+import { verify } from './phases/verify';
+import { PlanStore } from './plan-store';
+import { ProgressTracker } from './progress';
+import { RunContext, type ExecutionSink } from './run-context';
+import { SharedTokenBucket } from './throttle';
+import { createInlineRunner, type RunnerSpec, type TransferRunner } from './transfer-runner';
+import { WorkerRunner } from './worker-runner';
+
+export interface ExecutionSpec {
+  executionId: string;
+  taskId: string;
+  source: RunnerSpec['source'];
+  destination: RunnerSpec['destination'];
+  options: TaskOptions;
+  includes: string;
+  excludes: string;
+}
+
+export interface EngineDeps {
+  createLocation(config: RunnerSpec['source']['config'], secrets: RunnerSpec['source']['secrets']): Location;
+  /** Defaults to worker threads when both locations can be re-created in a worker, else inline. */
+  createRunner?(spec: RunnerSpec, source: Location, destination: Location): TransferRunner;
+}
+
+const UPDATE_INTERVAL_MS = 1000;
+
+/** A fresh execution record in QUEUED. */
+export function newExecution(id: string, taskId: string, options: TaskOptions): Execution {
+  const phases = Object.fromEntries(
+    PHASES.map((p) => [p, { status: 'PENDING', startedAt: null, durationMs: null }]),
+  ) as Execution['phases'];
+  return {
+    id,
+    taskId,
+    status: 'QUEUED',
+    phases,
+    counters: zeroCounters(),
+    startTime: Date.now(),
+    launchTime: null,
+    endTime: null,
+    bytesPerSecond: options.BytesPerSecond,
+    error: null,
+    interrupted: false,
+  };
+}
+
+/**
+ * Runs one task execution through DataSync's phases: LAUNCHING, PREPARING, TRANSFERRING,
+ * VERIFYING, and ends SUCCESS, ERROR or CANCELLED. Never rejects: every failure ends up in the
+ * execution's status and error. Cancel stops promptly and leaves nothing half-written under a
+ * final name; the bandwidth limit can change while it runs.
+ */
+export class ExecutionRunner {
+  readonly execution: Execution;
+  private readonly controller = new AbortController();
+  private readonly bucket: SharedTokenBucket;
+  private runner: TransferRunner | null = null;
+
+  constructor(
+    private readonly spec: ExecutionSpec,
+    private readonly sink: ExecutionSink,
+    private readonly deps: EngineDeps,
+    execution?: Execution,
+  ) {
+    this.execution = execution ?? newExecution(spec.executionId, spec.taskId, spec.options);
+    this.bucket = new SharedTokenBucket(spec.options.BytesPerSecond);
+  }
+
+  /** Asks the run to stop; it goes through CANCELLING to CANCELLED. Idempotent. */
+  cancel(): void {
+    if (this.controller.signal.aborted) return;
+    if (this.execution.status !== 'SUCCESS' && this.execution.status !== 'ERROR') {
+      this.execution.status = 'CANCELLING';
+      this.sink.update(this.execution);
+    }
+    this.controller.abort();
+  }
+
+  /** Changes BytesPerSecond for all transfers at once (-1 = unlimited). */
+  setBandwidth(bytesPerSecond: number): void {
+    this.bucket.setRate(bytesPerSecond);
+    this.execution.bytesPerSecond = bytesPerSecond;
+    this.sink.update(this.execution);
+  }
+
+  /** The transfer runner in use, for fault tests. */
+  get transferRunner(): TransferRunner | null {
+    return this.runner;
+  }
+
+  async run(): Promise<Execution> {
+    const { execution, spec, sink } = this;
+    const signal = this.controller.signal;
+    const progress = new ProgressTracker(execution, (p) => sink.progress(p));
+    const updates = setInterval(() => sink.update(execution), UPDATE_INTERVAL_MS);
+    updates.unref?.();
+    progress.start();
+    let source: Location | null = null;
+    let destination: Location | null = null;
+    let plan: PlanStore | null = null;
+    let phase: Phase = 'LAUNCHING';
+    try {
+      execution.launchTime = Date.now();
+      source = this.deps.createLocation(spec.source.config, spec.source.secrets);
+      destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets);
+      const filter = compileFilter(spec.includes, spec.excludes);
+      plan = PlanStore.createTemporary();
+      const ctx = new RunContext(execution, spec.options, source, destination, plan, signal, progress, sink);
+      const src = source;
+      const dst = destination;
+
+      await this.phase('LAUNCHING', progress, () => launch(src, dst, signal));
+      phase = 'PREPARING';
+      await this.phase('PREPARING', progress, () =>
+        prepare({
+          source: src,
+          destination: dst,
+          compare: { options: spec.options, source: src.capabilities, destination: dst.capabilities },
+          filter,
+          plan: ctx.plan,
+          counters: execution.counters,
+          signal,
+          onUnreadable: (side, path, error) => {
+            const info = toAppError(error);
+            ctx.runErrors.push(info.toInfo());
+            ctx.logAlways('error', `Could not list ${side} folder ${path}: ${info.message}`);
+          },
+        }),
+      );
+      ctx.logAlways(
+        'info',
+        `Prepared: ${execution.counters.EstimatedFilesToTransfer} files (${execution.counters.EstimatedBytesToTransfer} bytes) to transfer, ${execution.counters.EstimatedFilesToDelete} to delete`,
+      );
+      phase = 'TRANSFERRING';
+      this.runner = this.createRunner(src, dst);
+      const runner = this.runner;
+      await this.phase('TRANSFERRING', progress, () => transfer(ctx, runner));
+      await this.closeRunner();
+      phase = 'VERIFYING';
+      if (spec.options.VerifyMode === 'NONE') this.skipPhase('VERIFYING');
+      else await this.phase('VERIFYING', progress, () => verify(ctx, filter));
+      ctx.flushReport();
+
+      const problems = execution.counters.FilesFailed + ctx.runErrors.length;
+      if (problems > 0) {
+        execution.error = {
+          code: ctx.runErrors[0]?.code ?? 'unknown',
+          message: `${execution.counters.FilesFailed} file(s) failed${ctx.runErrors.length ? ` and ${ctx.runErrors.length} folder(s) could not be read` : ''}; see the task report`,
+        };
+        this.finish('ERROR');
+      } else {
+        this.finish('SUCCESS');
+      }
+    } catch (error) {
+      const info = toAppError(error);
+      this.markPhase(phase, signal.aborted ? 'CANCELLED' : 'ERROR');
+      if (signal.aborted || info.code === 'cancelled') {
+        execution.error = { code: 'cancelled', message: 'Cancelled by the user' };
+        this.finish('CANCELLED');
+      } else {
+        execution.error = info.toInfo();
+        this.log('error', info.message);
+        this.finish('ERROR');
+      }
+    } finally {
+      clearInterval(updates);
+      await this.closeRunner();
+      await Promise.all([source?.close(), destination?.close()]);
+      plan?.dispose();
+      progress.stop();
+      sink.update(execution);
+    }
+    return execution;
+  }
+
+  private createRunner(source: Location, destination: Location): TransferRunner {
+    const spec: RunnerSpec = {
+      source: this.spec.source,
+      destination: this.spec.destination,
+      options: this.spec.options,
+      bucket: this.bucket,
+    };
+    if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
+    const threads = source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
+    return threads ? new WorkerRunner(spec) : createInlineRunner(source, destination, spec);
+  }
+
+  private async closeRunner(): Promise<void> {
+    const runner = this.runner;
+    this.runner = null;
+    await runner?.close();
+  }
+
+  private async phase(name: Phase, progress: ProgressTracker, body: () => Promise<void>): Promise<void> {
+    if (this.controller.signal.aborted) throw new AppError('cancelled', 'Cancelled');
+    const record = this.execution.phases[name];
+    this.execution.status = name;
+    record.status = 'RUNNING';
+    record.startedAt = Date.now();
+    this.sink.update(this.execution);
+    this.log('info', `${name} started`);
+    progress.touch();
+    await body();
+    record.status = 'SUCCESS';
+    record.durationMs = Date.now() - (record.startedAt ?? Date.now());
+    progress.touch();
+  }
+
+  private skipPhase(name: Phase): void {
+    this.execution.phases[name].status = 'SKIPPED';
+  }
+
+  private markPhase(name: Phase, status: 'ERROR' | 'CANCELLED'): void {
+    const record = this.execution.phases[name];
+    if (record.status === 'RUNNING' || record.status === 'PENDING') {
+      record.status = status;
+      if (record.startedAt !== null) record.durationMs = Date.now() - record.startedAt;
+    }
+  }
+
+  private finish(status: 'SUCCESS' | 'ERROR' | 'CANCELLED'): void {
+    this.execution.status = status;
+    this.execution.endTime = Date.now();
+    this.log(status === 'SUCCESS' ? 'info' : 'error', `Execution ended ${status}`);
+  }
+
+  private log(level: 'info' | 'error', message: string): void {
+    if (this.spec.options.LogLevel !== 'OFF') this.sink.log(level, message);
+  }
+}

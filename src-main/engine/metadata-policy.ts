@@ -1,0 +1,22 @@
+import type { TaskOptions } from '../../src-shared/model/task';
+import type { LocationCapabilities, MetadataUpdate } from '../locations/location';
+import type { PlanItem } from './plan';
+
+/** The metadata the options say to carry from a source entry to the destination. */
+export function metadataFor(
+  item: PlanItem,
+  options: TaskOptions,
+  source: LocationCapabilities,
+  destination: LocationCapabilities,
+): MetadataUpdate {
+  const update: MetadataUpdate = {};
+  if (options.Mtime === 'PRESERVE') update.mtimeMs = item.mtimeMs;
+  if (options.Atime === 'BEST_EFFORT' && item.atimeMs !== undefined) update.atimeMs = item.atimeMs;
+  if (source.posixMetadata && destination.posixMetadata) {
+    if (options.PosixPermissions === 'PRESERVE' && item.mode !== undefined) update.mode = item.mode;
+    // NAME and BOTH map names on the other side; on one workstation the numbers are the names.
+    if (options.Uid !== 'NONE' && item.uid !== undefined) update.uid = item.uid;
+    if (options.Gid !== 'NONE' && item.gid !== undefined) update.gid = item.gid;
+  }
+  return update;
+}

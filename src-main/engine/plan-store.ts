@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { PlanAction, PlanItem } from './plan';
+
+const BATCH = 2000;
+
+export type StoredPlanItem = PlanItem & { seq: number };
+
+/**
+ * The plan of one execution, spilled to a temporary SQLite file so that memory does not grow with
+ * the number of entries (millions of them are fine). Items keep their tree order (`seq`), which
+ * TRANSFERRING follows forwards and the delete step backwards (contents before their folder).
+ */
+export class PlanStore {
+  private readonly db: DatabaseSync;
+  private readonly dir: string | null;
+  private readonly insert: StatementSync;
+  private readonly insertDone: StatementSync;
+  private pending: PlanItem[] = [];
+  private pendingDone: [number, string | null][] = [];
+  private seq = 0;
+
+  private constructor(db: DatabaseSync, dir: string | null) {
+    this.db = db;
+    this.dir = dir;
+    db.exec(`PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;
+      CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
+      CREATE INDEX plan_action ON plan(action, seq);
+      CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT);`);
+    this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
+    this.insertDone = db.prepare('INSERT OR REPLACE INTO done (seq, hash) VALUES (?, ?)');
+  }
+
+  /** A plan in a fresh temporary folder, removed by `dispose()`. */
+  static createTemporary(): PlanStore {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dataferry-plan-'));
+    return new PlanStore(new DatabaseSync(path.join(dir, 'plan.db')), dir);
+  }
+
+  add(item: PlanItem): void {
+    this.pending.push(item);
+    if (this.pending.length >= BATCH) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0 && this.pendingDone.length === 0) return;
+    this.db.exec('BEGIN');
+    try {
+      for (const item of this.pending) {
+        this.insert.run(++this.seq, item.action, JSON.stringify(item));
+      }
+      for (const [seq, hash] of this.pendingDone) this.insertDone.run(seq, hash);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    this.pending = [];
+    this.pendingDone = [];
+  }
+
+  /** Items with one of the actions, in tree order (or reversed), read lazily. */
+  *items(
+    actions: readonly PlanAction[],
+    order: 'forward' | 'backward' = 'forward',
+  ): Generator<StoredPlanItem> {
+    this.flush();
+    const marks = actions.map(() => '?').join(',');
+    const stmt = this.db.prepare(
+      `SELECT seq, item FROM plan WHERE action IN (${marks}) ORDER BY seq ${order === 'forward' ? 'ASC' : 'DESC'}`,
+    );
+    for (const row of stmt.iterate(...actions)) {
+      const { seq, item } = row as { seq: number; item: string };
+      yield { ...(JSON.parse(item) as PlanItem), seq: Number(seq) };
+    }
+  }
+
+  /** Records that an item was carried out, with the source hash computed on the way. */
+  markDone(seq: number, sourceHash: string | null): void {
+    this.pendingDone.push([seq, sourceHash]);
+    if (this.pendingDone.length >= BATCH) this.flush();
+  }
+
+  /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
+  *doneItems(actions: readonly PlanAction[]): Generator<StoredPlanItem & { sourceHash: string | null }> {
+    this.flush();
+    const marks = actions.map(() => '?').join(',');
+    const stmt = this.db.prepare(
+      `SELECT plan.seq AS seq, plan.item AS item, done.hash AS hash FROM plan JOIN done ON done.seq = plan.seq
+       WHERE plan.action IN (${marks}) ORDER BY plan.seq`,
+    );
+    for (const row of stmt.iterate(...actions)) {
+      const { seq, item, hash } = row as { seq: number; item: string; hash: string | null };
+      yield { ...(JSON.parse(item) as PlanItem), seq: Number(seq), sourceHash: hash };
+    }
+  }
+
+  count(actions: readonly PlanAction[]): number {
+    this.flush();
+    const marks = actions.map(() => '?').join(',');
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM plan WHERE action IN (${marks})`).get(...actions);
+    return Number((row as { n: number }).n);
+  }
+
+  dispose(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already closed
+    }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { AppError } from '../../src-shared/errors';
+import type { TaskOptions } from '../../src-shared/model/task';
+import type { Location } from '../locations/location';
+import { metadataFor } from './metadata-policy';
+import type { PlanItem } from './plan';
+import type { SharedTokenBucket } from './throttle';
+
+export const CONTENT_HASH = 'sha256';
+
+export interface ItemContext {
+  source: Location;
+  destination: Location;
+  options: TaskOptions;
+  bucket: SharedTokenBucket;
+  signal: AbortSignal;
+  /** Bytes read from the source for this item, as they pass (for progress). */
+  onBytes(bytes: number): void;
+}
+
+export interface ItemOutcome {
+  /** Bytes written at the destination. */
+  bytes: number;
+  /** The source content's hash, computed on the fly, for files. */
+  sourceHash: string | null;
+}
+
+/**
+ * Carries out one plan item that moves data or metadata: copy/update (streamed, hashed on the
+ * fly, throttled, written atomically with its metadata), symlink, or meta. A source that changes
+ * while it is read fails with `changed-during-transfer` before anything appears under the final
+ * name. Throws AppError.
+ */
+export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<ItemOutcome> {
+  const metadata = metadataFor(item, ctx.options, ctx.source.capabilities, ctx.destination.capabilities);
+  switch (item.action) {
+    case 'copy':
+    case 'update':
+      return copyFile(item, ctx, metadata);
+    case 'symlink':
+      if (item.action === 'symlink' && item.linkTarget !== undefined) {
+        await ctx.destination.remove(item.path, ctx.signal).catch((error: unknown) => {
+          if (!(error instanceof AppError && error.code === 'not-found')) throw error;
+        });
+        await ctx.destination.symlink(item.path, item.linkTarget, ctx.signal);
+      }
+      return { bytes: 0, sourceHash: null };
+    case 'meta':
+      await ctx.destination.setMetadata(item.path, metadata, ctx.signal);
+      return { bytes: 0, sourceHash: null };
+    default:
+      throw new AppError('invalid-input', `Not a transfer action: ${item.action}`);
+  }
+}
+
+async function copyFile(item: PlanItem, ctx: ItemContext, metadata: ReturnType<typeof metadataFor>): Promise<ItemOutcome> {
+  const { signal } = ctx;
+  const reader = await ctx.source.read(item.path, {}, signal);
+  const hash = createHash(CONTENT_HASH);
+  let read = 0;
+  async function* pump(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of reader as AsyncIterable<Buffer>) {
+        await ctx.bucket.take(chunk.length, signal);
+        hash.update(chunk);
+        read += chunk.length;
+        ctx.onBytes(chunk.length);
+        yield chunk;
+      }
+    } finally {
+      reader.destroy();
+    }
+    // Checked before the write completes, so a half-old file never gets the final name.
+    const after = await ctx.source.stat(item.path, signal);
+    if (read !== item.size || after.size !== item.size || Math.abs(after.mtimeMs - item.mtimeMs) >= 1) {
+      throw new AppError(
+        'changed-during-transfer',
+        `Source file changed while it was being copied: ${item.path} (size ${item.size} -> ${after.size}, read ${read} bytes)`,
+        { path: item.path },
+      );
+    }
+  }
+  const bytes = await ctx.destination.write(item.path, Readable.from(pump(), { objectMode: false }), { size: item.size, metadata }, signal);
+  return { bytes, sourceHash: hash.digest('hex') };
+}

@@ -1,0 +1,66 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError } from '../../src-shared/errors';
+import { createLocation } from '../locations/registry';
+import { SharedTokenBucket } from './throttle';
+import { executeItem } from './transfer-file';
+import { WORKER_PROGRESS_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
+
+/*
+ * A transfer worker thread: opens its own source and destination from their configs, then runs
+ * the items main sends, one at a time, reporting bytes at most every 100 ms per item.
+ */
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (!port) throw new Error('transfer-worker must run as a worker thread');
+
+const source = createLocation(init.source.config, init.source.secrets);
+const destination = createLocation(init.destination.config, init.destination.secrets);
+const bucket = new SharedTokenBucket(init.bucket);
+const running = new Map<number, AbortController>();
+
+const post = (message: FromWorker): void => port.postMessage(message);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+    return;
+  }
+  void run(message.id, message.item);
+});
+
+async function run(id: number, item: Extract<ToWorker, { type: 'run' }>['item']): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  let pending = 0;
+  let last = Date.now();
+  const flush = (): void => {
+    if (pending > 0) post({ type: 'bytes', id, bytes: pending });
+    pending = 0;
+    last = Date.now();
+  };
+  try {
+    const outcome = await executeItem(item, {
+      source,
+      destination,
+      options: init.options,
+      bucket,
+      signal: controller.signal,
+      onBytes: (bytes) => {
+        pending += bytes;
+        if (Date.now() - last >= WORKER_PROGRESS_INTERVAL_MS) flush();
+      },
+    });
+    flush();
+    post({ type: 'done', id, outcome });
+  } catch (error) {
+    flush();
+    const info =
+      error instanceof AppError
+        ? error.toInfo()
+        : { code: 'unknown' as const, message: `${item.path}: ${error instanceof Error ? error.message : String(error)}` };
+    post({ type: 'failed', id, error: info });
+  } finally {
+    running.delete(id);
+  }
+}

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../../src-shared/errors';
+import type { PlanItem } from './plan';
+import type { ItemOutcome } from './transfer-file';
+import type { RunnerSpec, TransferRunner } from './transfer-runner';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+
+interface InFlight {
+  item: PlanItem;
+  onBytes(bytes: number): void;
+  resolve(outcome: ItemOutcome): void;
+  reject(error: AppError): void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: InFlight & { id: number } | null;
+  dead: boolean;
+}
+
+/**
+ * Where the built worker lives: beside the built main code (out/main/transfer-worker.js), or,
+ * when main runs from sources (unit tests), in out/main of the checkout. Packaged apps keep it
+ * unpacked from the asar (electron-builder asarUnpack) because worker threads load real files.
+ */
+export function defaultWorkerScript(): string {
+  const candidates = [
+    path.join(__dirname, 'transfer-worker.js').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    path.resolve(__dirname, '..', '..', 'out', 'main', 'transfer-worker.js'),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new AppError('unknown', `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`);
+  return found;
+}
+
+/**
+ * Runs items on a pool of worker threads, one item per worker at a time. A worker that dies
+ * (crash, out of memory, killed) fails its item with a message naming the file, and is replaced,
+ * so the run can end cleanly. Cancel aborts the item inside the worker.
+ */
+export class WorkerRunner implements TransferRunner {
+  readonly concurrency: number;
+  private readonly slots: Slot[] = [];
+  private readonly waiting: (InFlight & { id: number; signal: AbortSignal })[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly spec: RunnerSpec,
+    private readonly script: string = defaultWorkerScript(),
+  ) {
+    this.concurrency = spec.options.Parallelism;
+    for (let i = 0; i < this.concurrency; i++) this.slots.push(this.spawn());
+  }
+
+  run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
+      const job = { id: this.nextId++, item, onBytes, resolve, reject, signal };
+      signal.addEventListener(
+        'abort',
+        () => {
+          const slot = this.slots.find((s) => s.busy?.id === job.id);
+          if (slot) slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
+          const index = this.waiting.indexOf(job);
+          if (index !== -1) {
+            this.waiting.splice(index, 1);
+            reject(new AppError('cancelled', `Cancelled before copying ${item.path}`));
+          }
+        },
+        { once: true },
+      );
+      this.waiting.push(job);
+      this.pump();
+    });
+  }
+
+  /** For fault tests: kills the worker that is copying `path`, as a crash would. */
+  async killWorkerFor(itemPath: string): Promise<boolean> {
+    const slot = this.slots.find((s) => s.busy?.item.path === itemPath);
+    if (!slot) return false;
+    await slot.worker.terminate();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.waiting.splice(0)) job.reject(new AppError('cancelled', 'Cancelled'));
+    await Promise.all(this.slots.map((s) => ((s.dead = true), s.worker.terminate())));
+  }
+
+  private spawn(): Slot {
+    const init: WorkerInit = {
+      source: this.spec.source,
+      destination: this.spec.destination,
+      options: this.spec.options,
+      bucket: this.spec.bucket.buffer,
+    };
+    const worker = new Worker(this.script, { workerData: init });
+    const slot: Slot = { worker, busy: null, dead: false };
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error) => this.lose(slot, `crashed: ${error.message}`));
+    worker.on('exit', (code) => this.lose(slot, `stopped (exit code ${code})`));
+    return slot;
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    const job = slot.busy;
+    if (!job || job.id !== message.id) return;
+    if (message.type === 'bytes') {
+      job.onBytes(message.bytes);
+      return;
+    }
+    slot.busy = null;
+    if (message.type === 'done') job.resolve(message.outcome);
+    else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
+    this.pump();
+  }
+
+  private lose(slot: Slot, how: string): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const job = slot.busy;
+    slot.busy = null;
+    if (job) {
+      job.reject(
+        new AppError('unknown', `The transfer worker ${how} while copying ${job.item.path}; nothing was written under that name`, {
+          path: job.item.path,
+          workerCrashed: true,
+        }),
+      );
+    }
+    if (!this.closed) {
+      const index = this.slots.indexOf(slot);
+      this.slots[index] = this.spawn();
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.dead || slot.busy) continue;
+      const job = this.waiting.shift();
+      if (!job) return;
+      slot.busy = job;
+      slot.worker.postMessage({ type: 'run', id: job.id, item: job.item } satisfies ToWorker);
+    }
+  }
+}
