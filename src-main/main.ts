@@ -5,11 +5,13 @@ import { buildAppMenu } from './app/menu';
 import { registerAppScheme, serveRenderer } from './app/app-protocol';
 import { serveContractOverIpc } from './app/ipc-main';
 import { pushEventsToWindow } from './app/push';
+import { createDesktopSecretBox } from './app/secrets';
 import { createMainWindow, preloadPathFrom, rendererEntryUrl } from './app/window';
 import { EventBus } from './events/event-bus';
 import { createHandlers } from './handlers/create-handlers';
 import { startWebHost } from './host/web-host';
 import { buildAppInfo } from './services/app-info-service';
+import { createAppServices, type AppServices } from './services/app-services';
 import { defaultDataDir } from './services/data-dir';
 
 /*
@@ -46,8 +48,10 @@ async function startDesktop(): Promise<void> {
   const dataDir = app.getPath('userData');
   mkdirSync(dataDir, { recursive: true });
   const bus = new EventBus();
+  const services = openServices(dataDir, bus);
   const handlers = createHandlers({
     appInfo: buildAppInfo({ version: app.getVersion(), dataDir, shell: 'desktop' }),
+    services,
   });
 
   let mainWindow: BrowserWindow | null = null;
@@ -78,13 +82,35 @@ async function startDesktop(): Promise<void> {
 async function startHeadless(): Promise<void> {
   const dataDir = app.getPath('userData');
   mkdirSync(dataDir, { recursive: true });
+  const bus = new EventBus();
+  const services = openServices(dataDir, bus);
   const host = await startWebHost({
     handlers: createHandlers({
       appInfo: buildAppInfo({ version: app.getVersion(), dataDir, shell: 'web' }),
+      services,
     }),
-    bus: new EventBus(),
+    bus,
     rendererDir,
     log,
   });
   process.stdout.write(`DataFerry web host on 127.0.0.1 only. Open:\n${host.url}\n`);
+}
+
+/** The services over the history store; running executions are cancelled cleanly on quit. */
+function openServices(dataDir: string, bus: EventBus): AppServices {
+  const services = createAppServices({
+    dataDir,
+    secretBox: createDesktopSecretBox(dataDir),
+    bus,
+    schedule: true,
+    log: (message) => console.log(message),
+  });
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing) return;
+    closing = true;
+    event.preventDefault();
+    void services.close().finally(() => app.quit());
+  });
+  return services;
 }

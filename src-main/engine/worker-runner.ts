@@ -26,12 +26,16 @@ interface Slot {
  * unpacked from the asar (electron-builder asarUnpack) because worker threads load real files.
  */
 export function defaultWorkerScript(): string {
+  // The built code may sit in out/main or in a chunk folder below it; sources sit in src-main/engine.
   const candidates = [
-    path.join(__dirname, 'transfer-worker.js').replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    path.join(__dirname, 'transfer-worker.js'),
+    path.join(__dirname, '..', 'transfer-worker.js'),
     path.resolve(__dirname, '..', '..', 'out', 'main', 'transfer-worker.js'),
-  ];
+  ].map((c) => c.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`));
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new AppError('unknown', `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`);
+  if (!found) {
+    throw new AppError('unknown', `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`);
+  }
   return found;
 }
 

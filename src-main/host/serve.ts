@@ -4,7 +4,9 @@ import path from 'node:path';
 import { EventBus } from '../events/event-bus';
 import { createHandlers } from '../handlers/create-handlers';
 import { buildAppInfo } from '../services/app-info-service';
+import { createAppServices } from '../services/app-services';
 import { defaultDataDir } from '../services/data-dir';
+import { createFileKeySecretBox } from '../store/secret-box';
 import { startWebHost } from './web-host';
 
 /**
@@ -22,9 +24,17 @@ async function main(argv: string[]): Promise<void> {
     }
   ).version;
   const log = { error: (message: string, error: unknown) => console.error(message, error) };
+  const bus = new EventBus();
+  const services = createAppServices({
+    dataDir,
+    secretBox: createFileKeySecretBox(dataDir),
+    bus,
+    schedule: true,
+    log: (message) => console.log(message),
+  });
   const host = await startWebHost({
-    handlers: createHandlers({ appInfo: buildAppInfo({ version, dataDir, shell: 'web' }) }),
-    bus: new EventBus(),
+    handlers: createHandlers({ appInfo: buildAppInfo({ version, dataDir, shell: 'web' }), services }),
+    bus,
     rendererDir: path.join(appRoot, 'out', 'renderer'),
     port,
     log,
@@ -34,7 +44,10 @@ async function main(argv: string[]): Promise<void> {
       `Open this URL in a browser on this machine; the token in it is the key:\n${host.url}\n`,
   );
   const stop = (): void => {
-    void host.close().then(() => process.exit(0));
+    void host
+      .close()
+      .then(() => services.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

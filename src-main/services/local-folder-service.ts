@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import type { Entry, EntryKind, Listing } from '../../src-shared/model/entry';
 import { errnoOf, mapFsError } from '../locations/local/map-fs-error';
+import { detectNetworkMount } from '../locations/local/network-mount';
 
 export interface ListOptions {
   /** Include names starting with a dot. */
@@ -15,7 +16,8 @@ const STAT_CONCURRENCY = 32;
 /**
  * Lists one local folder for the file browser: names, kinds, sizes and modification times,
  * sorted by name. Entries that vanish or cannot be examined while listing are counted in
- * `skipped` rather than failing the whole folder.
+ * `skipped` rather than failing the whole folder. `networkMount` names the NFS or SMB share the
+ * folder is on, when the OS mounted one there.
  *
  * Throws AppError: invalid-input (relative path), not-found, not-dir, permission-denied.
  * Read-only and idempotent.
@@ -25,6 +27,8 @@ export async function listLocalFolder(folder: string, options: ListOptions): Pro
     throw new AppError('invalid-input', `Not an absolute path: ${folder}`);
   }
   const resolved = path.resolve(folder);
+  // Looked up while the folder is read; a detection failure answers null, never an error.
+  const networkMount = detectNetworkMount(resolved);
   let names: string[];
   try {
     names = await readNames(resolved);
@@ -43,6 +47,7 @@ export async function listLocalFolder(folder: string, options: ListOptions): Pro
     parent: parent === resolved ? null : parent,
     entries,
     skipped: examined.length - entries.length,
+    networkMount: await networkMount,
   };
 }
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { AppInfo } from '../model/app-info';
 import type { Listing } from '../model/entry';
+import type { ExecutionProgress, ExecutionRecord, FileAction, FileResult } from '../model/execution';
+import {
+  locationConfigSchema,
+  locationSecretsSchema,
+  type SavedLocation,
+} from '../model/location-config';
+import { taskInputSchema, type Task } from '../model/task';
 import type { ListenerName } from './listener-name';
 import type { Result } from './result';
 
@@ -26,6 +33,19 @@ const osPath = z
   .max(MAX_PATH_LENGTH, `a path is at most ${MAX_PATH_LENGTH} characters`)
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character');
 
+const id = z.string().min(1).max(100);
+const paging = { limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() };
+const bytesPerSecond = z
+  .number()
+  .int()
+  .refine((n) => n === -1 || n >= 1024, 'BytesPerSecond is -1 (unlimited) or at least 1024');
+
+/** A page of a task report. */
+export interface ReportPage {
+  total: number;
+  items: FileResult[];
+}
+
 export const MENU_COMMANDS = ['go-home', 'go-up', 'go-back', 'refresh', 'toggle-hidden'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
@@ -45,11 +65,85 @@ export const contract = {
       .strict(),
     response: typed<Listing>(),
   },
+
+  /** Saved locations; secrets are never part of an answer, only which ones are set. */
+  'locations:list': { request: z.object({}).strict(), response: typed<SavedLocation[]>() },
+  'locations:get': { request: z.object({ id }).strict(), response: typed<SavedLocation>() },
+  'locations:create': {
+    request: z
+      .object({ name: z.string().trim().min(1).max(200), config: locationConfigSchema, secrets: locationSecretsSchema.optional() })
+      .strict(),
+    response: typed<SavedLocation>(),
+  },
+  'locations:update': {
+    request: z
+      .object({
+        id,
+        name: z.string().trim().min(1).max(200).optional(),
+        config: locationConfigSchema.optional(),
+        secrets: locationSecretsSchema.optional(),
+      })
+      .strict(),
+    response: typed<SavedLocation>(),
+  },
+  'locations:delete': { request: z.object({ id }).strict(), response: typed<null>() },
+  /** Test connection: a saved location by id, or an unsaved config with its secrets. */
+  'locations:test': {
+    request: z.union([
+      z.object({ id }).strict(),
+      z.object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() }).strict(),
+    ]),
+    response: typed<{ message: string }>(),
+  },
+
+  'tasks:list': { request: z.object({}).strict(), response: typed<Task[]>() },
+  'tasks:get': { request: z.object({ id }).strict(), response: typed<Task>() },
+  'tasks:create': { request: taskInputSchema, response: typed<Task>() },
+  'tasks:update': { request: z.object({ id, task: taskInputSchema }).strict(), response: typed<Task>() },
+  'tasks:delete': { request: z.object({ id }).strict(), response: typed<null>() },
+  /** The next run times of a cron expression (validates it). */
+  'tasks:next-runs': {
+    request: z.object({ cron: z.string().min(1).max(200), count: z.number().int().min(1).max(50).default(5) }).strict(),
+    response: typed<number[]>(),
+  },
+
+  'executions:list': {
+    request: z.object({ taskId: id.optional(), ...paging }).strict(),
+    response: typed<ExecutionRecord[]>(),
+  },
+  'executions:get': { request: z.object({ id }).strict(), response: typed<ExecutionRecord>() },
+  /** Starts (or queues) an execution of a saved task. */
+  'executions:start': { request: z.object({ taskId: id }).strict(), response: typed<ExecutionRecord>() },
+  'executions:cancel': { request: z.object({ id }).strict(), response: typed<ExecutionRecord>() },
+  'executions:set-bandwidth': {
+    request: z.object({ id, bytesPerSecond }).strict(),
+    response: typed<ExecutionRecord>(),
+  },
+  /** A page of the task report, optionally one action or errors only. */
+  'executions:report': {
+    request: z
+      .object({
+        id,
+        action: z.enum(['transferred', 'skipped', 'deleted', 'verified', 'failed'] satisfies FileAction[]).optional(),
+        onlyErrors: z.boolean().optional(),
+        ...paging,
+      })
+      .strict(),
+    response: typed<ReportPage>(),
+  },
+  'executions:log': {
+    request: z.object({ id, ...paging }).strict(),
+    response: typed<{ at: number; level: 'info' | 'warn' | 'error'; message: string }[]>(),
+  },
 } as const;
 
 export const events = {
   /** A command chosen in the desktop app's menu, for the UI to carry out. */
   'app:menu-command': typed<{ command: MenuCommand }>(),
+  /** An execution's status, phases or counters changed (also when it is created and ends). */
+  'execution:updated': typed<ExecutionRecord>(),
+  /** Live progress of a running execution, at most about 10 a second. */
+  'execution:progress': typed<ExecutionProgress>(),
 } as const;
 
 export type Contract = typeof contract;

@@ -21,4 +21,26 @@ export interface Listing {
   entries: Entry[];
   /** Entries that could not be examined (vanished or unreadable while listing). */
   skipped: number;
+  /**
+   * The NFS or SMB share the folder lives on when the OS mounted one there, so the UI can say so
+   * (and suggest a direct NFS/SMB location). Null or absent for local disks or when unknown.
+   */
+  networkMount?: NetworkMount | null;
+}
+
+/** A network file system the OS has mounted (an NFS export or an SMB share). */
+export interface NetworkMount {
+  protocol: 'nfs' | 'smb';
+  /** Where it comes from, as the OS names it: "server:/export" or "//server/share". */
+  source: string;
+  /**
+   * Where it is mounted on this machine: "/mnt/data", "/Volumes/share", or a UNC root such as
+   * \\server\share on Windows.
+   */
+  mountPoint: string;
+}
+
+/** A short label for a network mount: "NFS mount · server:/export". */
+export function describeNetworkMount(mount: NetworkMount): string {
+  return `${mount.protocol.toUpperCase()} mount · ${mount.source}`;
 }

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../errors';
+import type { TaskOptions } from './task';
 
 /** DataSync's execution statuses, in order, plus the two ends of a cancel. */
 export const EXECUTION_STATUSES = [
@@ -117,4 +118,20 @@ export interface ExecutionProgress {
   etaSeconds: number | null;
   /** Files whose state changed since the previous event. */
   files: FileProgress[];
+}
+
+/**
+ * An execution as the history keeps it: the live `Execution` plus snapshots taken when it started,
+ * so it still reads well after its task is renamed or deleted (`taskId` then becomes null, and it
+ * is null from the start for an ad-hoc run that has no saved task).
+ */
+export interface ExecutionRecord extends Omit<Execution, 'taskId'> {
+  taskId: string | null;
+  /** The task's name when the execution started (or a label for an ad-hoc run). */
+  taskName: string;
+  /** The source location in words when the execution started, e.g. "smb://nas/share/photos". */
+  sourceDescription: string;
+  destinationDescription: string;
+  /** The options the execution ran with, when known. */
+  options: TaskOptions | null;
 }

@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent, type ReactElement } from 'react';
+import { describeNetworkMount, type NetworkMount } from '../../../src-shared/model/entry';
 import { Breadcrumbs } from '../../components/file-browser/breadcrumbs';
 import { FileTable } from '../../components/file-browser/file-table';
 import { formatBytes, formatCount } from '../../components/file-browser/format';
@@ -62,7 +63,12 @@ export function BrowseView(): ReactElement {
           Hidden files
         </label>
       </div>
-      {state.path && <Breadcrumbs path={state.path} onOpen={(p) => void state.open(p)} />}
+      {state.path && (
+        <div className="location-bar">
+          <Breadcrumbs path={state.path} onOpen={(p) => void state.open(p)} />
+          {state.listing?.networkMount && <NetworkMountBadge mount={state.listing.networkMount} />}
+        </div>
+      )}
       <div className="browse-body" aria-busy={state.loading}>
         {state.error ? (
           <ErrorPanel
@@ -87,6 +93,20 @@ export function BrowseView(): ReactElement {
       </div>
       <StatusLine />
     </section>
+  );
+}
+
+/** Says the folder is on an OS-mounted NFS export or SMB share ("NFS mount · server:/export"). */
+function NetworkMountBadge(props: { mount: NetworkMount }): ReactElement {
+  const { mount } = props;
+  return (
+    <span
+      className="network-mount"
+      data-testid="network-mount"
+      title={`This folder is on ${mount.source}, mounted by the system at ${mount.mountPoint}`}
+    >
+      {describeNetworkMount(mount)}
+    </span>
   );
 }
 

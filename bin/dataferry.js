@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `dataferry` command. The code lives in the build (npm run build writes out/main/cli.js).
+const path = require('node:path');
+const fs = require('node:fs');
+
+const cli = path.join(__dirname, '..', 'out', 'main', 'cli.js');
+if (!fs.existsSync(cli)) {
+  process.stderr.write('dataferry: not built yet; run "npm run build" in the DataFerry checkout first\n');
+  process.exit(2);
+}
+require(cli);

@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import { taskOptionsSchema, type TaskOptions } from '../../src-shared/model/task';
+
+export const USAGE = `Usage:
+  dataferry run --from URL --to URL [options]   copy between two locations (ad-hoc)
+  dataferry run --task NAME_OR_ID [--json]      run a saved task
+  dataferry tasks list [--json]
+  dataferry executions list [--task NAME_OR_ID] [--limit N] [--json]
+  dataferry executions show ID [--json]
+  dataferry report ID [--format json|csv] [--output FILE]
+
+Locations (URL):
+  /abs/path  file:///abs/path
+  s3://bucket/prefix?endpoint=URL&region=R&pathStyle=true
+  smb://user@host:port/share/path?domain=D&version=auto   (password: DATAFERRY_SMB_PASSWORD)
+  nfs://host:port/export/path?mountPort=N&uid=U&gid=G
+
+Run options (DataSync's, defaults first):
+  --verify transferred|point-in-time|none
+  --overwrite always|never
+  --transfer-mode changed|all
+  --delete                 remove destination files that are not at the source
+  --bwlimit BYTES_PER_SEC  e.g. 1048576, 512K, 10M (default unlimited)
+  --parallel N             files moved at once (default 8)
+  --include PATTERNS       DataSync simple patterns joined with |, e.g. "/photos|*.pdf"
+  --exclude PATTERNS
+  --log-level basic|transfer|off
+  --json                   print the final execution as one JSON object on stdout
+
+Exit codes: 0 SUCCESS, 1 ERROR, 2 usage error, 3 CANCELLED.
+Data folder: $DATAFERRY_DATA_DIR, or the desktop app's.`;
+
+export type Command =
+  | { name: 'run-adhoc'; from: string; to: string; options: TaskOptions; includes: string; excludes: string; json: boolean }
+  | { name: 'run-task'; task: string; json: boolean }
+  | { name: 'tasks-list'; json: boolean }
+  | { name: 'executions-list'; task: string | null; limit: number; json: boolean }
+  | { name: 'executions-show'; id: string; json: boolean }
+  | { name: 'report'; id: string; format: 'json' | 'csv'; output: string | null }
+  | { name: 'help' }
+  | { name: 'version' };
+
+/** A usage error: exit code 2, with the message and a pointer to --help. */
+export class UsageError extends Error {}
+
+const CHOICES = {
+  verify: { transferred: 'ONLY_FILES_TRANSFERRED', 'point-in-time': 'POINT_IN_TIME_CONSISTENT', none: 'NONE' },
+  overwrite: { always: 'ALWAYS', never: 'NEVER' },
+  'transfer-mode': { changed: 'CHANGED', all: 'ALL' },
+  'log-level': { basic: 'BASIC', transfer: 'TRANSFER', off: 'OFF' },
+} as const;
+
+function choice<K extends keyof typeof CHOICES>(flag: K, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const table = CHOICES[flag] as Record<string, string>;
+  const mapped = table[value.toLowerCase()];
+  if (!mapped) throw new UsageError(`--${flag} must be one of ${Object.keys(table).join(', ')}, not "${value}"`);
+  return mapped;
+}
+
+/** "10M" -> 10485760; "-1" or "0" -> -1 (unlimited). */
+export function parseBytesPerSecond(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(text.trim());
+  if (text.trim() === '-1') return -1;
+  if (!match) throw new UsageError(`--bwlimit must be a number of bytes per second such as 1048576, 512K or 10M, not "${text}"`);
+  const unit = (match[2] ?? '').charAt(0).toUpperCase();
+  const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
+  const value = Math.round(Number(match[1]) * factor);
+  return value === 0 ? -1 : value;
+}
+
+function positiveInt(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of at least 1, not "${text}"`);
+  return n;
+}
+
+/** Parses the command line. Throws UsageError with a message that says what is wrong. */
+export function parseCommandLine(argv: string[]): Command {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values: v, positionals: p } = parsed;
+  if (v.help || p[0] === 'help') return { name: 'help' };
+  if (v.version) return { name: 'version' };
+  const json = v.json ?? false;
+  const [verb, sub, arg] = p;
+  switch (verb) {
+    case 'run':
+      if (sub !== undefined) throw new UsageError(`Unexpected argument "${sub}" after run`);
+      if (v.task !== undefined) {
+        if (v.from || v.to) throw new UsageError('Use either --task or --from/--to, not both');
+        return { name: 'run-task', task: v.task, json };
+      }
+      if (!v.from || !v.to) throw new UsageError('run needs --from URL and --to URL (or --task NAME)');
+      return {
+        name: 'run-adhoc',
+        from: v.from,
+        to: v.to,
+        options: runOptions(v),
+        includes: v.include ?? '',
+        excludes: v.exclude ?? '',
+        json,
+      };
+    case 'tasks':
+      if (sub !== 'list') throw new UsageError('Use: dataferry tasks list');
+      return { name: 'tasks-list', json };
+    case 'executions':
+      if (sub === 'list') return { name: 'executions-list', task: v.task ?? null, limit: positiveInt('limit', v.limit, 20), json };
+      if (sub === 'show' && arg) return { name: 'executions-show', id: arg, json };
+      throw new UsageError('Use: dataferry executions list | dataferry executions show ID');
+    case 'report': {
+      if (!sub) throw new UsageError('Use: dataferry report EXECUTION_ID [--format json|csv] [--output FILE]');
+      const format = (v.format ?? 'json').toLowerCase();
+      if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, not "${v.format}"`);
+      return { name: 'report', id: sub, format, output: v.output ?? null };
+    }
+    case undefined:
+      return { name: 'help' };
+    default:
+      throw new UsageError(`Unknown command "${verb}"`);
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      task: { type: 'string' },
+      verify: { type: 'string' },
+      overwrite: { type: 'string' },
+      'transfer-mode': { type: 'string' },
+      delete: { type: 'boolean' },
+      bwlimit: { type: 'string' },
+      parallel: { type: 'string' },
+      include: { type: 'string' },
+      exclude: { type: 'string' },
+      'log-level': { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
+function runOptions(v: ReturnType<typeof parse>['values']): TaskOptions {
+  const input = {
+    VerifyMode: choice('verify', v.verify),
+    OverwriteMode: choice('overwrite', v.overwrite),
+    TransferMode: choice('transfer-mode', v['transfer-mode']),
+    PreserveDeletedFiles: v.delete ? 'REMOVE' : undefined,
+    BytesPerSecond: v.bwlimit === undefined ? undefined : parseBytesPerSecond(v.bwlimit),
+    Parallelism: v.parallel === undefined ? undefined : positiveInt('parallel', v.parallel, 8),
+    LogLevel: choice('log-level', v['log-level']),
+  };
+  const parsed = taskOptionsSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)));
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+

@@ -1,0 +1,448 @@
+import { constants, type Stats } from 'node:fs';
+import {
+  chmod,
+  chown,
+  lchown,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  readlink,
+  rename,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+  type FileHandle,
+} from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../../../src-shared/errors';
+import { cancelledError, isAbortError, throwIfAborted } from '../abort';
+import type {
+  EntryInfo,
+  EntryType,
+  HashAlgorithm,
+  Location,
+  LocationCapabilities,
+  MetadataUpdate,
+  ReadOptions,
+  WriteOptions,
+} from '../location';
+import { assertSafeRelativePath, joinRelative } from '../relative-path';
+import { isTemporaryName, temporaryName } from '../temp-names';
+import { errnoOf, mapFsError } from './map-fs-error';
+import { checkReadRange } from '../read-range';
+
+/** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
+const LSTAT_CONCURRENCY = 32;
+/** Read chunk: large enough to keep syscalls and stream hops per byte low on big files. */
+const READ_CHUNK = 256 * 1024;
+const IS_WINDOWS = process.platform === 'win32';
+
+/**
+ * A folder on this machine (which may be an OS-mounted NFS or SMB share), through async
+ * node:fs/promises. Every native error becomes an AppError naming the full path (mapFsError).
+ *
+ * Writes are not fsync'ed per file: like cp and rsync, durability is left to the OS (an fsync per
+ * file costs more than the copy on many small files), and the engine's verify phase reads back
+ * what it wrote when asked to.
+ */
+export class LocalLocation implements Location {
+  readonly kind = 'local' as const;
+  readonly description: string;
+  readonly capabilities: LocationCapabilities = {
+    mtimePrecisionMs: 1,
+    // The platform default: ext4/xfs are case-sensitive, APFS/NTFS usually are not.
+    caseSensitive: process.platform === 'linux',
+    emptyDirectories: true,
+    symlinks: !IS_WINDOWS,
+    posixMetadata: !IS_WINDOWS,
+    storedHashes: [],
+    shareableAcrossThreads: true,
+  };
+  private readonly root: string;
+  private readonly rootWithSep: string;
+
+  /** `root` must be absolute (the registry checks it and says so with invalid-config). */
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+    this.description = `local folder ${this.root}`;
+  }
+
+  /** Throws: cancelled, not-found, not-dir, permission-denied (each naming the root). */
+  async connect(signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal, this.description);
+    let info: Stats;
+    try {
+      info = await stat(this.root); // follows a symlinked root, as a user would expect
+    } catch (error) {
+      throw mapFsError(error, this.root, 'open location');
+    }
+    if (!info.isDirectory()) {
+      throw new AppError('not-dir', `Not a folder: ${this.root}`, { path: this.root });
+    }
+    // stat succeeds on a folder we cannot read: opening it is what proves list() will work.
+    try {
+      const dir = await opendir(this.root);
+      await dir.close();
+    } catch (error) {
+      throw mapFsError(error, this.root, 'open location');
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  /** Throws: invalid-name, cancelled, not-found, not-dir, permission-denied. */
+  async stat(relPath: string, signal: AbortSignal): Promise<EntryInfo> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    try {
+      return await this.examine(abs, relPath);
+    } catch (error) {
+      throw mapFsError(error, abs, 'stat');
+    }
+  }
+
+  /**
+   * Entries of one folder, lstat-based (symlinks are not followed); temporary names are left out.
+   * Throws: invalid-name, cancelled, not-found, not-dir, permission-denied.
+   */
+  async list(relPath: string, signal: AbortSignal): Promise<EntryInfo[]> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    const names: string[] = [];
+    try {
+      const dir = await opendir(abs, { bufferSize: 256 });
+      for await (const dirent of dir) {
+        if (!isTemporaryName(dirent.name)) names.push(dirent.name);
+        if (signal.aborted) break; // the iterator closes the handle on break
+      }
+    } catch (error) {
+      throw mapFsError(error, abs, 'read folder');
+    }
+    throwIfAborted(signal, abs);
+    const examined = await mapBounded(names, LSTAT_CONCURRENCY, async (name) => {
+      throwIfAborted(signal, abs);
+      const childAbs = path.join(abs, name);
+      try {
+        return await this.examine(childAbs, joinRelative(relPath, name));
+      } catch (error) {
+        // Removed between readdir and lstat: it is simply no longer there.
+        if (errnoOf(error) === 'ENOENT') return null;
+        throw mapFsError(error, childAbs, 'examine entry');
+      }
+    });
+    return examined.filter((e): e is EntryInfo => e !== null);
+  }
+
+  /**
+   * A file's bytes, whole or `start`..`end` inclusive. A range past the end of the file is clamped
+   * (start at or past the end gives an empty stream). The file is opened before the promise
+   * resolves, so open failures reject it; later I/O errors reach the stream as AppErrors.
+   * Throws: invalid-name, invalid-input (bad range), cancelled, not-found, is-dir,
+   * permission-denied, not-supported (a device, FIFO or socket).
+   */
+  async read(relPath: string, options: ReadOptions, signal: AbortSignal): Promise<Readable> {
+    const abs = this.resolve(relPath);
+    checkReadRange(options, abs);
+    throwIfAborted(signal, abs);
+    let handle: FileHandle;
+    try {
+      // O_NONBLOCK: opening a FIFO must not hang; it changes nothing for regular files.
+      handle = await open(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    } catch (error) {
+      throw mapFsError(error, abs, 'open file');
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+      if (!info.isFile()) {
+        throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+      }
+      throwIfAborted(signal, abs);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw mapFsError(error, abs, 'open file');
+    }
+    const stream = handle.createReadStream({
+      start: options.start ?? 0,
+      end: options.end ?? Infinity,
+      highWaterMark: READ_CHUNK,
+      signal,
+    });
+    return Readable.from(mapStreamErrors(stream, abs), { objectMode: false });
+  }
+
+  /**
+   * Streams `data` into a temporary name in the target folder, applies `metadata`, then renames
+   * over `relPath`. On any failure or abort the temporary is removed and an existing file under
+   * `relPath` is untouched. Returns the bytes written.
+   * Throws: invalid-name, cancelled, not-found / not-dir (parent), is-dir (a folder at relPath),
+   * permission-denied, no-space, quota-exceeded, and whatever AppError the source stream failed with.
+   */
+  async write(
+    relPath: string,
+    data: Readable,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number> {
+    let abs: string;
+    let handle: FileHandle;
+    let temp: string;
+    try {
+      abs = this.resolve(relPath);
+      if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+      throwIfAborted(signal, abs);
+      const folder = path.dirname(abs);
+      temp = path.join(folder, temporaryName());
+      try {
+        handle = await open(temp, 'wx', 0o666);
+      } catch (error) {
+        throw mapFsError(error, folder, 'create a file in folder');
+      }
+    } catch (error) {
+      data.destroy(); // the source is ours once passed: release it (a file handle, a socket)
+      throw error;
+    }
+    try {
+      const sink = handle.createWriteStream();
+      await pipeline(data, sink, { signal });
+      throwIfAborted(signal, abs);
+      if (options.metadata) await applyMetadata(temp, options.metadata, false);
+      throwIfAborted(signal, abs);
+      await rename(temp, abs);
+      return sink.bytesWritten;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      if (isAbortError(error) || signal.aborted) throw cancelledError(abs);
+      throw mapFsError(error, abs, 'write file');
+    }
+  }
+
+  /** Creates the folder and missing parents; idempotent. Throws: invalid-name, not-dir, permission-denied. */
+  async mkdir(relPath: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    try {
+      await mkdir(abs, { recursive: true });
+    } catch (error) {
+      const errno = errnoOf(error);
+      // EEXIST: a file has the folder's name; ENOTDIR: a file has a parent's name.
+      if (errno === 'EEXIST' || errno === 'ENOTDIR') {
+        throw new AppError('not-dir', `Not a folder: ${abs} (a file is in the way)`, {
+          path: abs,
+        });
+      }
+      throw mapFsError(error, abs, 'create folder');
+    }
+  }
+
+  /** Removes a file or symlink. Throws: invalid-name, not-found, is-dir, permission-denied. */
+  async remove(relPath: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    try {
+      await unlink(abs);
+    } catch (error) {
+      // Linux says EISDIR for a folder, macOS says EPERM: look before blaming permissions.
+      const errno = errnoOf(error);
+      if ((errno === 'EISDIR' || errno === 'EPERM' || errno === 'EACCES') && (await isDir(abs))) {
+        throw new AppError('is-dir', `Is a folder: ${abs} (remove file)`, { path: abs });
+      }
+      throw mapFsError(error, abs, 'remove file');
+    }
+  }
+
+  /**
+   * Removes an empty folder. Temporaries left by an interrupted write do not count as content
+   * (list() hides them), so they are removed with it.
+   * Throws: invalid-name, invalid-input (the root), not-found, not-dir, dir-not-empty,
+   * permission-denied.
+   */
+  async rmdir(relPath: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    if (relPath === '') {
+      throw new AppError('invalid-input', `Cannot remove the location's root: ${abs}`);
+    }
+    throwIfAborted(signal, abs);
+    try {
+      await rmdir(abs);
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno !== 'ENOTEMPTY' && errno !== 'EEXIST')
+        throw mapFsError(error, abs, 'remove folder');
+      const names = await readdir(abs).catch(() => [] as string[]);
+      if (names.length === 0 || !names.every(isTemporaryName)) {
+        throw new AppError('dir-not-empty', `Folder not empty: ${abs}`, { path: abs });
+      }
+      try {
+        for (const name of names) await unlink(path.join(abs, name));
+        await rmdir(abs);
+      } catch (retryError) {
+        throw mapFsError(retryError, abs, 'remove folder');
+      }
+    }
+  }
+
+  /**
+   * Applies mtime/atime (sub-millisecond as far as Node's utimes carries it), mode and, where
+   * allowed, uid/gid. A symlink's own times and owner are set; its mode is not (Linux has none).
+   * Throws: invalid-name, cancelled, not-found, permission-denied.
+   */
+  async setMetadata(relPath: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    try {
+      const info = await lstat(abs);
+      await applyMetadata(abs, metadata, info.isSymbolicLink(), info);
+    } catch (error) {
+      throw mapFsError(error, abs, 'set metadata');
+    }
+  }
+
+  /** A local disk keeps no hashes: always null. Throws: invalid-name, cancelled. */
+  async storedHash(
+    relPath: string,
+    _algorithm: HashAlgorithm,
+    signal: AbortSignal,
+  ): Promise<string | null> {
+    this.resolve(relPath);
+    throwIfAborted(signal, relPath);
+    return null;
+  }
+
+  /**
+   * Creates a symlink holding `target` as given (it may point anywhere: list() never follows it).
+   * Throws: invalid-name, cancelled, already-exists, not-found (parent), not-supported (Windows).
+   */
+  async symlink(relPath: string, target: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    if (!this.capabilities.symlinks) {
+      throw new AppError('not-supported', `Symlinks are not supported here: ${abs}`);
+    }
+    if (target === '' || target.includes('\0')) {
+      throw new AppError('invalid-name', `Invalid symlink target for ${abs}`, { path: abs });
+    }
+    try {
+      await symlink(target, abs);
+    } catch (error) {
+      throw mapFsError(error, abs, 'create symlink');
+    }
+  }
+
+  /**
+   * The absolute path of a relative one, refusing anything that could leave the root.
+   * Throws: invalid-name.
+   */
+  private resolve(relPath: string): string {
+    assertSafeRelativePath(relPath);
+    if (IS_WINDOWS && /[\\:]/.test(relPath)) {
+      // Windows would read a backslash as a separator and a colon as a stream name.
+      throw new AppError('invalid-name', `Invalid name on Windows: ${relPath}`, { path: relPath });
+    }
+    const abs = relPath === '' ? this.root : path.join(this.root, ...relPath.split('/'));
+    if (abs !== this.root && !abs.startsWith(this.rootWithSep)) {
+      throw new AppError('invalid-name', `Path leaves the location: ${relPath}`, { path: relPath });
+    }
+    return abs;
+  }
+
+  private async examine(abs: string, relPath: string): Promise<EntryInfo> {
+    const info = await lstat(abs);
+    const type = entryTypeOf(info);
+    const entry: EntryInfo = {
+      path: relPath,
+      type,
+      size: type === 'file' ? info.size : 0,
+      mtimeMs: info.mtimeMs,
+      atimeMs: info.atimeMs,
+    };
+    if (this.capabilities.posixMetadata) {
+      entry.mode = info.mode & 0o7777;
+      entry.uid = info.uid;
+      entry.gid = info.gid;
+    }
+    if (type === 'symlink') entry.linkTarget = await readlink(abs);
+    return entry;
+  }
+}
+
+function entryTypeOf(info: Stats): EntryType {
+  if (info.isSymbolicLink()) return 'symlink';
+  if (info.isDirectory()) return 'dir';
+  if (info.isFile()) return 'file';
+  return 'other';
+}
+
+async function isDir(abs: string): Promise<boolean> {
+  const info = await lstat(abs).catch(() => null);
+  return info?.isDirectory() ?? false;
+}
+
+/**
+ * chown, then chmod (chown clears set-id bits), then times (last, since nothing after changes them).
+ * Owners are changed only as root or to our own ids; EPERM from chown is ignored, as cp -p does.
+ */
+async function applyMetadata(
+  abs: string,
+  metadata: MetadataUpdate,
+  isSymlink: boolean,
+  known?: Stats,
+): Promise<void> {
+  if (!IS_WINDOWS && (metadata.uid !== undefined || metadata.gid !== undefined)) {
+    const isRoot = process.getuid?.() === 0;
+    const uid = metadata.uid !== undefined && (isRoot || metadata.uid === process.getuid?.());
+    const gid = metadata.gid ?? -1; // a member of the group may chown to it: let the OS decide
+    try {
+      await (isSymlink ? lchown : chown)(abs, uid ? (metadata.uid ?? -1) : -1, gid);
+    } catch (error) {
+      if (errnoOf(error) !== 'EPERM') throw error;
+    }
+  }
+  if (metadata.mode !== undefined && !isSymlink) await chmod(abs, metadata.mode & 0o7777);
+  if (metadata.mtimeMs !== undefined || metadata.atimeMs !== undefined) {
+    const current = known ?? (await lstat(abs));
+    // Seconds as a double keep about a microsecond at today's dates; a Date would cut to 1 ms.
+    const atime = (metadata.atimeMs ?? current.atimeMs) / 1000;
+    const mtime = (metadata.mtimeMs ?? current.mtimeMs) / 1000;
+    await (isSymlink ? lutimes : utimes)(abs, atime, mtime);
+  }
+}
+
+/** Re-throws a read stream's native errors as AppErrors naming the file. */
+async function* mapStreamErrors(stream: Readable, abs: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    if (isAbortError(error)) throw cancelledError(abs);
+    throw mapFsError(error, abs, 'read file');
+  } finally {
+    stream.destroy(); // the consumer stopped early: release the file handle now
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { assertNever } from '../../src-shared/assert-never';
+import { AppError } from '../../src-shared/errors';
+import type { LocationConfig, LocationSecrets } from '../../src-shared/model/location-config';
+import { LocalLocation } from './local/local-location';
+import type { Location } from './location';
+import { MemoryLocation } from './memory/memory-location';
+
+/**
+ * The Location for a config. Nothing is contacted yet: call `connect()`.
+ * Throws: invalid-config (a local folder that is not an absolute path), not-supported (a kind
+ * whose client has not arrived yet).
+ */
+export function createLocation(config: LocationConfig, _secrets: LocationSecrets): Location {
+  switch (config.kind) {
+    case 'local':
+      if (!path.isAbsolute(config.path)) {
+        throw new AppError(
+          'invalid-config',
+          `A local folder must be an absolute path, not "${config.path}"`,
+          { path: config.path },
+        );
+      }
+      return new LocalLocation(config.path);
+    case 'memory':
+      return new MemoryLocation(config.name);
+    case 'smb':
+      throw notYet(
+        config,
+        'SMB locations are not supported yet: they arrive with our own SMB 2/3 client',
+      );
+    case 'nfs':
+      throw notYet(
+        config,
+        'NFS locations are not supported yet: they arrive with our own NFSv3 client',
+      );
+    case 's3':
+      throw notYet(config, 'S3 locations are not supported yet: they arrive with the S3 client');
+    case 'object-storage':
+      throw notYet(
+        config,
+        'S3-compatible object storage is not supported yet: it arrives with the S3 client',
+      );
+    default:
+      return assertNever(config, 'location kind');
+  }
+}
+
+/**
+ * How messages name a location: "local folder /x", "SMB //server/share/path",
+ * "NFS server:/export/path", "S3 s3://bucket/prefix", "object storage https://host/bucket/prefix",
+ * 'memory location "name"'. Never includes a secret. Never throws.
+ */
+export function describeLocation(config: LocationConfig): string {
+  switch (config.kind) {
+    case 'local':
+      return `local folder ${config.path}`;
+    case 'smb':
+      return `SMB ${joinUrlish(`//${config.server}${portSuffix(config.port, 445)}/${trimSlashes(config.share)}`, config.path)}`;
+    case 'nfs':
+      return `NFS ${config.server}:${joinUrlish(`/${trimSlashes(config.export)}`, config.path)}`;
+    case 's3':
+      return `S3 ${joinUrlish(`s3://${config.bucket}`, config.prefix)}`;
+    case 'object-storage': {
+      const scheme = config.protocol === 'HTTPS' ? 'https' : 'http';
+      const port = portSuffix(config.port, scheme === 'https' ? 443 : 80);
+      return `object storage ${joinUrlish(`${scheme}://${config.server}${port}/${config.bucket}`, config.prefix)}`;
+    }
+    case 'memory':
+      return `memory location "${config.name}"`;
+    default:
+      return assertNever(config, 'location kind');
+  }
+}
+
+function notYet(config: LocationConfig, message: string): AppError {
+  return new AppError('not-supported', `${message} (${describeLocation(config)})`, {
+    kind: config.kind,
+  });
+}
+
+/** `base` + "/" + `sub` with the slashes (and Windows backslashes) of `sub` tidied. */
+function joinUrlish(base: string, sub: string): string {
+  const tidy = trimSlashes(sub.replace(/\\/g, '/'));
+  return tidy === '' ? base : `${base.replace(/\/+$/, '')}/${tidy}`;
+}
+
+function trimSlashes(value: string): string {
+  return value.replace(/^\/+|\/+$/g, '');
+}
+
+function portSuffix(port: number | undefined, usual: number): string {
+  return port === undefined || port === usual ? '' : `:${port}`;
+}

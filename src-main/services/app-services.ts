@@ -1,0 +1,61 @@
+import type { EngineDeps } from '../engine/execution-runner';
+import type { EventBus } from '../events/event-bus';
+import { createLocation } from '../locations/registry';
+import { openHistoryStore, type HistoryStore } from '../store/history-store';
+import type { SecretBox } from '../store/secret-box';
+import { ExecutionService } from './execution-service';
+import { LocationService } from './location-service';
+import { Scheduler } from './scheduler';
+import { TaskService } from './task-service';
+
+export interface AppServices {
+  store: HistoryStore;
+  locations: LocationService;
+  tasks: TaskService;
+  executions: ExecutionService;
+  /** Cancels running executions, stops the scheduler, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface AppServicesOptions {
+  dataDir: string;
+  secretBox: SecretBox;
+  bus: EventBus;
+  /** Start scheduled tasks while this process runs (the app and the web host; not the CLI). */
+  schedule: boolean;
+  log(message: string): void;
+  engine?: Partial<EngineDeps>;
+}
+
+/**
+ * Opens the history store and builds the services on it: the one wiring used by the desktop app,
+ * the web host and the CLI. Throws what opening the store throws (a damaged or newer database).
+ */
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const store = openHistoryStore(options.dataDir, options.secretBox);
+  if (store.interruptedOnOpen > 0) {
+    options.log(`${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`);
+  }
+  const engine: EngineDeps = { createLocation, ...options.engine };
+  const executions = new ExecutionService(store, options.bus, engine);
+  let tasks: TaskService | null = null;
+  const scheduler = options.schedule
+    ? new Scheduler(
+        (taskId) => tasks?.start(taskId),
+        (task, error) => options.log(`Scheduled run of task "${task.name}" did not start: ${String(error)}`),
+      )
+    : null;
+  tasks = new TaskService(store, executions, scheduler);
+  tasks.resync();
+  return {
+    store,
+    locations: new LocationService(store, createLocation),
+    tasks,
+    executions,
+    close: async () => {
+      scheduler?.stop();
+      await executions.shutdown();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WorkerRunner } from '../../../src-main/engine/worker-runner';
+import { local, runExecution, tempDir } from '../../support/engine-harness';
+
+// The engine with real worker threads (the built out/main/transfer-worker.js: `npm test` builds
+// before it runs the unit tests).
+
+let src: string;
+let dst: string;
+let cleanup: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  await stat(path.resolve(__dirname, '../../../out/main/transfer-worker.js')).catch(() => {
+    throw new Error('out/main/transfer-worker.js is missing: run `npm run build` first');
+  });
+});
+
+beforeEach(async () => {
+  const a = await tempDir('wsrc');
+  const b = await tempDir('wdst');
+  src = a.dir;
+  dst = b.dir;
+  cleanup = [a.remove, b.remove];
+});
+
+afterEach(async () => {
+  for (const c of cleanup) await c();
+});
+
+describe('engine with worker threads', () => {
+  it('copies many files through the pool and verifies them', async () => {
+    for (let i = 0; i < 200; i++) await writeFile(path.join(src, `file-${i}.txt`), `content ${i}\n`.repeat(i));
+    const { execution } = await runExecution(local(src), local(dst), { runner: 'workers', options: { Parallelism: 4 } });
+    expect(execution.status).toBe('SUCCESS');
+    expect(execution.counters.FilesTransferred).toBe(200);
+    expect(execution.counters.FilesVerified).toBe(200);
+    expect(await readFile(path.join(dst, 'file-77.txt'), 'utf8')).toBe('content 77\n'.repeat(77));
+  });
+
+  it('holds one bandwidth limit across all workers, and lifts it while running', async () => {
+    for (let i = 0; i < 4; i++) await writeFile(path.join(src, `f${i}.bin`), Buffer.alloc(512 * 1024, i));
+    const limited = Date.now();
+    const first = await runExecution(local(src), local(dst), {
+      runner: 'workers',
+      options: { BytesPerSecond: 1024 * 1024, Parallelism: 4, VerifyMode: 'NONE' },
+    });
+    // 2 MiB at 1 MiB/s shared by four workers cannot take much under two seconds.
+    expect(first.execution.status).toBe('SUCCESS');
+    expect(Date.now() - limited).toBeGreaterThan(1500);
+
+    const second = await runExecution(local(src), local(dst), {
+      runner: 'workers',
+      options: { BytesPerSecond: 64 * 1024, Parallelism: 4, VerifyMode: 'NONE', TransferMode: 'ALL' },
+      onStart: (runner) => setTimeout(() => runner.setBandwidth(-1), 300),
+    });
+    // At 64 KiB/s this would take 32 s; lifted after 0.3 s it finishes well within the timeout.
+    expect(second.execution.status).toBe('SUCCESS');
+    expect(second.execution.bytesPerSecond).toBe(-1);
+  });
+
+  it('a worker killed mid-file ends the execution ERROR, leaves no partial file, and the next run completes', async () => {
+    await writeFile(path.join(src, 'small.txt'), 'small');
+    await writeFile(path.join(src, 'big.bin'), Buffer.alloc(4 * 1024 * 1024, 7));
+    let killed = false;
+    const { execution } = await runExecution(local(src), local(dst), {
+      runner: 'workers',
+      options: { BytesPerSecond: 1024 * 1024, Parallelism: 2 },
+      onStart: (runner) => {
+        const poll = setInterval(() => {
+          const pool = runner.transferRunner;
+          if (pool instanceof WorkerRunner && !killed) {
+            void pool.killWorkerFor('big.bin').then((done) => {
+              if (done) {
+                killed = true;
+                clearInterval(poll);
+              }
+            });
+          }
+        }, 50);
+        setTimeout(() => clearInterval(poll), 10_000);
+      },
+    });
+    expect(killed).toBe(true);
+    expect(execution.status).toBe('ERROR');
+    expect(execution.error?.message).toContain('The transfer worker');
+    expect(execution.error?.message).toContain('big.bin');
+    const names = (await readdir(dst)).filter((n) => !n.startsWith('.dataferry-'));
+    if (names.includes('big.bin')) expect((await stat(path.join(dst, 'big.bin'))).size).toBe(4 * 1024 * 1024);
+
+    const again = await runExecution(local(src), local(dst), { runner: 'workers' });
+    expect(again.execution.status).toBe('SUCCESS');
+    expect((await readFile(path.join(dst, 'big.bin'))).equals(Buffer.alloc(4 * 1024 * 1024, 7))).toBe(true);
+  });
+});
