@@ -5,7 +5,9 @@ const fs = require('node:fs');
 
 const cli = path.join(__dirname, '..', 'out', 'main', 'cli.js');
 if (!fs.existsSync(cli)) {
-  process.stderr.write('dataferry: not built yet; run "npm run build" in the DataFerry checkout first\n');
+  process.stderr.write(
+    'dataferry: not built yet; run "npm run build" in the DataFerry checkout first\n',
+  );
   process.exit(2);
 }
 require(cli);

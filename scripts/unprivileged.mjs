@@ -12,11 +12,17 @@ if (!command) {
   process.exit(2);
 }
 const bin = path.join(process.cwd(), 'node_modules', '.bin', command);
-const resolved = spawnSync('sh', ['-c', `command -v "${bin}" || command -v "${command}"`], { encoding: 'utf8' }).stdout.trim();
+const resolved = spawnSync('sh', ['-c', `command -v "${bin}" || command -v "${command}"`], {
+  encoding: 'utf8',
+}).stdout.trim();
 const executable = resolved || command;
 const asRoot = process.getuid?.() === 0;
 const result = asRoot
-  ? spawnSync('setpriv', ['--bounding-set', '-dac_override,-dac_read_search', executable, ...args], { stdio: 'inherit' })
+  ? spawnSync(
+      'setpriv',
+      ['--bounding-set', '-dac_override,-dac_read_search', executable, ...args],
+      { stdio: 'inherit' },
+    )
   : spawnSync(executable, args, { stdio: 'inherit' });
 if (result.error) {
   console.error(`unprivileged.mjs: could not run ${command}: ${result.error.message}`);

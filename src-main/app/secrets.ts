@@ -9,7 +9,8 @@ import { createFileKeySecretBox, type SecretBox } from '../store/secret-box';
  * which is at least a random key of our own.
  */
 export function createDesktopSecretBox(dataDir: string): SecretBox {
-  const weak = process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text';
+  const weak =
+    process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text';
   if (!safeStorage.isEncryptionAvailable() || weak) return createFileKeySecretBox(dataDir);
   return {
     kind: 'safe-storage',
@@ -18,7 +19,10 @@ export function createDesktopSecretBox(dataDir: string): SecretBox {
       try {
         return safeStorage.decryptString(Buffer.from(ciphertext, 'base64'));
       } catch {
-        throw new AppError('invalid-config', 'A saved secret could not be decrypted with the OS keychain; enter it again');
+        throw new AppError(
+          'invalid-config',
+          'A saved secret could not be decrypted with the OS keychain; enter it again',
+        );
       }
     },
   };

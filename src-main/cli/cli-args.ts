@@ -31,7 +31,15 @@ Exit codes: 0 SUCCESS, 1 ERROR, 2 usage error, 3 CANCELLED.
 Data folder: $DATAFERRY_DATA_DIR, or the desktop app's.`;
 
 export type Command =
-  | { name: 'run-adhoc'; from: string; to: string; options: TaskOptions; includes: string; excludes: string; json: boolean }
+  | {
+      name: 'run-adhoc';
+      from: string;
+      to: string;
+      options: TaskOptions;
+      includes: string;
+      excludes: string;
+      json: boolean;
+    }
   | { name: 'run-task'; task: string; json: boolean }
   | { name: 'tasks-list'; json: boolean }
   | { name: 'executions-list'; task: string | null; limit: number; json: boolean }
@@ -44,17 +52,27 @@ export type Command =
 export class UsageError extends Error {}
 
 const CHOICES = {
-  verify: { transferred: 'ONLY_FILES_TRANSFERRED', 'point-in-time': 'POINT_IN_TIME_CONSISTENT', none: 'NONE' },
+  verify: {
+    transferred: 'ONLY_FILES_TRANSFERRED',
+    'point-in-time': 'POINT_IN_TIME_CONSISTENT',
+    none: 'NONE',
+  },
   overwrite: { always: 'ALWAYS', never: 'NEVER' },
   'transfer-mode': { changed: 'CHANGED', all: 'ALL' },
   'log-level': { basic: 'BASIC', transfer: 'TRANSFER', off: 'OFF' },
 } as const;
 
-function choice<K extends keyof typeof CHOICES>(flag: K, value: string | undefined): string | undefined {
+function choice<K extends keyof typeof CHOICES>(
+  flag: K,
+  value: string | undefined,
+): string | undefined {
   if (value === undefined) return undefined;
   const table = CHOICES[flag] as Record<string, string>;
   const mapped = table[value.toLowerCase()];
-  if (!mapped) throw new UsageError(`--${flag} must be one of ${Object.keys(table).join(', ')}, not "${value}"`);
+  if (!mapped)
+    throw new UsageError(
+      `--${flag} must be one of ${Object.keys(table).join(', ')}, not "${value}"`,
+    );
   return mapped;
 }
 
@@ -62,7 +80,10 @@ function choice<K extends keyof typeof CHOICES>(flag: K, value: string | undefin
 export function parseBytesPerSecond(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(text.trim());
   if (text.trim() === '-1') return -1;
-  if (!match) throw new UsageError(`--bwlimit must be a number of bytes per second such as 1048576, 512K or 10M, not "${text}"`);
+  if (!match)
+    throw new UsageError(
+      `--bwlimit must be a number of bytes per second such as 1048576, 512K or 10M, not "${text}"`,
+    );
   const unit = (match[2] ?? '').charAt(0).toUpperCase();
   const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
   const value = Math.round(Number(match[1]) * factor);
@@ -72,7 +93,8 @@ export function parseBytesPerSecond(text: string): number {
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a whole number of at least 1, not "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag} must be a whole number of at least 1, not "${text}"`);
   return n;
 }
 
@@ -96,7 +118,8 @@ export function parseCommandLine(argv: string[]): Command {
         if (v.from || v.to) throw new UsageError('Use either --task or --from/--to, not both');
         return { name: 'run-task', task: v.task, json };
       }
-      if (!v.from || !v.to) throw new UsageError('run needs --from URL and --to URL (or --task NAME)');
+      if (!v.from || !v.to)
+        throw new UsageError('run needs --from URL and --to URL (or --task NAME)');
       return {
         name: 'run-adhoc',
         from: v.from,
@@ -110,13 +133,23 @@ export function parseCommandLine(argv: string[]): Command {
       if (sub !== 'list') throw new UsageError('Use: dataferry tasks list');
       return { name: 'tasks-list', json };
     case 'executions':
-      if (sub === 'list') return { name: 'executions-list', task: v.task ?? null, limit: positiveInt('limit', v.limit, 20), json };
+      if (sub === 'list')
+        return {
+          name: 'executions-list',
+          task: v.task ?? null,
+          limit: positiveInt('limit', v.limit, 20),
+          json,
+        };
       if (sub === 'show' && arg) return { name: 'executions-show', id: arg, json };
       throw new UsageError('Use: dataferry executions list | dataferry executions show ID');
     case 'report': {
-      if (!sub) throw new UsageError('Use: dataferry report EXECUTION_ID [--format json|csv] [--output FILE]');
+      if (!sub)
+        throw new UsageError(
+          'Use: dataferry report EXECUTION_ID [--format json|csv] [--output FILE]',
+        );
       const format = (v.format ?? 'json').toLowerCase();
-      if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, not "${v.format}"`);
+      if (format !== 'json' && format !== 'csv')
+        throw new UsageError(`--format must be json or csv, not "${v.format}"`);
       return { name: 'report', id: sub, format, output: v.output ?? null };
     }
     case undefined:
@@ -164,10 +197,13 @@ function runOptions(v: ReturnType<typeof parse>['values']): TaskOptions {
     Parallelism: v.parallel === undefined ? undefined : positiveInt('parallel', v.parallel, 8),
     LogLevel: choice('log-level', v['log-level']),
   };
-  const parsed = taskOptionsSchema.safeParse(Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)));
+  const parsed = taskOptionsSchema.safeParse(
+    Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)),
+  );
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+    throw new UsageError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '),
+    );
   }
   return parsed.data;
 }
-

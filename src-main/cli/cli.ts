@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
-import type { ExecutionRecord } from '../../src-shared/model/execution';
+import type { ExecutionProgress, ExecutionRecord } from '../../src-shared/model/execution';
 import { EventBus } from '../events/event-bus';
 import { createLocation, describeLocation } from '../locations/registry';
 import { createAppServices, type AppServices } from '../services/app-services';
@@ -54,7 +53,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
     return await execute(command, services, bus, io);
   } catch (error) {
-    const message = error instanceof AppError ? error.message : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof AppError
+        ? error.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
     io.stderr.write(`dataferry: ${message}\n`);
     return error instanceof AppError && error.code === 'invalid-input' ? EXIT.usage : EXIT.error;
   } finally {
@@ -62,7 +66,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function execute(command: Command, services: AppServices, bus: EventBus, io: CliIo): Promise<number> {
+async function execute(
+  command: Command,
+  services: AppServices,
+  bus: EventBus,
+  io: CliIo,
+): Promise<number> {
   switch (command.name) {
     case 'run-adhoc': {
       const source = parseLocationUrl(command.from, io.env);
@@ -89,15 +98,26 @@ async function execute(command: Command, services: AppServices, bus: EventBus, i
       const tasks = services.tasks.list();
       if (command.json) io.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
       else if (tasks.length === 0) io.stdout.write('No tasks yet.\n');
-      else for (const t of tasks) io.stdout.write(`${t.id}  ${t.name}${t.schedule?.enabled ? `  (cron ${t.schedule.cron})` : ''}\n`);
+      else
+        for (const t of tasks)
+          io.stdout.write(
+            `${t.id}  ${t.name}${t.schedule?.enabled ? `  (cron ${t.schedule.cron})` : ''}\n`,
+          );
       return EXIT.success;
     }
     case 'executions-list': {
       const taskId = command.task ? services.tasks.find(command.task).id : undefined;
-      const list = services.store.executions.list({ ...(taskId ? { taskId } : {}), limit: command.limit });
+      const list = services.store.executions.list({
+        ...(taskId ? { taskId } : {}),
+        limit: command.limit,
+      });
       if (command.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else if (list.length === 0) io.stdout.write('No executions yet.\n');
-      else for (const e of list) io.stdout.write(`${e.id}  ${new Date(e.startTime).toISOString()}  ${e.status.padEnd(9)}  ${e.counters.FilesTransferred} files  ${e.taskName}\n`);
+      else
+        for (const e of list)
+          io.stdout.write(
+            `${e.id}  ${new Date(e.startTime).toISOString()}  ${e.status.padEnd(9)}  ${e.counters.FilesTransferred} files  ${e.taskName}\n`,
+          );
       return EXIT.success;
     }
     case 'executions-show': {
@@ -119,7 +139,13 @@ async function execute(command: Command, services: AppServices, bus: EventBus, i
   }
 }
 
-async function follow(record: ExecutionRecord, services: AppServices, bus: EventBus, io: CliIo, json: boolean): Promise<number> {
+async function follow(
+  record: ExecutionRecord,
+  services: AppServices,
+  bus: EventBus,
+  io: CliIo,
+  json: boolean,
+): Promise<number> {
   const tty = io.stderr.isTTY === true;
   let interrupts = 0;
   const removeInterrupt = io.onInterrupt(() => {
@@ -133,7 +159,7 @@ async function follow(record: ExecutionRecord, services: AppServices, bus: Event
   });
   const unsubscribe = bus.subscribe((event, payload) => {
     if (event !== 'execution:progress' || !tty) return;
-    const progress = payload as import('../../src-shared/model/execution').ExecutionProgress;
+    const progress = payload as ExecutionProgress;
     if (progress.executionId !== record.id) return;
     io.stderr.write(`\r${progressLine(progress, io.stderr.columns ?? 100)}\x1b[K`);
   });
@@ -142,7 +168,11 @@ async function follow(record: ExecutionRecord, services: AppServices, bus: Event
     if (tty) io.stderr.write('\r\x1b[K');
     if (json) io.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
     else io.stdout.write(summary(final));
-    return final.status === 'SUCCESS' ? EXIT.success : final.status === 'CANCELLED' ? EXIT.cancelled : EXIT.error;
+    return final.status === 'SUCCESS'
+      ? EXIT.success
+      : final.status === 'CANCELLED'
+        ? EXIT.cancelled
+        : EXIT.error;
   } finally {
     unsubscribe();
     removeInterrupt();
@@ -152,7 +182,10 @@ async function follow(record: ExecutionRecord, services: AppServices, bus: Event
 function summary(e: ExecutionRecord): string {
   const c = e.counters;
   const phases = Object.entries(e.phases)
-    .map(([name, p]) => `${name} ${p.status}${p.durationMs !== null ? ` ${(p.durationMs / 1000).toFixed(1)}s` : ''}`)
+    .map(
+      ([name, p]) =>
+        `${name} ${p.status}${p.durationMs !== null ? ` ${(p.durationMs / 1000).toFixed(1)}s` : ''}`,
+    )
     .join(', ');
   const lines = [
     `Execution ${e.id}: ${e.status}`,

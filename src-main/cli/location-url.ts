@@ -17,7 +17,10 @@ export interface ParsedLocation {
  *   nfs://host:port/export/path?mountPort=N&uid=U&gid=G       NFS
  * Throws AppError('invalid-input') naming what is wrong.
  */
-export function parseLocationUrl(text: string, env: NodeJS.ProcessEnv = process.env): ParsedLocation {
+export function parseLocationUrl(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedLocation {
   if (text.trim() === '') throw new AppError('invalid-input', 'A location is required');
   if (path.isAbsolute(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     return local(path.resolve(text));
@@ -41,14 +44,19 @@ export function parseLocationUrl(text: string, env: NodeJS.ProcessEnv = process.
     case 'nfs:':
       return nfs(url, text);
     default:
-      throw new AppError('invalid-input', `Unknown location scheme "${url.protocol}" in "${text}" (use file, s3, smb or nfs)`);
+      throw new AppError(
+        'invalid-input',
+        `Unknown location scheme "${url.protocol}" in "${text}" (use file, s3, smb or nfs)`,
+      );
   }
 }
 
 function validated(input: unknown, text: string): LocationConfig {
   const parsed = locationConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'location'}: ${i.message}`).join('; ');
+    const why = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'location'}: ${i.message}`)
+      .join('; ');
     throw new AppError('invalid-input', `Invalid location "${text}": ${why}`);
   }
   return parsed.data;
@@ -59,14 +67,18 @@ function local(folder: string): ParsedLocation {
 }
 
 function segments(url: URL): string[] {
-  return url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  return url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
 }
 
 function numberParam(url: URL, name: string, text: string): number | undefined {
   const value = url.searchParams.get(name);
   if (value === null) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new AppError('invalid-input', `${name} must be a whole number in "${text}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new AppError('invalid-input', `${name} must be a whole number in "${text}"`);
   return n;
 }
 
@@ -91,7 +103,14 @@ function s3(url: URL, text: string): ParsedLocation {
 function smb(url: URL, env: NodeJS.ProcessEnv): ParsedLocation {
   const [share = '', ...rest] = segments(url);
   const version = (url.searchParams.get('version') ?? 'auto').toLowerCase();
-  const versions: Record<string, string> = { auto: 'AUTOMATIC', '3': 'SMB3', smb3: 'SMB3', '2': 'SMB2', smb2: 'SMB2', '2.0': 'SMB2_0' };
+  const versions: Record<string, string> = {
+    auto: 'AUTOMATIC',
+    '3': 'SMB3',
+    smb3: 'SMB3',
+    '2': 'SMB2',
+    smb2: 'SMB2',
+    '2.0': 'SMB2_0',
+  };
   const text = url.toString().replace(/:[^:@/]*@/, '@');
   const config = validated(
     {

@@ -6,7 +6,9 @@ import { runCli } from './cli';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(
+      readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
     return pkg.version;
   } catch {
     return 'unknown';

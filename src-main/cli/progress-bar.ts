@@ -15,14 +15,23 @@ function duration(seconds: number): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.floor(seconds % 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 /** One status line for a terminal, rewritten in place: phase, bar, files, bytes, speed, ETA. */
 export function progressLine(p: ExecutionProgress, width: number): string {
   const c = p.counters;
   const total = Math.max(c.EstimatedBytesToTransfer, 1);
-  const fraction = p.status === 'TRANSFERRING' ? Math.min(1, c.BytesWritten / total) : p.status === 'VERIFYING' ? 1 : 0;
+  const fraction =
+    p.status === 'TRANSFERRING'
+      ? Math.min(1, c.BytesWritten / total)
+      : p.status === 'VERIFYING'
+        ? 1
+        : 0;
   const barWidth = Math.max(10, Math.min(30, width - 90));
   const filled = Math.round(fraction * barWidth);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
@@ -31,7 +40,16 @@ export function progressLine(p: ExecutionProgress, width: number): string {
   const speed = p.throughput > 0 ? `${bytes(p.throughput)}/s` : '';
   const eta = p.etaSeconds !== null ? `ETA ${duration(p.etaSeconds)}` : '';
   const failed = c.FilesFailed > 0 ? `${c.FilesFailed} failed` : '';
-  const line = [p.status.padEnd(12), bar, `${Math.floor(fraction * 100)}%`.padStart(4), files, moved, speed, eta, failed]
+  const line = [
+    p.status.padEnd(12),
+    bar,
+    `${Math.floor(fraction * 100)}%`.padStart(4),
+    files,
+    moved,
+    speed,
+    eta,
+    failed,
+  ]
     .filter(Boolean)
     .join('  ');
   return line.length > width - 1 ? line.slice(0, width - 1) : line;

@@ -9,7 +9,13 @@ export interface CompareContext {
 }
 
 function fromSource(entry: EntryInfo, action: PlanItem['action'], detail?: string): PlanItem {
-  const item: PlanItem = { path: entry.path, action, type: entry.type, size: entry.size, mtimeMs: entry.mtimeMs };
+  const item: PlanItem = {
+    path: entry.path,
+    action,
+    type: entry.type,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+  };
   if (entry.atimeMs !== undefined) item.atimeMs = entry.atimeMs;
   if (entry.mode !== undefined) item.mode = entry.mode;
   if (entry.uid !== undefined) item.uid = entry.uid;
@@ -44,7 +50,13 @@ export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem 
 /** A destination entry with nothing at the source: deleted only with PreserveDeletedFiles=REMOVE. */
 export function planDestinationOnly(entry: EntryInfo, ctx: CompareContext): PlanItem | null {
   if (ctx.options.PreserveDeletedFiles !== 'REMOVE') return null;
-  const item: PlanItem = { path: entry.path, action: entry.type === 'dir' ? 'rmdir' : 'delete', type: entry.type, size: entry.size, mtimeMs: entry.mtimeMs };
+  const item: PlanItem = {
+    path: entry.path,
+    action: entry.type === 'dir' ? 'rmdir' : 'delete',
+    type: entry.type,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+  };
   return item;
 }
 
@@ -55,7 +67,8 @@ function sameTime(a: number, b: number, precision: number): boolean {
 function metadataDiffers(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): boolean {
   const o = ctx.options;
   const posix = ctx.source.posixMetadata && ctx.destination.posixMetadata;
-  if (posix && o.PosixPermissions === 'PRESERVE' && src.mode !== undefined && src.mode !== dst.mode) return true;
+  if (posix && o.PosixPermissions === 'PRESERVE' && src.mode !== undefined && src.mode !== dst.mode)
+    return true;
   if (posix && o.Uid !== 'NONE' && src.uid !== undefined && src.uid !== dst.uid) return true;
   if (posix && o.Gid !== 'NONE' && src.gid !== undefined && src.gid !== dst.gid) return true;
   return false;
@@ -70,16 +83,23 @@ export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): P
       return fromSource(src, 'skip', `destination has a ${dst.type} here (OverwriteMode=NEVER)`);
     }
     // Replacing a folder with a file (or back) would destroy data the user may not expect.
-    return fromSource(src, 'skip', `type conflict: the source has a ${src.type}, the destination a ${dst.type}`);
+    return fromSource(
+      src,
+      'skip',
+      `type conflict: the source has a ${src.type}, the destination a ${dst.type}`,
+    );
   }
   if (src.type === 'dir') return fromSource(src, metadataDiffers(src, dst, ctx) ? 'meta' : 'mkdir');
   const precision = Math.max(ctx.source.mtimePrecisionMs, ctx.destination.mtimePrecisionMs);
   const same =
     src.type === 'symlink'
       ? src.linkTarget === dst.linkTarget
-      : src.size === dst.size && (ctx.options.Mtime === 'NONE' || sameTime(src.mtimeMs, dst.mtimeMs, precision));
+      : src.size === dst.size &&
+        (ctx.options.Mtime === 'NONE' || sameTime(src.mtimeMs, dst.mtimeMs, precision));
   if (ctx.options.TransferMode === 'CHANGED' && same) {
-    return metadataDiffers(src, dst, ctx) ? fromSource(src, 'meta') : fromSource(src, 'skip', 'unchanged');
+    return metadataDiffers(src, dst, ctx)
+      ? fromSource(src, 'meta')
+      : fromSource(src, 'skip', 'unchanged');
   }
   if (ctx.options.OverwriteMode === 'NEVER') {
     return fromSource(src, 'skip', 'exists at the destination (OverwriteMode=NEVER)');

@@ -25,7 +25,10 @@ export interface ExecutionSpec {
 }
 
 export interface EngineDeps {
-  createLocation(config: RunnerSpec['source']['config'], secrets: RunnerSpec['source']['secrets']): Location;
+  createLocation(
+    config: RunnerSpec['source']['config'],
+    secrets: RunnerSpec['source']['secrets'],
+  ): Location;
   /** Defaults to worker threads when both locations can be re-created in a worker, else inline. */
   createRunner?(spec: RunnerSpec, source: Location, destination: Location): TransferRunner;
 }
@@ -113,7 +116,16 @@ export class ExecutionRunner {
       destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets);
       const filter = compileFilter(spec.includes, spec.excludes);
       plan = PlanStore.createTemporary();
-      const ctx = new RunContext(execution, spec.options, source, destination, plan, signal, progress, sink);
+      const ctx = new RunContext(
+        execution,
+        spec.options,
+        source,
+        destination,
+        plan,
+        signal,
+        progress,
+        sink,
+      );
       const src = source;
       const dst = destination;
 
@@ -123,7 +135,11 @@ export class ExecutionRunner {
         prepare({
           source: src,
           destination: dst,
-          compare: { options: spec.options, source: src.capabilities, destination: dst.capabilities },
+          compare: {
+            options: spec.options,
+            source: src.capabilities,
+            destination: dst.capabilities,
+          },
           filter,
           plan: ctx.plan,
           counters: execution.counters,
@@ -189,7 +205,8 @@ export class ExecutionRunner {
       bucket: this.bucket,
     };
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
-    const threads = source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
+    const threads =
+      source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
     return threads ? new WorkerRunner(spec) : createInlineRunner(source, destination, spec);
   }
 
@@ -199,7 +216,11 @@ export class ExecutionRunner {
     await runner?.close();
   }
 
-  private async phase(name: Phase, progress: ProgressTracker, body: () => Promise<void>): Promise<void> {
+  private async phase(
+    name: Phase,
+    progress: ProgressTracker,
+    body: () => Promise<void>,
+  ): Promise<void> {
     if (this.controller.signal.aborted) throw new AppError('cancelled', 'Cancelled');
     const record = this.execution.phases[name];
     this.execution.status = name;

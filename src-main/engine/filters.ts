@@ -30,7 +30,8 @@ export function splitPatterns(patterns: string): string[] {
 }
 
 function compile(pattern: string): CompiledPattern {
-  if (pattern.includes('\0')) throw new AppError('invalid-input', 'A filter pattern cannot contain NUL');
+  if (pattern.includes('\0'))
+    throw new AppError('invalid-input', 'A filter pattern cannot contain NUL');
   const anchored = pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
   const trimmed = anchored.length > 1 && anchored.endsWith('/') ? anchored.slice(0, -1) : anchored;
   const body = trimmed
@@ -64,7 +65,9 @@ export function compileFilter(includes: string, excludes: string): PathFilter {
       if (matchesAny(exc, rooted)) return false;
       if (inc.length === 0 || matchesAny(inc, rooted)) return true;
       const folder = `${rooted}/`;
-      return inc.some((p) => p.literalPrefix.startsWith(folder) || folder.startsWith(p.literalPrefix));
+      return inc.some(
+        (p) => p.literalPrefix.startsWith(folder) || folder.startsWith(p.literalPrefix),
+      );
     },
   };
 }

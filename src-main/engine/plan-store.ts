@@ -84,7 +84,9 @@ export class PlanStore {
   }
 
   /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
-  *doneItems(actions: readonly PlanAction[]): Generator<StoredPlanItem & { sourceHash: string | null }> {
+  *doneItems(
+    actions: readonly PlanAction[],
+  ): Generator<StoredPlanItem & { sourceHash: string | null }> {
     this.flush();
     const marks = actions.map(() => '?').join(',');
     const stmt = this.db.prepare(
@@ -100,7 +102,9 @@ export class PlanStore {
   count(actions: readonly PlanAction[]): number {
     this.flush();
     const marks = actions.map(() => '?').join(',');
-    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM plan WHERE action IN (${marks})`).get(...actions);
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM plan WHERE action IN (${marks})`)
+      .get(...actions);
     return Number((row as { n: number }).n);
   }
 

@@ -40,7 +40,8 @@ export class ProgressTracker {
   flush(): void {
     const at = this.now();
     this.samples.push({ at, bytes: this.execution.counters.BytesTransferred });
-    while (this.samples.length > 2 && (this.samples[0]?.at ?? at) < at - THROUGHPUT_WINDOW_MS) this.samples.shift();
+    while (this.samples.length > 2 && (this.samples[0]?.at ?? at) < at - THROUGHPUT_WINDOW_MS)
+      this.samples.shift();
     if (!this.dirty) return;
     this.dirty = false;
     const files = [...this.changed.values()].slice(0, MAX_FILES_PER_EVENT);
@@ -56,7 +57,10 @@ export class ProgressTracker {
       phases: structuredClone(this.execution.phases),
       counters: { ...c },
       throughput,
-      etaSeconds: this.execution.status === 'TRANSFERRING' && throughput > 0 ? Math.round(left / throughput) : null,
+      etaSeconds:
+        this.execution.status === 'TRANSFERRING' && throughput > 0
+          ? Math.round(left / throughput)
+          : null,
       files,
     });
   }

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../../src-shared/errors';
-import type { Execution, FileResult } from '../../src-shared/model/execution';
+import type { Execution, ExecutionProgress, FileResult } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import type { PlanStore } from './plan-store';
@@ -11,7 +11,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export interface ExecutionSink {
   /** The execution changed (status, phase, counters): called on every phase change and ~1/s. */
   update(execution: Execution): void;
-  progress(progress: import('../../src-shared/model/execution').ExecutionProgress): void;
+  progress(progress: ExecutionProgress): void;
   /** Task report lines, in batches. */
   results(batch: FileResult[]): void;
   log(level: LogLevel, message: string): void;
@@ -54,7 +54,8 @@ export class RunContext {
 
   log(level: LogLevel, message: string): void {
     const wanted =
-      this.options.LogLevel === 'TRANSFER' || (this.options.LogLevel === 'BASIC' && level !== 'info');
+      this.options.LogLevel === 'TRANSFER' ||
+      (this.options.LogLevel === 'BASIC' && level !== 'info');
     if (wanted) this.sink.log(level, message);
   }
 

@@ -33,7 +33,12 @@ export interface ItemOutcome {
  * name. Throws AppError.
  */
 export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<ItemOutcome> {
-  const metadata = metadataFor(item, ctx.options, ctx.source.capabilities, ctx.destination.capabilities);
+  const metadata = metadataFor(
+    item,
+    ctx.options,
+    ctx.source.capabilities,
+    ctx.destination.capabilities,
+  );
   switch (item.action) {
     case 'copy':
     case 'update':
@@ -54,7 +59,11 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
   }
 }
 
-async function copyFile(item: PlanItem, ctx: ItemContext, metadata: ReturnType<typeof metadataFor>): Promise<ItemOutcome> {
+async function copyFile(
+  item: PlanItem,
+  ctx: ItemContext,
+  metadata: ReturnType<typeof metadataFor>,
+): Promise<ItemOutcome> {
   const { signal } = ctx;
   const reader = await ctx.source.read(item.path, {}, signal);
   const hash = createHash(CONTENT_HASH);
@@ -73,7 +82,11 @@ async function copyFile(item: PlanItem, ctx: ItemContext, metadata: ReturnType<t
     }
     // Checked before the write completes, so a half-old file never gets the final name.
     const after = await ctx.source.stat(item.path, signal);
-    if (read !== item.size || after.size !== item.size || Math.abs(after.mtimeMs - item.mtimeMs) >= 1) {
+    if (
+      read !== item.size ||
+      after.size !== item.size ||
+      Math.abs(after.mtimeMs - item.mtimeMs) >= 1
+    ) {
       throw new AppError(
         'changed-during-transfer',
         `Source file changed while it was being copied: ${item.path} (size ${item.size} -> ${after.size}, read ${read} bytes)`,
@@ -81,6 +94,11 @@ async function copyFile(item: PlanItem, ctx: ItemContext, metadata: ReturnType<t
       );
     }
   }
-  const bytes = await ctx.destination.write(item.path, Readable.from(pump(), { objectMode: false }), { size: item.size, metadata }, signal);
+  const bytes = await ctx.destination.write(
+    item.path,
+    Readable.from(pump(), { objectMode: false }),
+    { size: item.size, metadata },
+    signal,
+  );
   return { bytes, sourceHash: hash.digest('hex') };
 }

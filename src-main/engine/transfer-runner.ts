@@ -31,7 +31,14 @@ export function createInlineRunner(
   return {
     concurrency: spec.options.Parallelism,
     run: (item, onBytes, signal) =>
-      executeItem(item, { source, destination, options: spec.options, bucket: spec.bucket, signal, onBytes }),
+      executeItem(item, {
+        source,
+        destination,
+        options: spec.options,
+        bucket: spec.bucket,
+        signal,
+        onBytes,
+      }),
     close: async () => undefined,
   };
 }

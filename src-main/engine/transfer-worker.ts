@@ -3,7 +3,12 @@ import { AppError } from '../../src-shared/errors';
 import { createLocation } from '../locations/registry';
 import { SharedTokenBucket } from './throttle';
 import { executeItem } from './transfer-file';
-import { WORKER_PROGRESS_INTERVAL_MS, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
+import {
+  WORKER_PROGRESS_INTERVAL_MS,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+} from './worker-protocol';
 
 /*
  * A transfer worker thread: opens its own source and destination from their configs, then runs
@@ -58,7 +63,10 @@ async function run(id: number, item: Extract<ToWorker, { type: 'run' }>['item'])
     const info =
       error instanceof AppError
         ? error.toInfo()
-        : { code: 'unknown' as const, message: `${item.path}: ${error instanceof Error ? error.message : String(error)}` };
+        : {
+            code: 'unknown' as const,
+            message: `${item.path}: ${error instanceof Error ? error.message : String(error)}`,
+          };
     post({ type: 'failed', id, error: info });
   } finally {
     running.delete(id);

@@ -11,9 +11,7 @@ export interface WorkerInit {
   bucket: SharedArrayBuffer;
 }
 
-export type ToWorker =
-  | { type: 'run'; id: number; item: PlanItem }
-  | { type: 'cancel'; id: number };
+export type ToWorker = { type: 'run'; id: number; item: PlanItem } | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'bytes'; id: number; bytes: number }

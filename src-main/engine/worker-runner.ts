@@ -16,7 +16,7 @@ interface InFlight {
 
 interface Slot {
   worker: Worker;
-  busy: InFlight & { id: number } | null;
+  busy: (InFlight & { id: number }) | null;
   dead: boolean;
 }
 
@@ -34,7 +34,10 @@ export function defaultWorkerScript(): string {
   ].map((c) => c.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`));
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
-    throw new AppError('unknown', `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`);
+    throw new AppError(
+      'unknown',
+      `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`,
+    );
   }
   return found;
 }
@@ -130,10 +133,14 @@ export class WorkerRunner implements TransferRunner {
     slot.busy = null;
     if (job) {
       job.reject(
-        new AppError('unknown', `The transfer worker ${how} while copying ${job.item.path}; nothing was written under that name`, {
-          path: job.item.path,
-          workerCrashed: true,
-        }),
+        new AppError(
+          'unknown',
+          `The transfer worker ${how} while copying ${job.item.path}; nothing was written under that name`,
+          {
+            path: job.item.path,
+            workerCrashed: true,
+          },
+        ),
       );
     }
     if (!this.closed) {

@@ -16,18 +16,22 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
   const { locations, tasks, executions, store } = services;
   return {
     'app:info': () => appInfo,
-    'fs:list': (request) => listLocalFolder(request.path, { showHidden: request.showHidden ?? false }),
+    'fs:list': (request) =>
+      listLocalFolder(request.path, { showHidden: request.showHidden ?? false }),
 
     'locations:list': () => locations.list(),
     'locations:get': ({ id }) => locations.get(id),
-    'locations:create': ({ name, config, secrets }) => locations.create(name, config, secrets ?? {}),
+    'locations:create': ({ name, config, secrets }) =>
+      locations.create(name, config, secrets ?? {}),
     'locations:update': ({ id, ...changes }) => locations.update(id, changes),
     'locations:delete': ({ id }) => {
       locations.delete(id);
       return null;
     },
     'locations:test': (request) =>
-      'id' in request ? locations.testSaved(request.id) : locations.test(request.config, request.secrets ?? {}),
+      'id' in request
+        ? locations.testSaved(request.id)
+        : locations.test(request.config, request.secrets ?? {}),
 
     'tasks:list': () => tasks.list(),
     'tasks:get': ({ id }) => tasks.get(id),
@@ -43,10 +47,14 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
     'executions:get': ({ id }) => store.executions.get(id),
     'executions:start': ({ taskId }) => tasks.start(taskId),
     'executions:cancel': ({ id }) => executions.cancel(id),
-    'executions:set-bandwidth': ({ id, bytesPerSecond }) => executions.setBandwidth(id, bytesPerSecond),
+    'executions:set-bandwidth': ({ id, bytesPerSecond }) =>
+      executions.setBandwidth(id, bytesPerSecond),
     'executions:report': ({ id, ...query }) => {
       store.executions.get(id);
-      return { total: store.fileResults.countWhere(id, query), items: store.fileResults.page(id, query) };
+      return {
+        total: store.fileResults.countWhere(id, query),
+        items: store.fileResults.page(id, query),
+      };
     },
     'executions:log': ({ id, ...query }) => store.executionLog.list(id, query),
   };

@@ -33,7 +33,10 @@ async function main(argv: string[]): Promise<void> {
     log: (message) => console.log(message),
   });
   const host = await startWebHost({
-    handlers: createHandlers({ appInfo: buildAppInfo({ version, dataDir, shell: 'web' }), services }),
+    handlers: createHandlers({
+      appInfo: buildAppInfo({ version, dataDir, shell: 'web' }),
+      services,
+    }),
     bus,
     rendererDir: path.join(appRoot, 'out', 'renderer'),
     port,

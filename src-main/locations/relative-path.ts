@@ -8,17 +8,19 @@ import { AppError } from '../../src-shared/errors';
  */
 export function assertSafeRelativePath(path: string): string {
   if (path === '') return path;
-  const problem =
-    path.includes('\0')
-      ? 'contains a NUL byte'
-      : path.startsWith('/')
-        ? 'is absolute'
-        : path.endsWith('/')
-          ? 'ends with a slash'
-          : path.split('/').some((s) => s === '' || s === '.' || s === '..')
-              ? "has an empty, '.' or '..' segment"
-              : null;
-  if (problem) throw new AppError('invalid-name', `Unsafe path "${printable(path)}": it ${problem}`, { path: printable(path) });
+  const problem = path.includes('\0')
+    ? 'contains a NUL byte'
+    : path.startsWith('/')
+      ? 'is absolute'
+      : path.endsWith('/')
+        ? 'ends with a slash'
+        : path.split('/').some((s) => s === '' || s === '.' || s === '..')
+          ? "has an empty, '.' or '..' segment"
+          : null;
+  if (problem)
+    throw new AppError('invalid-name', `Unsafe path "${printable(path)}": it ${problem}`, {
+      path: printable(path),
+    });
   return path;
 }
 

@@ -34,7 +34,9 @@ export interface AppServicesOptions {
 export function createAppServices(options: AppServicesOptions): AppServices {
   const store = openHistoryStore(options.dataDir, options.secretBox);
   if (store.interruptedOnOpen > 0) {
-    options.log(`${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`);
+    options.log(
+      `${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`,
+    );
   }
   const engine: EngineDeps = { createLocation, ...options.engine };
   const executions = new ExecutionService(store, options.bus, engine);
@@ -42,7 +44,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const scheduler = options.schedule
     ? new Scheduler(
         (taskId) => tasks?.start(taskId),
-        (task, error) => options.log(`Scheduled run of task "${task.name}" did not start: ${String(error)}`),
+        (task, error) =>
+          options.log(`Scheduled run of task "${task.name}" did not start: ${String(error)}`),
       )
     : null;
   tasks = new TaskService(store, executions, scheduler);

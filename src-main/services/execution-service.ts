@@ -1,6 +1,10 @@
 import type { Writable } from 'node:stream';
 import { AppError } from '../../src-shared/errors';
-import { isFinalStatus, type Execution, type ExecutionRecord } from '../../src-shared/model/execution';
+import {
+  isFinalStatus,
+  type Execution,
+  type ExecutionRecord,
+} from '../../src-shared/model/execution';
 import type { LocationConfig, LocationSecrets } from '../../src-shared/model/location-config';
 import type { TaskOptions } from '../../src-shared/model/task';
 import { ExecutionRunner, newExecution, type EngineDeps } from '../engine/execution-runner';
@@ -8,7 +12,12 @@ import type { ExecutionSink } from '../engine/run-context';
 import type { EventBus } from '../events/event-bus';
 import { describeLocation } from '../locations/registry';
 import type { HistoryStore } from '../store/history-store';
-import { exportReportToFile, writeReportCsv, writeReportJson, type ReportFormat } from '../store/report-export';
+import {
+  exportReportToFile,
+  writeReportCsv,
+  writeReportJson,
+  type ReportFormat,
+} from '../store/report-export';
 
 export interface RunRequest {
   taskId: string | null;
@@ -105,7 +114,10 @@ export class ExecutionService {
     const runner = this.running.get(executionId);
     if (!runner) {
       const record = this.store.executions.get(executionId);
-      throw new AppError('invalid-input', `Execution ${executionId} is not running (it is ${record.status})`);
+      throw new AppError(
+        'invalid-input',
+        `Execution ${executionId} is not running (it is ${record.status})`,
+      );
     }
     runner.setBandwidth(bytesPerSecond);
     return this.store.executions.get(executionId);

@@ -28,11 +28,22 @@ export class LocationService {
 
   /** Throws invalid-input (memory locations cannot be saved), already-exists (the name). */
   create(name: string, config: LocationConfig, secrets: LocationSecrets = {}): SavedLocation {
-    if (config.kind === 'memory') throw new AppError('invalid-input', 'In-memory locations exist only in tests and cannot be saved');
-    return this.store.locations.create(name, locationConfigSchema.parse(config), locationSecretsSchema.parse(secrets));
+    if (config.kind === 'memory')
+      throw new AppError(
+        'invalid-input',
+        'In-memory locations exist only in tests and cannot be saved',
+      );
+    return this.store.locations.create(
+      name,
+      locationConfigSchema.parse(config),
+      locationSecretsSchema.parse(secrets),
+    );
   }
 
-  update(id: string, changes: { name?: string; config?: LocationConfig; secrets?: LocationSecrets }): SavedLocation {
+  update(
+    id: string,
+    changes: { name?: string; config?: LocationConfig; secrets?: LocationSecrets },
+  ): SavedLocation {
     return this.store.locations.update(id, changes);
   }
 
@@ -50,10 +61,15 @@ export class LocationService {
     try {
       await location.connect(signal);
       const entries = await location.list('', signal);
-      return { message: `Connected to ${location.description}: ${entries.length} entries at the top level` };
+      return {
+        message: `Connected to ${location.description}: ${entries.length} entries at the top level`,
+      };
     } catch (error) {
       if (signal.aborted) {
-        throw new AppError('timeout', `No answer from ${location.description} within ${TEST_TIMEOUT_MS / 1000} s`);
+        throw new AppError(
+          'timeout',
+          `No answer from ${location.description} within ${TEST_TIMEOUT_MS / 1000} s`,
+        );
       }
       throw error;
     } finally {

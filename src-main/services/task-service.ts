@@ -50,7 +50,10 @@ export class TaskService {
   /** Deletes a task (its executions stay in the history). Refused while it runs. */
   delete(id: string): void {
     if (this.executions.isTaskBusy(id)) {
-      throw new AppError('invalid-input', 'This task has an execution running or queued; cancel it first');
+      throw new AppError(
+        'invalid-input',
+        'This task has an execution running or queued; cancel it first',
+      );
     }
     this.store.tasks.delete(id);
     this.resync();
@@ -69,7 +72,10 @@ export class TaskService {
       taskId: task.id,
       taskName: task.name,
       source: { config: source.config, secrets: this.store.locations.secretsOf(source.id) },
-      destination: { config: destination.config, secrets: this.store.locations.secretsOf(destination.id) },
+      destination: {
+        config: destination.config,
+        secrets: this.store.locations.secretsOf(destination.id),
+      },
       options: task.options,
       includes: task.includes,
       excludes: task.excludes,
@@ -88,12 +94,17 @@ export class TaskService {
   private validate(input: TaskInput): Omit<Task, 'id' | 'createdAt' | 'updatedAt'> {
     const parsed = taskInputSchema.safeParse(input);
     if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'task'}: ${i.message}`).join('; ');
+      const why = parsed.error.issues
+        .map((i) => `${i.path.join('.') || 'task'}: ${i.message}`)
+        .join('; ');
       throw new AppError('invalid-input', `Invalid task: ${why}`);
     }
     const task = parsed.data;
     if (task.sourceLocationId === task.destinationLocationId) {
-      throw new AppError('invalid-input', 'The source and the destination must be different locations');
+      throw new AppError(
+        'invalid-input',
+        'The source and the destination must be different locations',
+      );
     }
     this.store.locations.get(task.sourceLocationId);
     this.store.locations.get(task.destinationLocationId);

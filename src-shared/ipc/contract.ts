@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { AppInfo } from '../model/app-info';
 import type { Listing } from '../model/entry';
-import type { ExecutionProgress, ExecutionRecord, FileAction, FileResult } from '../model/execution';
+import type {
+  ExecutionProgress,
+  ExecutionRecord,
+  FileAction,
+  FileResult,
+} from '../model/execution';
 import {
   locationConfigSchema,
   locationSecretsSchema,
@@ -34,7 +39,10 @@ const osPath = z
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character');
 
 const id = z.string().min(1).max(100);
-const paging = { limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() };
+const paging = {
+  limit: z.number().int().min(1).max(10_000).optional(),
+  offset: z.number().int().min(0).optional(),
+};
 const bytesPerSecond = z
   .number()
   .int()
@@ -71,7 +79,11 @@ export const contract = {
   'locations:get': { request: z.object({ id }).strict(), response: typed<SavedLocation>() },
   'locations:create': {
     request: z
-      .object({ name: z.string().trim().min(1).max(200), config: locationConfigSchema, secrets: locationSecretsSchema.optional() })
+      .object({
+        name: z.string().trim().min(1).max(200),
+        config: locationConfigSchema,
+        secrets: locationSecretsSchema.optional(),
+      })
       .strict(),
     response: typed<SavedLocation>(),
   },
@@ -91,7 +103,9 @@ export const contract = {
   'locations:test': {
     request: z.union([
       z.object({ id }).strict(),
-      z.object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() }).strict(),
+      z
+        .object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() })
+        .strict(),
     ]),
     response: typed<{ message: string }>(),
   },
@@ -99,11 +113,19 @@ export const contract = {
   'tasks:list': { request: z.object({}).strict(), response: typed<Task[]>() },
   'tasks:get': { request: z.object({ id }).strict(), response: typed<Task>() },
   'tasks:create': { request: taskInputSchema, response: typed<Task>() },
-  'tasks:update': { request: z.object({ id, task: taskInputSchema }).strict(), response: typed<Task>() },
+  'tasks:update': {
+    request: z.object({ id, task: taskInputSchema }).strict(),
+    response: typed<Task>(),
+  },
   'tasks:delete': { request: z.object({ id }).strict(), response: typed<null>() },
   /** The next run times of a cron expression (validates it). */
   'tasks:next-runs': {
-    request: z.object({ cron: z.string().min(1).max(200), count: z.number().int().min(1).max(50).default(5) }).strict(),
+    request: z
+      .object({
+        cron: z.string().min(1).max(200),
+        count: z.number().int().min(1).max(50).default(5),
+      })
+      .strict(),
     response: typed<number[]>(),
   },
 
@@ -113,7 +135,10 @@ export const contract = {
   },
   'executions:get': { request: z.object({ id }).strict(), response: typed<ExecutionRecord>() },
   /** Starts (or queues) an execution of a saved task. */
-  'executions:start': { request: z.object({ taskId: id }).strict(), response: typed<ExecutionRecord>() },
+  'executions:start': {
+    request: z.object({ taskId: id }).strict(),
+    response: typed<ExecutionRecord>(),
+  },
   'executions:cancel': { request: z.object({ id }).strict(), response: typed<ExecutionRecord>() },
   'executions:set-bandwidth': {
     request: z.object({ id, bytesPerSecond }).strict(),
@@ -124,7 +149,9 @@ export const contract = {
     request: z
       .object({
         id,
-        action: z.enum(['transferred', 'skipped', 'deleted', 'verified', 'failed'] satisfies FileAction[]).optional(),
+        action: z
+          .enum(['transferred', 'skipped', 'deleted', 'verified', 'failed'] satisfies FileAction[])
+          .optional(),
         onlyErrors: z.boolean().optional(),
         ...paging,
       })

@@ -9,7 +9,10 @@ import { z } from 'zod';
 export const LOCATION_KINDS = ['local', 'smb', 'nfs', 's3', 'object-storage', 'memory'] as const;
 export type LocationKind = (typeof LOCATION_KINDS)[number];
 
-const relativeOrAbsolutePath = z.string().max(4096).refine((p) => !p.includes('\0'), 'no NUL bytes');
+const relativeOrAbsolutePath = z
+  .string()
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'no NUL bytes');
 const host = z.string().min(1, 'a server is required').max(253);
 const port = z.number().int().min(1).max(65535);
 
@@ -86,7 +89,10 @@ export const objectStorageConfigSchema = z
     prefix: z.string().max(1024).default(''),
     accessKeyId: z.string().max(256).default(''),
     pathStyle: z.boolean().default(true),
-    caCertificatePem: z.string().max(256 * 1024).default(''),
+    caCertificatePem: z
+      .string()
+      .max(256 * 1024)
+      .default(''),
   })
   .strict();
 

@@ -50,7 +50,9 @@ const optionsShape = z
   .strict();
 
 /** The option combinations DataSync refuses, each with the reason in words. */
-export function optionConflicts(o: z.output<typeof optionsShape>): { path: string; message: string }[] {
+export function optionConflicts(
+  o: z.output<typeof optionsShape>,
+): { path: string; message: string }[] {
   const conflicts: { path: string; message: string }[] = [];
   if (o.PreserveDeletedFiles === 'REMOVE' && o.TransferMode === 'ALL') {
     conflicts.push({

@@ -69,6 +69,23 @@ describe('LocalLocation specifics', () => {
     }
   });
 
+  it.skipIf(process.platform !== 'linux')(
+    'closes the file when a read stream is destroyed before its first read',
+    async () => {
+      const fx = await makeLocalFixture();
+      try {
+        await fx.putFile('f', Buffer.alloc(1000));
+        const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+        const before = await openFds();
+        for (let i = 0; i < 40; i++) (await fx.location.read('f', {}, live())).destroy();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await openFds()).toBeLessThan(before + 5);
+      } finally {
+        await fx.cleanup();
+      }
+    },
+  );
+
   it('connect names the root when it is missing or a file', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'dataferry-connect-'));
     try {
@@ -96,44 +113,46 @@ describe('LocalLocation specifics', () => {
  * extensionless imports leave out.
  */
 // Windows has no POSIX modes to take away; its ACL denial maps through the same EPERM/EACCES rows.
-describe.skipIf(process.platform === 'win32')('LocalLocation permission-denied (in an unprivileged child process)', () => {
-  let parent: string;
-  let root: string;
+describe.skipIf(process.platform === 'win32')(
+  'LocalLocation permission-denied (in an unprivileged child process)',
+  () => {
+    let parent: string;
+    let root: string;
 
-  beforeAll(async () => {
-    parent = await mkdtemp(path.join(os.tmpdir(), 'dataferry-perm-'));
-    root = path.join(parent, 'root');
-    await mkdir(path.join(root, 'locked'), { recursive: true });
-    await writeFile(path.join(root, 'locked', 'inside.txt'), 'x');
-    await writeFile(path.join(root, 'secret.txt'), 'secret');
-    await mkdir(path.join(root, 'ro'));
-    await chmod(path.join(root, 'locked'), 0o000);
-    await chmod(path.join(root, 'secret.txt'), 0o000);
-    await chmod(path.join(root, 'ro'), 0o555);
-  });
+    beforeAll(async () => {
+      parent = await mkdtemp(path.join(os.tmpdir(), 'dataferry-perm-'));
+      root = path.join(parent, 'root');
+      await mkdir(path.join(root, 'locked'), { recursive: true });
+      await writeFile(path.join(root, 'locked', 'inside.txt'), 'x');
+      await writeFile(path.join(root, 'secret.txt'), 'secret');
+      await mkdir(path.join(root, 'ro'));
+      await chmod(path.join(root, 'locked'), 0o000);
+      await chmod(path.join(root, 'secret.txt'), 0o000);
+      await chmod(path.join(root, 'ro'), 0o555);
+    });
 
-  afterAll(async () => {
-    await chmod(path.join(root, 'locked'), 0o755).catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await chmod(path.join(root, 'locked'), 0o755).catch(() => undefined);
+      await rm(parent, { recursive: true, force: true });
+    });
 
-  it('maps EACCES on list, read, write and connect to permission-denied naming the path', async () => {
-    const results = await runUnprivileged(root);
-    // The child could read the root at all: the check below is about permissions, not setup.
-    expect(results.listRoot).toEqual({ ok: ['locked', 'ro', 'secret.txt'] });
-    expect(results.listLocked).toMatchObject({ code: 'permission-denied' });
-    expect(results.listLocked?.message).toContain(path.join(root, 'locked'));
-    expect(results.readSecret).toMatchObject({ code: 'permission-denied' });
-    expect(results.readSecret?.message).toContain(path.join(root, 'secret.txt'));
-    expect(results.writeReadOnly).toMatchObject({ code: 'permission-denied' });
-    expect(results.writeReadOnly?.message).toContain(path.join(root, 'ro'));
-    expect(results.connectLocked).toMatchObject({ code: 'permission-denied' });
-    expect(results.connectLocked?.message).toContain(path.join(root, 'locked'));
-    expect(await readdir(path.join(root, 'ro'))).toEqual([]); // no temporary left behind
-    expect((await stat(path.join(root, 'secret.txt'))).mode & 0o777).toBe(0);
-  });
-
-});
+    it('maps EACCES on list, read, write and connect to permission-denied naming the path', async () => {
+      const results = await runUnprivileged(root);
+      // The child could read the root at all: the check below is about permissions, not setup.
+      expect(results.listRoot).toEqual({ ok: ['locked', 'ro', 'secret.txt'] });
+      expect(results.listLocked).toMatchObject({ code: 'permission-denied' });
+      expect(results.listLocked?.message).toContain(path.join(root, 'locked'));
+      expect(results.readSecret).toMatchObject({ code: 'permission-denied' });
+      expect(results.readSecret?.message).toContain(path.join(root, 'secret.txt'));
+      expect(results.writeReadOnly).toMatchObject({ code: 'permission-denied' });
+      expect(results.writeReadOnly?.message).toContain(path.join(root, 'ro'));
+      expect(results.connectLocked).toMatchObject({ code: 'permission-denied' });
+      expect(results.connectLocked?.message).toContain(path.join(root, 'locked'));
+      expect(await readdir(path.join(root, 'ro'))).toEqual([]); // no temporary left behind
+      expect((await stat(path.join(root, 'secret.txt'))).mode & 0o777).toBe(0);
+    });
+  },
+);
 
 interface ChildResult {
   ok?: unknown;

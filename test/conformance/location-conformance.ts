@@ -142,9 +142,33 @@ export function describeLocationConformance(
       }
     });
 
+    it('fails a read stream with cancelled when the signal fires midway', async () => {
+      const size = 2_000_000;
+      await write('big.bin', pseudoRandom(size, 2));
+      const controller = new AbortController();
+      const stream = await loc.read('big.bin', {}, controller.signal);
+      let received = 0;
+      const failure = await (async () => {
+        try {
+          for await (const chunk of stream) {
+            received += (chunk as Buffer).length;
+            controller.abort();
+          }
+        } catch (error) {
+          return error;
+        }
+        return null;
+      })();
+      expect(failure).toBeInstanceOf(AppError);
+      expect((failure as AppError).code).toBe('cancelled');
+      expect(received).toBeLessThan(size);
+    });
+
     it('writes streamed sources in many chunks and returns the bytes written', async () => {
       const data = pseudoRandom(1_000_003, 3);
-      const chunks = Array.from({ length: 62 }, (_, i) => data.subarray(i * 16_384, (i + 1) * 16_384));
+      const chunks = Array.from({ length: 62 }, (_, i) =>
+        data.subarray(i * 16_384, (i + 1) * 16_384),
+      );
       expect(await loc.write('big.bin', source(chunks), { size: data.length }, live())).toBe(
         data.length,
       );
@@ -161,7 +185,9 @@ export function describeLocationConformance(
       expect(failing.destroyed).toBe(true);
       expect((await readAll('keep.txt')).toString()).toBe('original');
 
-      const plain = await errorOf(loc.write('new.txt', failingSource(new Error('boom')), {}, live()));
+      const plain = await errorOf(
+        loc.write('new.txt', failingSource(new Error('boom')), {}, live()),
+      );
       expect(plain).toBeInstanceOf(AppError);
       expect(await codeOf(loc.stat('new.txt', live()))).toBe('not-found');
       expect(await names('')).toEqual(['keep.txt']);

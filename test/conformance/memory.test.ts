@@ -78,7 +78,12 @@ describe('memory fault injection', () => {
   it('fails a read stream midway with afterBytes', async () => {
     const location = new MemoryLocation('mid');
     memoryStore('mid').putFile('big', Buffer.alloc(200_000, 1));
-    memoryStore('mid').failNext({ op: 'read', path: 'big', error: unavailable, afterBytes: 100_000 });
+    memoryStore('mid').failNext({
+      op: 'read',
+      path: 'big',
+      error: unavailable,
+      afterBytes: 100_000,
+    });
     const stream = await location.read('big', {}, live());
     let received = 0;
     const failure = await (async () => {

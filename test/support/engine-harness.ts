@@ -78,7 +78,9 @@ export async function runExecution(
   const deps: EngineDeps = {
     createLocation,
     createRunner: (spec, src, dst) =>
-      (opts.runner ?? 'inline') === 'workers' ? new WorkerRunner(spec) : createInlineRunner(src, dst, spec),
+      (opts.runner ?? 'inline') === 'workers'
+        ? new WorkerRunner(spec)
+        : createInlineRunner(src, dst, spec),
   };
   const runner = new ExecutionRunner(
     {

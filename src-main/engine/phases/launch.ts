@@ -8,7 +8,11 @@ import { temporaryName } from '../../locations/temp-names';
  * written, with an error that says which side and why. A destination root that does not exist
  * yet is created (as cp and rsync do). Throws AppError.
  */
-export async function launch(source: Location, destination: Location, signal: AbortSignal): Promise<void> {
+export async function launch(
+  source: Location,
+  destination: Location,
+  signal: AbortSignal,
+): Promise<void> {
   await onSide('source', source, () => source.connect(signal));
   await onSide('source', source, async () => {
     await source.list('', signal);
@@ -25,21 +29,34 @@ export async function launch(source: Location, destination: Location, signal: Ab
   await onSide('destination', destination, async () => {
     // A real write, so a read-only share or a full disk shows up now, not after PREPARING.
     const probe = temporaryName();
-    await destination.write(probe, Readable.from([Buffer.from('dataferry write check\n')]), {}, signal);
+    await destination.write(
+      probe,
+      Readable.from([Buffer.from('dataferry write check\n')]),
+      {},
+      signal,
+    );
     await destination.remove(probe, signal);
   });
 }
 
-async function onSide(side: 'source' | 'destination', location: Location, step: () => Promise<void>): Promise<void> {
+async function onSide(
+  side: 'source' | 'destination',
+  location: Location,
+  step: () => Promise<void>,
+): Promise<void> {
   try {
     await step();
   } catch (error) {
     if (error instanceof AppError) {
       if (error.code === 'cancelled') throw error;
-      throw new AppError(error.code, `The ${side} (${location.description}) is not usable: ${error.message}`, {
-        ...error.details,
-        side,
-      });
+      throw new AppError(
+        error.code,
+        `The ${side} (${location.description}) is not usable: ${error.message}`,
+        {
+          ...error.details,
+          side,
+        },
+      );
     }
     throw error;
   }

@@ -29,7 +29,9 @@ export interface PrepareInput {
 export async function prepare(input: PrepareInput): Promise<void> {
   const { options } = input.compare;
   const needDestination =
-    options.TransferMode === 'CHANGED' || options.OverwriteMode === 'NEVER' || options.PreserveDeletedFiles === 'REMOVE';
+    options.TransferMode === 'CHANGED' ||
+    options.OverwriteMode === 'NEVER' ||
+    options.PreserveDeletedFiles === 'REMOVE';
   const unreadableSourceDirs: string[] = [];
   const source = walkTree(input.source, input.signal, {
     filter: input.filter,

@@ -41,7 +41,15 @@ function reportSkips(ctx: RunContext): void {
     if (item.type === 'dir') continue;
     ctx.counters.FilesSkipped++;
     if (item.detail !== 'unchanged' || ctx.options.LogLevel === 'TRANSFER') {
-      ctx.report({ path: item.path, action: 'skipped', size: item.size, sourceChecksum: null, destinationChecksum: null, detail: item.detail ?? null, errorCode: null });
+      ctx.report({
+        path: item.path,
+        action: 'skipped',
+        size: item.size,
+        sourceChecksum: null,
+        destinationChecksum: null,
+        detail: item.detail ?? null,
+        errorCode: null,
+      });
     }
   }
   ctx.progress.touch();
@@ -64,7 +72,11 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
   throwIfCancelled(ctx);
 }
 
-async function runWithRetries(ctx: RunContext, runner: TransferRunner, item: StoredPlanItem): Promise<void> {
+async function runWithRetries(
+  ctx: RunContext,
+  runner: TransferRunner,
+  item: StoredPlanItem,
+): Promise<void> {
   const isFile = item.action === 'copy' || item.action === 'update';
   let done = 0;
   for (let attempt = 1; ; attempt++) {
@@ -76,7 +88,12 @@ async function runWithRetries(ctx: RunContext, runner: TransferRunner, item: Sto
         (bytes) => {
           done += bytes;
           ctx.counters.BytesTransferred += bytes;
-          ctx.progress.file({ path: item.path, size: item.size, bytesDone: done, state: 'transferring' });
+          ctx.progress.file({
+            path: item.path,
+            size: item.size,
+            bytesDone: done,
+            state: 'transferring',
+          });
         },
         ctx.signal,
       );
@@ -84,12 +101,21 @@ async function runWithRetries(ctx: RunContext, runner: TransferRunner, item: Sto
       if (item.action !== 'meta') ctx.counters.FilesTransferred++;
       ctx.counters.BytesWritten += outcome.bytes;
       ctx.progress.file({ path: item.path, size: item.size, bytesDone: item.size, state: 'done' });
-      ctx.report({ path: item.path, action: 'transferred', size: isFile ? item.size : 0, sourceChecksum: outcome.sourceHash, destinationChecksum: null, detail: item.action === 'meta' ? 'metadata only' : null, errorCode: null });
+      ctx.report({
+        path: item.path,
+        action: 'transferred',
+        size: isFile ? item.size : 0,
+        sourceChecksum: outcome.sourceHash,
+        destinationChecksum: null,
+        detail: item.action === 'meta' ? 'metadata only' : null,
+        errorCode: null,
+      });
       ctx.log('info', `${item.action} ${item.path}`);
       return;
     } catch (error) {
       const info = toAppError(error);
-      if (ctx.signal.aborted || info.code === 'cancelled') throw new AppError('cancelled', 'Cancelled');
+      if (ctx.signal.aborted || info.code === 'cancelled')
+        throw new AppError('cancelled', 'Cancelled');
       if (info.details?.workerCrashed) throw info;
       if (retryClassOf(info.code) === 'retry' && attempt < MAX_ATTEMPTS) {
         ctx.log('warn', `${info.message}; retrying (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`);
@@ -109,7 +135,15 @@ function fatalOrFail(ctx: RunContext, item: StoredPlanItem, error: unknown): voi
   if (retryClassOf(info.code) === 'fatal') throw info;
   ctx.counters.FilesFailed++;
   ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'failed' });
-  ctx.report({ path: item.path, action: 'failed', size: item.size, sourceChecksum: null, destinationChecksum: null, detail: info.message, errorCode: info.code });
+  ctx.report({
+    path: item.path,
+    action: 'failed',
+    size: item.size,
+    sourceChecksum: null,
+    destinationChecksum: null,
+    detail: info.message,
+    errorCode: info.code,
+  });
   ctx.logAlways('error', info.message);
 }
 
@@ -118,19 +152,31 @@ async function applyFolderMetadata(ctx: RunContext): Promise<void> {
   for (const item of ctx.plan.items(['mkdir', 'meta'], 'backward')) {
     if (item.type !== 'dir') continue;
     throwIfCancelled(ctx);
-    const metadata = metadataFor(item, ctx.options, ctx.source.capabilities, ctx.destination.capabilities);
+    const metadata = metadataFor(
+      item,
+      ctx.options,
+      ctx.source.capabilities,
+      ctx.destination.capabilities,
+    );
     await ctx.destination.setMetadata(item.path, metadata, ctx.signal).catch((error: unknown) => {
-      ctx.logAlways('warn', `Could not set the times of folder ${item.path}: ${toAppError(error).message}`);
+      ctx.logAlways(
+        'warn',
+        `Could not set the times of folder ${item.path}: ${toAppError(error).message}`,
+      );
     });
   }
 }
 
 async function deleteExtras(ctx: RunContext): Promise<void> {
-  if (ctx.options.PreserveDeletedFiles !== 'REMOVE' || ctx.counters.EstimatedFilesToDelete === 0) return;
+  if (ctx.options.PreserveDeletedFiles !== 'REMOVE' || ctx.counters.EstimatedFilesToDelete === 0)
+    return;
   const problems = ctx.counters.FilesFailed + ctx.runErrors.length;
   if (problems > 0) {
     // rclone's rule: never delete at the destination after any error in the run.
-    ctx.logAlways('warn', `Deletes skipped: ${problems} error(s) in this execution, and nothing is deleted after an error`);
+    ctx.logAlways(
+      'warn',
+      `Deletes skipped: ${problems} error(s) in this execution, and nothing is deleted after an error`,
+    );
     return;
   }
   for (const item of ctx.plan.items(['delete', 'rmdir'], 'backward')) {
@@ -139,7 +185,15 @@ async function deleteExtras(ctx: RunContext): Promise<void> {
       if (item.action === 'rmdir') await ctx.destination.rmdir(item.path, ctx.signal);
       else await ctx.destination.remove(item.path, ctx.signal);
       ctx.counters.FilesDeleted++;
-      ctx.report({ path: item.path, action: 'deleted', size: item.size, sourceChecksum: null, destinationChecksum: null, detail: null, errorCode: null });
+      ctx.report({
+        path: item.path,
+        action: 'deleted',
+        size: item.size,
+        sourceChecksum: null,
+        destinationChecksum: null,
+        detail: null,
+        errorCode: null,
+      });
       ctx.log('info', `deleted ${item.path}`);
     } catch (error) {
       fatalOrFail(ctx, item, error);

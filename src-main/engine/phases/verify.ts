@@ -20,14 +20,22 @@ const NAMED_IN_MESSAGE = 10;
 export async function verify(ctx: RunContext, filter: PathFilter): Promise<void> {
   const mismatches: string[] = [];
   if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED') await verifyTransferred(ctx, mismatches);
-  if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT') await verifyEverything(ctx, filter, mismatches);
+  if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT')
+    await verifyEverything(ctx, filter, mismatches);
   ctx.flushReport();
   if (mismatches.length > 0) {
     const named = mismatches.slice(0, NAMED_IN_MESSAGE).join(', ');
-    const more = mismatches.length > NAMED_IN_MESSAGE ? ` and ${mismatches.length - NAMED_IN_MESSAGE} more` : '';
-    throw new AppError('checksum-mismatch', `Verification failed for ${mismatches.length} file(s): ${named}${more}`, {
-      files: mismatches.slice(0, 100),
-    });
+    const more =
+      mismatches.length > NAMED_IN_MESSAGE
+        ? ` and ${mismatches.length - NAMED_IN_MESSAGE} more`
+        : '';
+    throw new AppError(
+      'checksum-mismatch',
+      `Verification failed for ${mismatches.length} file(s): ${named}${more}`,
+      {
+        files: mismatches.slice(0, 100),
+      },
+    );
   }
 }
 
@@ -39,7 +47,8 @@ async function verifyTransferred(ctx: RunContext, mismatches: string[]): Promise
     let problem: string | null = null;
     try {
       destinationHash = await contentHash(ctx.destination, item.path, ctx);
-      if (destinationHash !== item.sourceHash) problem = 'checksum differs between source and destination';
+      if (destinationHash !== item.sourceHash)
+        problem = 'checksum differs between source and destination';
     } catch (error) {
       problem = toAppError(error).message;
     }
@@ -47,7 +56,11 @@ async function verifyTransferred(ctx: RunContext, mismatches: string[]): Promise
   }
 }
 
-async function verifyEverything(ctx: RunContext, filter: PathFilter, mismatches: string[]): Promise<void> {
+async function verifyEverything(
+  ctx: RunContext,
+  filter: PathFilter,
+  mismatches: string[],
+): Promise<void> {
   const source = walkTree(ctx.source, ctx.signal, { filter });
   const destination = walkTree(ctx.destination, ctx.signal, { filter });
   const removeExtras = ctx.options.PreserveDeletedFiles === 'REMOVE';
@@ -58,11 +71,21 @@ async function verifyEverything(ctx: RunContext, filter: PathFilter, mismatches:
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
       const src = a.value as EntryInfo;
-      if (expectedAtDestination(src, ctx)) record(ctx, src.path, src.size, null, null, 'missing at the destination', mismatches);
+      if (expectedAtDestination(src, ctx))
+        record(ctx, src.path, src.size, null, null, 'missing at the destination', mismatches);
       a = await source.next();
     } else if (order > 0) {
       const dst = b.value as EntryInfo;
-      if (removeExtras) record(ctx, dst.path, dst.size, null, null, 'at the destination but not at the source', mismatches);
+      if (removeExtras)
+        record(
+          ctx,
+          dst.path,
+          dst.size,
+          null,
+          null,
+          'at the destination but not at the source',
+          mismatches,
+        );
       b = await destination.next();
     } else {
       await compareEntries(ctx, a.value as EntryInfo, b.value as EntryInfo, mismatches);
@@ -78,13 +101,39 @@ function expectedAtDestination(entry: EntryInfo, ctx: RunContext): boolean {
   return true;
 }
 
-async function compareEntries(ctx: RunContext, src: EntryInfo, dst: EntryInfo, mismatches: string[]): Promise<void> {
+async function compareEntries(
+  ctx: RunContext,
+  src: EntryInfo,
+  dst: EntryInfo,
+  mismatches: string[],
+): Promise<void> {
   if (src.type !== dst.type) {
-    return record(ctx, src.path, src.size, null, null, `a ${src.type} at the source, a ${dst.type} at the destination`, mismatches);
+    return record(
+      ctx,
+      src.path,
+      src.size,
+      null,
+      null,
+      `a ${src.type} at the source, a ${dst.type} at the destination`,
+      mismatches,
+    );
   }
   if (src.type !== 'file') return;
-  const precision = Math.max(ctx.source.capabilities.mtimePrecisionMs, ctx.destination.capabilities.mtimePrecisionMs, 1);
-  if (src.size !== dst.size) return record(ctx, src.path, src.size, null, null, `size ${src.size} at the source, ${dst.size} at the destination`, mismatches);
+  const precision = Math.max(
+    ctx.source.capabilities.mtimePrecisionMs,
+    ctx.destination.capabilities.mtimePrecisionMs,
+    1,
+  );
+  if (src.size !== dst.size)
+    return record(
+      ctx,
+      src.path,
+      src.size,
+      null,
+      null,
+      `size ${src.size} at the source, ${dst.size} at the destination`,
+      mismatches,
+    );
   if (ctx.options.Mtime === 'PRESERVE' && Math.abs(src.mtimeMs - dst.mtimeMs) >= precision) {
     return record(ctx, src.path, src.size, null, null, 'modification times differ', mismatches);
   }
@@ -93,7 +142,15 @@ async function compareEntries(ctx: RunContext, src: EntryInfo, dst: EntryInfo, m
       contentHash(ctx.source, src.path, ctx),
       contentHash(ctx.destination, dst.path, ctx),
     ]);
-    record(ctx, src.path, src.size, sourceHash, destinationHash, sourceHash === destinationHash ? null : 'checksum differs between source and destination', mismatches);
+    record(
+      ctx,
+      src.path,
+      src.size,
+      sourceHash,
+      destinationHash,
+      sourceHash === destinationHash ? null : 'checksum differs between source and destination',
+      mismatches,
+    );
   } catch (error) {
     record(ctx, src.path, src.size, null, null, toAppError(error).message, mismatches);
   }
@@ -112,18 +169,38 @@ function record(
     mismatches.push(path);
     ctx.counters.FilesFailed++;
     ctx.progress.file({ path, size, bytesDone: 0, state: 'failed' });
-    ctx.report({ path, action: 'failed', size, sourceChecksum, destinationChecksum, detail: `verification: ${problem}`, errorCode: 'checksum-mismatch' });
+    ctx.report({
+      path,
+      action: 'failed',
+      size,
+      sourceChecksum,
+      destinationChecksum,
+      detail: `verification: ${problem}`,
+      errorCode: 'checksum-mismatch',
+    });
     ctx.logAlways('error', `Verification failed for ${path}: ${problem}`);
     return;
   }
   ctx.counters.FilesVerified++;
   ctx.counters.BytesVerified += size;
   ctx.progress.file({ path, size, bytesDone: size, state: 'done' });
-  ctx.report({ path, action: 'verified', size, sourceChecksum, destinationChecksum, detail: null, errorCode: null });
+  ctx.report({
+    path,
+    action: 'verified',
+    size,
+    sourceChecksum,
+    destinationChecksum,
+    detail: null,
+    errorCode: null,
+  });
 }
 
 /** The content hash of a file: the store's own when it keeps one, else read back. */
-export async function contentHash(location: Location, path: string, ctx: RunContext): Promise<string> {
+export async function contentHash(
+  location: Location,
+  path: string,
+  ctx: RunContext,
+): Promise<string> {
   const stored = location.capabilities.storedHashes.includes(CONTENT_HASH)
     ? await location.storedHash(path, CONTENT_HASH, ctx.signal)
     : null;

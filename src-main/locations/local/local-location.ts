@@ -1,10 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import {
-  chmod,
-  chown,
-  lchown,
   lstat,
-  lutimes,
   mkdir,
   open,
   opendir,
@@ -15,11 +11,10 @@ import {
   stat,
   symlink,
   unlink,
-  utimes,
   type FileHandle,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../src-shared/errors';
 import { cancelledError, isAbortError, throwIfAborted } from '../abort';
@@ -33,10 +28,11 @@ import type {
   ReadOptions,
   WriteOptions,
 } from '../location';
+import { checkReadRange } from '../read-range';
 import { assertSafeRelativePath, joinRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
+import { applyMetadata, mapBounded, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
-import { checkReadRange } from '../read-range';
 
 /** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
 const LSTAT_CONCURRENCY = 32;
@@ -176,7 +172,7 @@ export class LocalLocation implements Location {
       highWaterMark: READ_CHUNK,
       signal,
     });
-    return Readable.from(mapStreamErrors(stream, abs), { objectMode: false });
+    return mappedReadStream(stream, abs);
   }
 
   /**
@@ -385,64 +381,4 @@ function entryTypeOf(info: Stats): EntryType {
 async function isDir(abs: string): Promise<boolean> {
   const info = await lstat(abs).catch(() => null);
   return info?.isDirectory() ?? false;
-}
-
-/**
- * chown, then chmod (chown clears set-id bits), then times (last, since nothing after changes them).
- * Owners are changed only as root or to our own ids; EPERM from chown is ignored, as cp -p does.
- */
-async function applyMetadata(
-  abs: string,
-  metadata: MetadataUpdate,
-  isSymlink: boolean,
-  known?: Stats,
-): Promise<void> {
-  if (!IS_WINDOWS && (metadata.uid !== undefined || metadata.gid !== undefined)) {
-    const isRoot = process.getuid?.() === 0;
-    const uid = metadata.uid !== undefined && (isRoot || metadata.uid === process.getuid?.());
-    const gid = metadata.gid ?? -1; // a member of the group may chown to it: let the OS decide
-    try {
-      await (isSymlink ? lchown : chown)(abs, uid ? (metadata.uid ?? -1) : -1, gid);
-    } catch (error) {
-      if (errnoOf(error) !== 'EPERM') throw error;
-    }
-  }
-  if (metadata.mode !== undefined && !isSymlink) await chmod(abs, metadata.mode & 0o7777);
-  if (metadata.mtimeMs !== undefined || metadata.atimeMs !== undefined) {
-    const current = known ?? (await lstat(abs));
-    // Seconds as a double keep about a microsecond at today's dates; a Date would cut to 1 ms.
-    const atime = (metadata.atimeMs ?? current.atimeMs) / 1000;
-    const mtime = (metadata.mtimeMs ?? current.mtimeMs) / 1000;
-    await (isSymlink ? lutimes : utimes)(abs, atime, mtime);
-  }
-}
-
-/** Re-throws a read stream's native errors as AppErrors naming the file. */
-async function* mapStreamErrors(stream: Readable, abs: string): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of stream) yield chunk as Buffer;
-  } catch (error) {
-    if (isAbortError(error)) throw cancelledError(abs);
-    throw mapFsError(error, abs, 'read file');
-  } finally {
-    stream.destroy(); // the consumer stopped early: release the file handle now
-  }
-}
-
-/** Maps with at most `limit` calls in flight, keeping the input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { local, runExecution, tempDir } from '../../support/engine-harness';
@@ -54,8 +65,11 @@ async function snapshot(root: string): Promise<Record<string, string>> {
         out[p] = 'dir';
         await walk(p);
       } else {
-        const hash = createHash('sha256').update(await readFile(path.join(root, p))).digest('hex');
-        out[p] = `file:${info.size}:${hash}:${Math.floor(info.mtimeMs)}:${(info.mode & 0o777).toString(8)}`;
+        const hash = createHash('sha256')
+          .update(await readFile(path.join(root, p)))
+          .digest('hex');
+        out[p] =
+          `file:${info.size}:${hash}:${Math.floor(info.mtimeMs)}:${(info.mode & 0o777).toString(8)}`;
       }
     }
   }
@@ -78,10 +92,17 @@ describe('engine, local to local', () => {
     expect(c.BytesWritten).toBe(c.EstimatedBytesToTransfer);
     expect(c.FilesVerified).toBe(5);
     expect(c.FilesFailed).toBe(0);
-    expect(Object.values(execution.phases).map((p) => p.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(Object.values(execution.phases).map((p) => p.status)).toEqual([
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+    ]);
     expect(sink.resultsFor('transferred')).toContain(LONG_NAME);
     const statuses = sink.updates.map((u) => u.status);
-    expect(statuses).toEqual(expect.arrayContaining(['LAUNCHING', 'PREPARING', 'TRANSFERRING', 'VERIFYING', 'SUCCESS']));
+    expect(statuses).toEqual(
+      expect.arrayContaining(['LAUNCHING', 'PREPARING', 'TRANSFERRING', 'VERIFYING', 'SUCCESS']),
+    );
     expect(statuses.indexOf('PREPARING')).toBeLessThan(statuses.indexOf('TRANSFERRING'));
   });
 
@@ -113,7 +134,9 @@ describe('engine, local to local', () => {
     await writeFile(path.join(src, 'a.txt'), 'source version');
     await writeFile(path.join(src, 'b.txt'), 'new file');
     await writeFile(path.join(dst, 'a.txt'), 'destination version');
-    const { execution, sink } = await runExecution(local(src), local(dst), { options: { OverwriteMode: 'NEVER' } });
+    const { execution, sink } = await runExecution(local(src), local(dst), {
+      options: { OverwriteMode: 'NEVER' },
+    });
     expect(execution.status).toBe('SUCCESS');
     expect(await readFile(path.join(dst, 'a.txt'), 'utf8')).toBe('destination version');
     expect(await readFile(path.join(dst, 'b.txt'), 'utf8')).toBe('new file');
@@ -131,9 +154,17 @@ describe('engine, local to local', () => {
     expect(kept.execution.counters.FilesDeleted).toBe(0);
     expect(await exists(path.join(dst, 'extra.txt'))).toBe(true);
 
-    const removed = await runExecution(local(src), local(dst), { options: { PreserveDeletedFiles: 'REMOVE' } });
+    const removed = await runExecution(local(src), local(dst), {
+      options: { PreserveDeletedFiles: 'REMOVE' },
+    });
     expect(removed.execution.status).toBe('SUCCESS');
-    expect(removed.sink.resultsFor('deleted')).toEqual(['docs/zero.bin', 'extra.txt', 'old', 'old/deeper', 'old/deeper/x.txt']);
+    expect(removed.sink.resultsFor('deleted')).toEqual([
+      'docs/zero.bin',
+      'extra.txt',
+      'old',
+      'old/deeper',
+      'old/deeper/x.txt',
+    ]);
     expect(removed.execution.counters.FilesDeleted).toBe(5);
     expect(await snapshot(dst)).toEqual(await snapshot(src));
   });
@@ -143,7 +174,9 @@ describe('engine, local to local', () => {
     await writeFile(path.join(dst, 'extra.txt'), 'keep me: there was an error');
     await writeFile(path.join(src, 'secret.txt'), 'no');
     await chmod(path.join(src, 'secret.txt'), 0o000);
-    const { execution, sink } = await runExecution(local(src), local(dst), { options: { PreserveDeletedFiles: 'REMOVE' } });
+    const { execution, sink } = await runExecution(local(src), local(dst), {
+      options: { PreserveDeletedFiles: 'REMOVE' },
+    });
     expect(execution.status).toBe('ERROR');
     expect(execution.counters.FilesFailed).toBe(1);
     expect(execution.counters.FilesTransferred).toBe(6);
@@ -163,7 +196,12 @@ describe('engine, local to local', () => {
       excludes: '*.tmp|/docs/empty-folder',
     });
     expect(execution.status).toBe('SUCCESS');
-    expect(Object.keys(await snapshot(dst)).sort()).toEqual(['big.bin', 'docs', 'docs/readme.md', 'docs/zero.bin']);
+    expect(Object.keys(await snapshot(dst)).sort()).toEqual([
+      'big.bin',
+      'docs',
+      'docs/readme.md',
+      'docs/zero.bin',
+    ]);
   });
 
   it('a source file modified while it is copied is detected and not left half-old', async () => {
@@ -194,19 +232,24 @@ describe('engine, local to local', () => {
     await makeTree(src);
     const { execution, sink } = await runExecution(local(src), local(dst), {
       onUpdate: (e) => {
-        if (e.status === 'VERIFYING') writeFileSync(path.join(dst, 'docs/readme.md'), '# tampered\n');
+        if (e.status === 'VERIFYING')
+          writeFileSync(path.join(dst, 'docs/readme.md'), '# tampered\n');
       },
     });
     expect(execution.status).toBe('ERROR');
     expect(execution.error?.code).toBe('checksum-mismatch');
     expect(execution.error?.message).toContain('docs/readme.md');
     expect(execution.phases.VERIFYING.status).toBe('ERROR');
-    expect(sink.received.find((r) => r.path === 'docs/readme.md' && r.action === 'failed')?.detail).toContain('checksum');
+    expect(
+      sink.received.find((r) => r.path === 'docs/readme.md' && r.action === 'failed')?.detail,
+    ).toContain('checksum');
   });
 
   it('POINT_IN_TIME_CONSISTENT compares everything, NONE skips verifying', async () => {
     await makeTree(src);
-    const full = await runExecution(local(src), local(dst), { options: { VerifyMode: 'POINT_IN_TIME_CONSISTENT' } });
+    const full = await runExecution(local(src), local(dst), {
+      options: { VerifyMode: 'POINT_IN_TIME_CONSISTENT' },
+    });
     expect(full.execution.status).toBe('SUCCESS');
     expect(full.execution.counters.FilesVerified).toBe(5);
     const none = await runExecution(local(src), local(dst), { options: { VerifyMode: 'NONE' } });
@@ -215,7 +258,8 @@ describe('engine, local to local', () => {
   });
 
   it('cancel mid-run ends CANCELLED promptly and leaves no partial file under a final name', async () => {
-    for (let i = 0; i < 6; i++) await writeFile(path.join(src, `f${i}.bin`), Buffer.alloc(1024 * 1024, i));
+    for (let i = 0; i < 6; i++)
+      await writeFile(path.join(src, `f${i}.bin`), Buffer.alloc(1024 * 1024, i));
     const started = Date.now();
     const { execution } = await runExecution(local(src), local(dst), {
       options: { BytesPerSecond: 1024 * 1024, Parallelism: 2 },
@@ -236,7 +280,9 @@ describe('engine, local to local', () => {
     await runExecution(local(src), local(dst), { options: { Mtime: 'NONE', Atime: 'NONE' } });
     expect((await stat(path.join(dst, 'a.txt'))).mtimeMs).not.toBe(MTIME.getTime());
     await runExecution(local(src), local(dst), { options: { TransferMode: 'ALL' } });
-    expect(Math.abs((await stat(path.join(dst, 'a.txt'))).mtimeMs - MTIME.getTime())).toBeLessThan(1);
+    expect(Math.abs((await stat(path.join(dst, 'a.txt'))).mtimeMs - MTIME.getTime())).toBeLessThan(
+      1,
+    );
   });
 
   it('ends ERROR at LAUNCHING with a precise message when the source is missing', async () => {

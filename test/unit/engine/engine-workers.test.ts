@@ -31,8 +31,12 @@ afterEach(async () => {
 
 describe('engine with worker threads', () => {
   it('copies many files through the pool and verifies them', async () => {
-    for (let i = 0; i < 200; i++) await writeFile(path.join(src, `file-${i}.txt`), `content ${i}\n`.repeat(i));
-    const { execution } = await runExecution(local(src), local(dst), { runner: 'workers', options: { Parallelism: 4 } });
+    for (let i = 0; i < 200; i++)
+      await writeFile(path.join(src, `file-${i}.txt`), `content ${i}\n`.repeat(i));
+    const { execution } = await runExecution(local(src), local(dst), {
+      runner: 'workers',
+      options: { Parallelism: 4 },
+    });
     expect(execution.status).toBe('SUCCESS');
     expect(execution.counters.FilesTransferred).toBe(200);
     expect(execution.counters.FilesVerified).toBe(200);
@@ -40,7 +44,8 @@ describe('engine with worker threads', () => {
   });
 
   it('holds one bandwidth limit across all workers, and lifts it while running', async () => {
-    for (let i = 0; i < 4; i++) await writeFile(path.join(src, `f${i}.bin`), Buffer.alloc(512 * 1024, i));
+    for (let i = 0; i < 4; i++)
+      await writeFile(path.join(src, `f${i}.bin`), Buffer.alloc(512 * 1024, i));
     const limited = Date.now();
     const first = await runExecution(local(src), local(dst), {
       runner: 'workers',
@@ -52,7 +57,12 @@ describe('engine with worker threads', () => {
 
     const second = await runExecution(local(src), local(dst), {
       runner: 'workers',
-      options: { BytesPerSecond: 64 * 1024, Parallelism: 4, VerifyMode: 'NONE', TransferMode: 'ALL' },
+      options: {
+        BytesPerSecond: 64 * 1024,
+        Parallelism: 4,
+        VerifyMode: 'NONE',
+        TransferMode: 'ALL',
+      },
       onStart: (runner) => setTimeout(() => runner.setBandwidth(-1), 300),
     });
     // At 64 KiB/s this would take 32 s; lifted after 0.3 s it finishes well within the timeout.
@@ -87,10 +97,13 @@ describe('engine with worker threads', () => {
     expect(execution.error?.message).toContain('The transfer worker');
     expect(execution.error?.message).toContain('big.bin');
     const names = (await readdir(dst)).filter((n) => !n.startsWith('.dataferry-'));
-    if (names.includes('big.bin')) expect((await stat(path.join(dst, 'big.bin'))).size).toBe(4 * 1024 * 1024);
+    if (names.includes('big.bin'))
+      expect((await stat(path.join(dst, 'big.bin'))).size).toBe(4 * 1024 * 1024);
 
     const again = await runExecution(local(src), local(dst), { runner: 'workers' });
     expect(again.execution.status).toBe('SUCCESS');
-    expect((await readFile(path.join(dst, 'big.bin'))).equals(Buffer.alloc(4 * 1024 * 1024, 7))).toBe(true);
+    expect(
+      (await readFile(path.join(dst, 'big.bin'))).equals(Buffer.alloc(4 * 1024 * 1024, 7)),
+    ).toBe(true);
   });
 });

@@ -13,12 +13,13 @@ const info: AppInfo = {
   shell: 'web',
 };
 
+/** Only the channels these tests call; dispatch never touches the others. */
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     'app:info': () => info,
     'fs:list': () => ({ path: '/', parent: null, entries: [], skipped: 0 }),
     ...overrides,
-  };
+  } as Handlers;
 }
 
 const log = { error: vi.fn() };

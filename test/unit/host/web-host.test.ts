@@ -7,6 +7,8 @@ import WebSocket from 'ws';
 import { EventBus } from '../../../src-main/events/event-bus';
 import { createHandlers } from '../../../src-main/handlers/create-handlers';
 import { startWebHost, type WebHost } from '../../../src-main/host/web-host';
+import { createAppServices, type AppServices } from '../../../src-main/services/app-services';
+import { createFileKeySecretBox } from '../../../src-main/store/secret-box';
 import type { AppInfo } from '../../../src-shared/model/app-info';
 
 const appInfo: AppInfo = {
@@ -20,7 +22,9 @@ const appInfo: AppInfo = {
 };
 
 let rendererDir: string;
+let dataDir: string;
 let host: WebHost;
+let services: AppServices;
 const bus = new EventBus();
 
 beforeAll(async () => {
@@ -29,8 +33,16 @@ beforeAll(async () => {
   await mkdir(path.join(rendererDir, 'assets'));
   await writeFile(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   await writeFile(path.join(path.dirname(rendererDir), 'dataferry-secret.txt'), 'secret');
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'dataferry-webhost-data-'));
+  services = createAppServices({
+    dataDir,
+    secretBox: createFileKeySecretBox(dataDir),
+    bus,
+    schedule: false,
+    log: () => undefined,
+  });
   host = await startWebHost({
-    handlers: createHandlers({ appInfo }),
+    handlers: createHandlers({ appInfo, services }),
     bus,
     rendererDir,
     log: { error: () => undefined },
@@ -39,7 +51,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host.close();
+  await services.close();
   await rm(rendererDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 interface Reply {

@@ -1,0 +1,107 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { throwIfAborted } from '../../../src-main/locations/abort';
+import { LocalLocation } from '../../../src-main/locations/local/local-location';
+import { MemoryLocation } from '../../../src-main/locations/memory/memory-location';
+import { createLocation, describeLocation } from '../../../src-main/locations/registry';
+import { AppError } from '../../../src-shared/errors';
+import {
+  locationConfigSchema,
+  type LocationConfig,
+  type LocationConfigInput,
+} from '../../../src-shared/model/location-config';
+
+const config = (input: LocationConfigInput): LocationConfig => locationConfigSchema.parse(input);
+
+function thrown(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}
+
+describe('createLocation', () => {
+  it('makes a LocalLocation for an absolute folder', () => {
+    const location = createLocation(config({ kind: 'local', path: os.tmpdir() }), {});
+    expect(location).toBeInstanceOf(LocalLocation);
+    expect(location.kind).toBe('local');
+    expect(location.description).toBe(`local folder ${os.tmpdir()}`);
+  });
+
+  it('refuses a relative local folder with invalid-config, naming it', () => {
+    const error = thrown(() => createLocation(config({ kind: 'local', path: 'data/x' }), {}));
+    expect(error.code).toBe('invalid-config');
+    expect(error.message).toContain('data/x');
+  });
+
+  it('makes a MemoryLocation sharing the named tree', () => {
+    const location = createLocation(config({ kind: 'memory', name: 'reg' }), {});
+    expect(location).toBeInstanceOf(MemoryLocation);
+    expect(location.kind).toBe('memory');
+  });
+
+  it.each([
+    [{ kind: 'smb', server: 'nas', share: 'data', user: 'u' }, 'SMB', 'SMB //nas/data'],
+    [{ kind: 'nfs', server: 'nas', export: '/export' }, 'NFS', 'NFS nas:/export'],
+    [{ kind: 's3', bucket: 'my-bucket' }, 'S3', 'S3 s3://my-bucket'],
+    [
+      { kind: 'object-storage', server: 'minio.local', bucket: 'b' },
+      'object storage',
+      'object storage https://minio.local/b',
+    ],
+  ] as const)('says %j is not supported yet, in words', (input, words, described) => {
+    const error = thrown(() => createLocation(config(input), { password: 'secret' }));
+    expect(error.code).toBe('not-supported');
+    expect(error.message).toContain(
+      `${words === 'object storage' ? 'S3-compatible object storage' : words}`,
+    );
+    expect(error.message).toContain('not supported yet');
+    expect(error.message).toContain(described);
+    expect(error.message).not.toContain('secret');
+  });
+});
+
+describe('describeLocation', () => {
+  it.each<[LocationConfigInput, string]>([
+    [{ kind: 'local', path: '/srv/data' }, 'local folder /srv/data'],
+    [
+      { kind: 'smb', server: 'nas', share: 'media', path: '/photos/2024/', user: 'u' },
+      'SMB //nas/media/photos/2024',
+    ],
+    [
+      { kind: 'smb', server: 'nas', port: 1445, share: 'm', path: '\\a\\b', user: 'u' },
+      'SMB //nas:1445/m/a/b',
+    ],
+    [
+      { kind: 'nfs', server: '10.0.0.5', export: '/export/', path: 'sub' },
+      'NFS 10.0.0.5:/export/sub',
+    ],
+    [{ kind: 's3', bucket: 'bkt', prefix: 'logs/2024/' }, 'S3 s3://bkt/logs/2024'],
+    [
+      {
+        kind: 'object-storage',
+        server: 'h',
+        port: 9000,
+        protocol: 'HTTP',
+        bucket: 'b',
+        prefix: 'p',
+      },
+      'object storage http://h:9000/b/p',
+    ],
+    [{ kind: 'memory', name: 'engine-test' }, 'memory location "engine-test"'],
+  ])('describes %j', (input, expected) => {
+    expect(describeLocation(config(input))).toBe(expected);
+  });
+});
+
+describe('throwIfAborted', () => {
+  it('throws cancelled only once the signal fired, naming the thing', () => {
+    expect(() => throwIfAborted(new AbortController().signal)).not.toThrow();
+    const error = thrown(() => throwIfAborted(AbortSignal.abort(), '/srv/x'));
+    expect(error.code).toBe('cancelled');
+    expect(error.message).toBe('Cancelled: /srv/x');
+  });
+});
