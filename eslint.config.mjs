@@ -54,6 +54,12 @@ export default tseslint.config(
     },
   },
   {
+    // The bin launcher is plain CommonJS so that it runs without a build step of its own.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src-renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -25,6 +25,7 @@ Run options (DataSync's, defaults first):
   --include PATTERNS       DataSync simple patterns joined with |, e.g. "/photos|*.pdf"
   --exclude PATTERNS
   --log-level basic|transfer|off
+  --dry-run                compare and plan only: counts what would move, moves nothing
   --json                   print the final execution as one JSON object on stdout
 
 Exit codes: 0 SUCCESS, 1 ERROR, 2 usage error, 3 CANCELLED.
@@ -38,6 +39,7 @@ export type Command =
       options: TaskOptions;
       includes: string;
       excludes: string;
+      dryRun: boolean;
       json: boolean;
     }
   | { name: 'run-task'; task: string; json: boolean }
@@ -127,6 +129,7 @@ export function parseCommandLine(argv: string[]): Command {
         options: runOptions(v),
         includes: v.include ?? '',
         excludes: v.exclude ?? '',
+        dryRun: v['dry-run'] ?? false,
         json,
       };
     case 'tasks':
@@ -172,6 +175,7 @@ function parse(argv: string[]) {
       overwrite: { type: 'string' },
       'transfer-mode': { type: 'string' },
       delete: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       bwlimit: { type: 'string' },
       parallel: { type: 'string' },
       include: { type: 'string' },

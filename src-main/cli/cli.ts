@@ -87,6 +87,7 @@ async function execute(
         options: command.options,
         includes: command.includes,
         excludes: command.excludes,
+        dryRun: command.dryRun,
       });
       return follow(record, services, bus, io, command.json);
     }

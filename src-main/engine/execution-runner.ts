@@ -22,6 +22,8 @@ export interface ExecutionSpec {
   options: TaskOptions;
   includes: string;
   excludes: string;
+  /** Stop after PREPARING: the plan and its counters, nothing moved (rclone's --dry-run). */
+  dryRun?: boolean;
 }
 
 export interface EngineDeps {
@@ -129,7 +131,10 @@ export class ExecutionRunner {
       const src = source;
       const dst = destination;
 
-      await this.phase('LAUNCHING', progress, () => launch(src, dst, signal));
+      let destinationExists = true;
+      await this.phase('LAUNCHING', progress, async () => {
+        ({ destinationExists } = await launch(src, dst, signal, spec.dryRun ?? false));
+      });
       phase = 'PREPARING';
       await this.phase('PREPARING', progress, () =>
         prepare({
@@ -144,6 +149,7 @@ export class ExecutionRunner {
           plan: ctx.plan,
           counters: execution.counters,
           signal,
+          destinationExists,
           onUnreadable: (side, path, error) => {
             const info = toAppError(error);
             ctx.runErrors.push(info.toInfo());
@@ -155,6 +161,13 @@ export class ExecutionRunner {
         'info',
         `Prepared: ${execution.counters.EstimatedFilesToTransfer} files (${execution.counters.EstimatedBytesToTransfer} bytes) to transfer, ${execution.counters.EstimatedFilesToDelete} to delete`,
       );
+      if (spec.dryRun) {
+        this.skipPhase('TRANSFERRING');
+        this.skipPhase('VERIFYING');
+        ctx.logAlways('info', 'Dry run: nothing was transferred or deleted');
+        this.finish('SUCCESS');
+        return execution;
+      }
       phase = 'TRANSFERRING';
       this.runner = this.createRunner(src, dst);
       const runner = this.runner;

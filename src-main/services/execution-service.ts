@@ -27,6 +27,7 @@ export interface RunRequest {
   options: TaskOptions;
   includes: string;
   excludes: string;
+  dryRun?: boolean;
 }
 
 interface Queued {
@@ -173,6 +174,7 @@ export class ExecutionService {
         options: request.options,
         includes: request.includes,
         excludes: request.excludes,
+        dryRun: request.dryRun ?? false,
       },
       this.sinkFor(record.id),
       this.engine,

@@ -6,13 +6,16 @@ import { temporaryName } from '../../locations/temp-names';
 /**
  * LAUNCHING: reaches both locations and proves the source can be read and the destination
  * written, with an error that says which side and why. A destination root that does not exist
- * yet is created (as cp and rsync do). Throws AppError.
+ * yet is created (as cp and rsync do), except in a dry run, which changes nothing and reports
+ * whether the destination exists. Throws AppError.
  */
 export async function launch(
   source: Location,
   destination: Location,
   signal: AbortSignal,
-): Promise<void> {
+  dryRun = false,
+): Promise<{ destinationExists: boolean }> {
+  let destinationExists = true;
   await onSide('source', source, () => source.connect(signal));
   await onSide('source', source, async () => {
     await source.list('', signal);
@@ -22,10 +25,14 @@ export async function launch(
       await destination.connect(signal);
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'not-found')) throw error;
+      destinationExists = false;
+      if (dryRun) return;
       await destination.mkdir('', signal);
       await destination.connect(signal);
     }
   });
+  // A dry run changes nothing, not even to check that writing works.
+  if (dryRun) return { destinationExists };
   await onSide('destination', destination, async () => {
     // A real write, so a read-only share or a full disk shows up now, not after PREPARING.
     const probe = temporaryName();
@@ -37,6 +44,7 @@ export async function launch(
     );
     await destination.remove(probe, signal);
   });
+  return { destinationExists: true };
 }
 
 async function onSide(

@@ -15,6 +15,8 @@ export interface PrepareInput {
   plan: PlanStore;
   counters: ExecutionCounters;
   signal: AbortSignal;
+  /** False when the destination root does not exist yet (a dry run): everything is new. */
+  destinationExists: boolean;
   /** Folders that could not be listed: reported, and their contents are not deleted. */
   onUnreadable(side: 'source' | 'destination', path: string, error: unknown): void;
 }
@@ -29,9 +31,10 @@ export interface PrepareInput {
 export async function prepare(input: PrepareInput): Promise<void> {
   const { options } = input.compare;
   const needDestination =
-    options.TransferMode === 'CHANGED' ||
-    options.OverwriteMode === 'NEVER' ||
-    options.PreserveDeletedFiles === 'REMOVE';
+    input.destinationExists &&
+    (options.TransferMode === 'CHANGED' ||
+      options.OverwriteMode === 'NEVER' ||
+      options.PreserveDeletedFiles === 'REMOVE');
   const unreadableSourceDirs: string[] = [];
   const source = walkTree(input.source, input.signal, {
     filter: input.filter,

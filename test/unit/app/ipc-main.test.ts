@@ -12,6 +12,7 @@ vi.mock('electron', () => ({
 }));
 
 const { serveContractOverIpc } = await import('../../../src-main/app/ipc-main');
+const { CHANNELS } = await import('../../../src-shared/ipc/contract');
 const { isAppUrl } = await import('../../../src-main/app/app-protocol');
 
 const mainFrame = { url: 'app://dataferry/index.html' };
@@ -24,7 +25,8 @@ serveContractOverIpc(handlers, () => ours as never, { error: () => undefined });
 
 describe('serveContractOverIpc', () => {
   it('registers exactly the contract channels', () => {
-    expect([...registered.keys()].sort()).toEqual(['app:info', 'fs:list']);
+    expect([...registered.keys()].sort()).toEqual([...CHANNELS].sort());
+    expect(registered.has('locations:create')).toBe(true);
   });
 
   it('answers our window main frame', async () => {
