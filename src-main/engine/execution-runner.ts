@@ -2,6 +2,7 @@ import { AppError } from '../../src-shared/errors';
 import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
+import { parentOfRelative } from '../locations/relative-path';
 import { compileFilter } from './filters';
 import { launch } from './phases/launch';
 import { prepare } from './phases/prepare';
@@ -68,6 +69,8 @@ export class ExecutionRunner {
   private readonly controller = new AbortController();
   private readonly bucket: SharedTokenBucket;
   private runner: TransferRunner | null = null;
+  /** Folders where a worker died mid-write, cleaned up when the run ends. */
+  private readonly crashedFolders = new Set<string>();
 
   constructor(
     private readonly spec: ExecutionSpec,
@@ -190,6 +193,8 @@ export class ExecutionRunner {
       }
     } catch (error) {
       const info = toAppError(error);
+      const crashedPath = info.details?.workerCrashed ? info.details.path : undefined;
+      if (typeof crashedPath === 'string') this.crashedFolders.add(parentOfRelative(crashedPath));
       this.markPhase(phase, signal.aborted ? 'CANCELLED' : 'ERROR');
       if (signal.aborted || info.code === 'cancelled') {
         execution.error = { code: 'cancelled', message: 'Cancelled by the user' };
@@ -202,6 +207,7 @@ export class ExecutionRunner {
     } finally {
       clearInterval(updates);
       await this.closeRunner();
+      if (destination) await this.removeCrashLeftovers(destination);
       await Promise.all([source?.close(), destination?.close()]);
       plan?.dispose();
       progress.stop();
@@ -227,6 +233,13 @@ export class ExecutionRunner {
     const runner = this.runner;
     this.runner = null;
     await runner?.close();
+  }
+
+  /** Temporaries that crashed workers left behind, once no write is in flight any more. */
+  private async removeCrashLeftovers(destination: Location): Promise<void> {
+    for (const folder of this.crashedFolders) {
+      await destination.removeTemporaries(folder, new AbortController().signal).catch(() => 0);
+    }
   }
 
   private async phase(

@@ -129,6 +129,13 @@ export interface Location {
   /** A hash the store keeps (no read-back), or null when it has none for this file. */
   storedHash(path: string, algorithm: HashAlgorithm, signal: AbortSignal): Promise<string | null>;
 
+  /**
+   * Removes temporaries that interrupted writes left in one folder (a crashed worker, a killed
+   * process): they are hidden from list() but take space. Returns how many were removed.
+   * Call it only when no write of this run is in flight in that folder. Throws not-found.
+   */
+  removeTemporaries(folder: string, signal: AbortSignal): Promise<number>;
+
   /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
   symlink(path: string, target: string, signal: AbortSignal): Promise<void>;
 }

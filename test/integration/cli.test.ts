@@ -136,6 +136,31 @@ describe('dataferry run', () => {
   });
 });
 
+describe('dataferry killed', () => {
+  it('SIGKILL mid-run: the execution is marked interrupted at the next start, no half file, a re-run completes', async () => {
+    await writeFile(path.join(src, 'big.bin'), Buffer.alloc(6 * 1024 * 1024, 9));
+    await writeFile(path.join(src, 'small.txt'), 'small');
+    const killed = await dataferry(['run', '--from', src, '--to', dst, '--bwlimit', '1M'], {
+      onSpawn: (child) => setTimeout(() => child.kill('SIGKILL'), 2000),
+    });
+    expect(killed.code).toBeNull();
+    expect(
+      readdirSync(dst).filter((n) => !n.startsWith('.dataferry-') && n !== 'small.txt'),
+    ).toEqual([]);
+
+    const list = JSON.parse((await dataferry(['executions', 'list', '--json'])).stdout);
+    expect(list[0].status).toBe('ERROR');
+    expect(list[0].interrupted).toBe(true);
+    expect(list[0].error.message).toContain('Interrupted');
+
+    const again = await dataferry(['run', '--from', src, '--to', dst, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(path.join(dst, 'big.bin')).equals(Buffer.alloc(6 * 1024 * 1024, 9))).toBe(
+      true,
+    );
+  });
+});
+
 describe('dataferry errors', () => {
   it.each([
     [['run', '--from', '/a'], 'run needs --from URL and --to URL'],

@@ -287,6 +287,26 @@ export class LocalLocation implements Location {
     }
   }
 
+  /** Unlinks the temporaries of interrupted writes in one folder. Throws not-found, not-dir. */
+  async removeTemporaries(relPath: string, signal: AbortSignal): Promise<number> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    let names: string[];
+    try {
+      names = (await readdir(abs)).filter(isTemporaryName);
+    } catch (error) {
+      throw mapFsError(error, abs, 'read folder');
+    }
+    let removed = 0;
+    for (const name of names) {
+      await unlink(path.join(abs, name)).then(
+        () => removed++,
+        () => undefined, // gone already, or another writer's: not ours to fail on
+      );
+    }
+    return removed;
+  }
+
   /**
    * Applies mtime/atime (sub-millisecond as far as Node's utimes carries it), mode and, where
    * allowed, uid/gid. A symlink's own times and owner are set; its mode is not (Linux has none).

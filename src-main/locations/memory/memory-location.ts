@@ -212,6 +212,16 @@ export class MemoryLocation implements Location {
     this.store.delete(path);
   }
 
+  /** Drops the temporaries of interrupted writes in one folder. Throws: not-found, not-dir. */
+  async removeTemporaries(path: string, signal: AbortSignal): Promise<number> {
+    this.begin(path, signal);
+    const node = this.lookup(path);
+    if (node.type !== 'dir') throw this.error('not-dir', 'Not a folder', path);
+    const names = this.store.childNames(path).filter(isTemporaryName);
+    for (const name of names) this.store.delete(joinRelative(path, name));
+    return names.length;
+  }
+
   /** Throws: invalid-name, cancelled, not-found, not-dir. */
   async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
     this.begin(path, signal);
