@@ -12,7 +12,12 @@ import { PlanStore } from './plan-store';
 import { ProgressTracker } from './progress';
 import { RunContext, type ExecutionSink } from './run-context';
 import { SharedTokenBucket } from './throttle';
-import { createInlineRunner, type RunnerSpec, type TransferRunner } from './transfer-runner';
+import {
+  createInlineRunner,
+  effectiveConcurrency,
+  type RunnerSpec,
+  type TransferRunner,
+} from './transfer-runner';
 import { WorkerRunner } from './worker-runner';
 
 export interface ExecutionSpec {
@@ -175,10 +180,10 @@ export class ExecutionRunner {
       this.runner = this.createRunner(src, dst);
       const runner = this.runner;
       await this.phase('TRANSFERRING', progress, () => transfer(ctx, runner));
-      await this.closeRunner();
       phase = 'VERIFYING';
       if (spec.options.VerifyMode === 'NONE') this.skipPhase('VERIFYING');
-      else await this.phase('VERIFYING', progress, () => verify(ctx, filter));
+      else await this.phase('VERIFYING', progress, () => verify(ctx, filter, runner));
+      await this.closeRunner();
       ctx.flushReport();
 
       const problems = execution.counters.FilesFailed + ctx.runErrors.length;
@@ -226,7 +231,9 @@ export class ExecutionRunner {
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
     const threads =
       source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
-    return threads ? new WorkerRunner(spec) : createInlineRunner(source, destination, spec);
+    return threads
+      ? new WorkerRunner(spec, effectiveConcurrency(spec.options.Parallelism, source, destination))
+      : createInlineRunner(source, destination, spec);
   }
 
   private async closeRunner(): Promise<void> {

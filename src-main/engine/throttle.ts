@@ -54,6 +54,8 @@ export class SharedTokenBucket {
   async take(bytes: number, signal: AbortSignal): Promise<void> {
     for (;;) {
       if (signal.aborted) throw new AppError('cancelled', 'Cancelled');
+      // Unlimited: no lock. A rate set concurrently is seen on the next chunk.
+      if ((this.values[RATE - 1] as number) <= 0) return;
       const wait = this.withLock(() => {
         const rate = this.values[RATE - 1] as number;
         if (rate <= 0) return 0;

@@ -102,3 +102,19 @@ async function copyFile(
   );
   return { bytes, sourceHash: hash.digest('hex') };
 }
+
+/** The content hash of a file: the store's own when it keeps one, else read. Throws AppError. */
+export async function contentHash(
+  location: Location,
+  path: string,
+  signal: AbortSignal,
+): Promise<string> {
+  const stored = location.capabilities.storedHashes.includes(CONTENT_HASH)
+    ? await location.storedHash(path, CONTENT_HASH, signal)
+    : null;
+  if (stored) return stored;
+  const hash = createHash(CONTENT_HASH);
+  const stream = await location.read(path, {}, signal);
+  for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}

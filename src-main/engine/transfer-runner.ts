@@ -3,12 +3,17 @@ import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import type { PlanItem } from './plan';
 import type { SharedTokenBucket } from './throttle';
-import { executeItem, type ItemOutcome } from './transfer-file';
+import { contentHash, executeItem, type ItemOutcome } from './transfer-file';
 
 /** Runs plan items that move data, with bounded concurrency, on some thread(s). */
 export interface TransferRunner {
   /** Resolves with the outcome, rejects with the item's AppError. */
   run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome>;
+  /**
+   * The content hash (sha256) of a file on one side: the store's own when it keeps one, else
+   * read. Rejects with the AppError of the read.
+   */
+  hash(side: 'source' | 'destination', path: string, signal: AbortSignal): Promise<string>;
   /** How many items it runs at once; the engine keeps that many in flight. */
   readonly concurrency: number;
   /** Stops every thread it started. Idempotent. */
@@ -22,6 +27,22 @@ export interface RunnerSpec {
   bucket: SharedTokenBucket;
 }
 
+/** How many transfers to run at once: the task's Parallelism, within what both sides can use. */
+export function effectiveConcurrency(
+  parallelism: number,
+  source: Location,
+  destination: Location,
+): number {
+  return Math.max(
+    1,
+    Math.min(
+      parallelism,
+      source.capabilities.usefulConcurrency,
+      destination.capabilities.usefulConcurrency,
+    ),
+  );
+}
+
 /** Runs items on the main thread with the engine's own location objects (memory locations, tests). */
 export function createInlineRunner(
   source: Location,
@@ -29,7 +50,7 @@ export function createInlineRunner(
   spec: RunnerSpec,
 ): TransferRunner {
   return {
-    concurrency: spec.options.Parallelism,
+    concurrency: effectiveConcurrency(spec.options.Parallelism, source, destination),
     run: (item, onBytes, signal) =>
       executeItem(item, {
         source,
@@ -39,6 +60,8 @@ export function createInlineRunner(
         signal,
         onBytes,
       }),
+    hash: (side, path, signal) =>
+      contentHash(side === 'source' ? source : destination, path, signal),
     close: async () => undefined,
   };
 }

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../src-shared/errors';
 import { createLocation } from '../locations/registry';
 import { SharedTokenBucket } from './throttle';
-import { executeItem } from './transfer-file';
+import { contentHash, executeItem } from './transfer-file';
 import {
   WORKER_PROGRESS_INTERVAL_MS,
   type FromWorker,
@@ -19,8 +19,10 @@ const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('transfer-worker must run as a worker thread');
 
-const source = createLocation(init.source.config, init.source.secrets);
-const destination = createLocation(init.destination.config, init.destination.secrets);
+const source = createLocation(init.source.config, init.source.secrets, { inWorker: true });
+const destination = createLocation(init.destination.config, init.destination.secrets, {
+  inWorker: true,
+});
 const bucket = new SharedTokenBucket(init.bucket);
 const running = new Map<number, AbortController>();
 
@@ -31,8 +33,38 @@ port.on('message', (message: ToWorker) => {
     running.get(message.id)?.abort();
     return;
   }
+  if (message.type === 'hash') {
+    void hash(message.id, message.side, message.path);
+    return;
+  }
   void run(message.id, message.item);
 });
+
+async function hash(id: number, side: 'source' | 'destination', path: string): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  try {
+    const value = await contentHash(
+      side === 'source' ? source : destination,
+      path,
+      controller.signal,
+    );
+    post({ type: 'hashed', id, hash: value });
+  } catch (error) {
+    post({ type: 'failed', id, error: toInfo(error, path) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+function toInfo(error: unknown, path: string): ReturnType<AppError['toInfo']> {
+  return error instanceof AppError
+    ? error.toInfo()
+    : {
+        code: 'unknown',
+        message: `${path}: ${error instanceof Error ? error.message : String(error)}`,
+      };
+}
 
 async function run(id: number, item: Extract<ToWorker, { type: 'run' }>['item']): Promise<void> {
   const controller = new AbortController();

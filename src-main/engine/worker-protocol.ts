@@ -11,11 +11,15 @@ export interface WorkerInit {
   bucket: SharedArrayBuffer;
 }
 
-export type ToWorker = { type: 'run'; id: number; item: PlanItem } | { type: 'cancel'; id: number };
+export type ToWorker =
+  | { type: 'run'; id: number; item: PlanItem }
+  | { type: 'hash'; id: number; side: 'source' | 'destination'; path: string }
+  | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'bytes'; id: number; bytes: number }
   | { type: 'done'; id: number; outcome: ItemOutcome }
+  | { type: 'hashed'; id: number; hash: string }
   | { type: 'failed'; id: number; error: ErrorInfo };
 
 /** How often a worker reports bytes for an item in flight (never once per chunk). */

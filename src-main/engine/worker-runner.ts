@@ -7,16 +7,22 @@ import type { ItemOutcome } from './transfer-file';
 import type { RunnerSpec, TransferRunner } from './transfer-runner';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
-interface InFlight {
-  item: PlanItem;
+type Request =
+  { type: 'run'; item: PlanItem } | { type: 'hash'; side: 'source' | 'destination'; path: string };
+
+interface Job {
+  id: number;
+  request: Request;
+  /** The file it concerns, for messages. */
+  path: string;
   onBytes(bytes: number): void;
-  resolve(outcome: ItemOutcome): void;
+  resolve(value: unknown): void;
   reject(error: AppError): void;
 }
 
 interface Slot {
   worker: Worker;
-  busy: (InFlight & { id: number }) | null;
+  busy: Job | null;
   dead: boolean;
 }
 
@@ -50,22 +56,41 @@ export function defaultWorkerScript(): string {
 export class WorkerRunner implements TransferRunner {
   readonly concurrency: number;
   private readonly slots: Slot[] = [];
-  private readonly waiting: (InFlight & { id: number; signal: AbortSignal })[] = [];
+  private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
 
   constructor(
     private readonly spec: RunnerSpec,
+    concurrency: number = spec.options.Parallelism,
     private readonly script: string = defaultWorkerScript(),
   ) {
-    this.concurrency = spec.options.Parallelism;
+    this.concurrency = concurrency;
     for (let i = 0; i < this.concurrency; i++) this.slots.push(this.spawn());
   }
 
   run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome> {
+    return this.submit({ type: 'run', item }, item.path, onBytes, signal) as Promise<ItemOutcome>;
+  }
+
+  hash(side: 'source' | 'destination', path: string, signal: AbortSignal): Promise<string> {
+    return this.submit(
+      { type: 'hash', side, path },
+      path,
+      () => undefined,
+      signal,
+    ) as Promise<string>;
+  }
+
+  private submit(
+    request: Request,
+    path: string,
+    onBytes: (bytes: number) => void,
+    signal: AbortSignal,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
-      const job = { id: this.nextId++, item, onBytes, resolve, reject, signal };
+      const job: Job = { id: this.nextId++, request, path, onBytes, resolve, reject };
       signal.addEventListener(
         'abort',
         () => {
@@ -74,7 +99,7 @@ export class WorkerRunner implements TransferRunner {
           const index = this.waiting.indexOf(job);
           if (index !== -1) {
             this.waiting.splice(index, 1);
-            reject(new AppError('cancelled', `Cancelled before copying ${item.path}`));
+            reject(new AppError('cancelled', `Cancelled before ${path}`));
           }
         },
         { once: true },
@@ -86,7 +111,7 @@ export class WorkerRunner implements TransferRunner {
 
   /** For fault tests: kills the worker that is copying `path`, as a crash would. */
   async killWorkerFor(itemPath: string): Promise<boolean> {
-    const slot = this.slots.find((s) => s.busy?.item.path === itemPath);
+    const slot = this.slots.find((s) => s.busy?.request.type === 'run' && s.busy.path === itemPath);
     if (!slot) return false;
     await slot.worker.terminate();
     return true;
@@ -122,6 +147,7 @@ export class WorkerRunner implements TransferRunner {
     }
     slot.busy = null;
     if (message.type === 'done') job.resolve(message.outcome);
+    else if (message.type === 'hashed') job.resolve(message.hash);
     else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
     this.pump();
   }
@@ -135,11 +161,8 @@ export class WorkerRunner implements TransferRunner {
       job.reject(
         new AppError(
           'unknown',
-          `The transfer worker ${how} while copying ${job.item.path}; nothing was written under that name`,
-          {
-            path: job.item.path,
-            workerCrashed: true,
-          },
+          `The transfer worker ${how} while ${job.request.type === 'run' ? 'copying' : 'checking'} ${job.path}; nothing was written under that name`,
+          { path: job.path, workerCrashed: true },
         ),
       );
     }
@@ -156,7 +179,7 @@ export class WorkerRunner implements TransferRunner {
       const job = this.waiting.shift();
       if (!job) return;
       slot.busy = job;
-      slot.worker.postMessage({ type: 'run', id: job.id, item: job.item } satisfies ToWorker);
+      slot.worker.postMessage({ ...job.request, id: job.id } satisfies ToWorker);
     }
   }
 }

@@ -59,6 +59,11 @@ export interface LocationCapabilities {
    * location, which lives in one thread: the engine then transfers on the main thread.
    */
   shareableAcrossThreads: boolean;
+  /**
+   * How many transfers at once still help (more only contend): a local disk has locks per
+   * folder and the CPUs to feed; network stores hide latency with many. Infinity for no limit.
+   */
+  usefulConcurrency: number;
 }
 
 export interface ReadOptions {

@@ -11,7 +11,16 @@ import { MemoryLocation } from './memory/memory-location';
  * Throws: invalid-config (a local folder that is not an absolute path), not-supported (a kind
  * whose client has not arrived yet).
  */
-export function createLocation(config: LocationConfig, _secrets: LocationSecrets): Location {
+export interface CreateOptions {
+  /** The location lives in a transfer worker thread, where blocking I/O is cheaper (local). */
+  inWorker?: boolean;
+}
+
+export function createLocation(
+  config: LocationConfig,
+  _secrets: LocationSecrets,
+  options: CreateOptions = {},
+): Location {
   switch (config.kind) {
     case 'local':
       if (!path.isAbsolute(config.path)) {
@@ -21,7 +30,7 @@ export function createLocation(config: LocationConfig, _secrets: LocationSecrets
           { path: config.path },
         );
       }
-      return new LocalLocation(config.path);
+      return new LocalLocation(config.path, { blockingIo: options.inWorker ?? false });
     case 'memory':
       return new MemoryLocation(config.name);
     case 'smb':

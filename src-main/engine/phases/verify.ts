@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '../../../src-shared/errors';
-import type { EntryInfo, Location } from '../../locations/location';
+import type { EntryInfo } from '../../locations/location';
 import type { PathFilter } from '../filters';
 import type { RunContext } from '../run-context';
+import type { TransferRunner } from '../transfer-runner';
 import { compareTreePaths } from '../tree-order';
 import { walkTree } from '../tree-walk';
-import { CONTENT_HASH } from '../transfer-file';
 import { toAppError } from './transfer';
 
 const NAMED_IN_MESSAGE = 10;
@@ -14,16 +13,26 @@ const NAMED_IN_MESSAGE = 10;
  * VERIFYING, by VerifyMode. ONLY_FILES_TRANSFERRED: each file moved in this run is checked at the
  * destination (the store's own hash where it keeps one, else read back) against the hash taken
  * while it was read at the source. POINT_IN_TIME_CONSISTENT: both trees are walked again and
- * every file compared (presence, type, size, mtime, content). NONE: nothing.
+ * every file compared (presence, type, size, mtime, content). NONE: nothing. Hashing runs on the
+ * transfer runner, as many files at once as it transfers.
  * Throws AppError('checksum-mismatch') naming the files when anything differs.
  */
-export async function verify(ctx: RunContext, filter: PathFilter): Promise<void> {
+export async function verify(
+  ctx: RunContext,
+  filter: PathFilter,
+  runner: TransferRunner,
+): Promise<void> {
   const mismatches: string[] = [];
-  if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED') await verifyTransferred(ctx, mismatches);
+  const pool = new BoundedPool(runner.concurrency);
+  if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED')
+    await verifyTransferred(ctx, runner, pool, mismatches);
   if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT')
-    await verifyEverything(ctx, filter, mismatches);
+    await verifyEverything(ctx, filter, runner, pool, mismatches);
+  await pool.drain();
   ctx.flushReport();
+  if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
   if (mismatches.length > 0) {
+    mismatches.sort();
     const named = mismatches.slice(0, NAMED_IN_MESSAGE).join(', ');
     const more =
       mismatches.length > NAMED_IN_MESSAGE
@@ -39,26 +48,51 @@ export async function verify(ctx: RunContext, filter: PathFilter): Promise<void>
   }
 }
 
-async function verifyTransferred(ctx: RunContext, mismatches: string[]): Promise<void> {
+/** Runs at most `limit` tasks at once; `add` waits for a free place. */
+class BoundedPool {
+  private readonly running = new Set<Promise<void>>();
+  constructor(private readonly limit: number) {}
+
+  async add(task: () => Promise<void>): Promise<void> {
+    const promise: Promise<void> = task().finally(() => this.running.delete(promise));
+    this.running.add(promise);
+    if (this.running.size >= this.limit) await Promise.race(this.running);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+  }
+}
+
+async function verifyTransferred(
+  ctx: RunContext,
+  runner: TransferRunner,
+  pool: BoundedPool,
+  mismatches: string[],
+): Promise<void> {
   for (const item of ctx.plan.doneItems(['copy', 'update'])) {
-    if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
-    ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
-    let destinationHash: string | null = null;
-    let problem: string | null = null;
-    try {
-      destinationHash = await contentHash(ctx.destination, item.path, ctx);
-      if (destinationHash !== item.sourceHash)
-        problem = 'checksum differs between source and destination';
-    } catch (error) {
-      problem = toAppError(error).message;
-    }
-    record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, mismatches);
+    if (ctx.signal.aborted) break;
+    await pool.add(async () => {
+      ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
+      let destinationHash: string | null = null;
+      let problem: string | null = null;
+      try {
+        destinationHash = await runner.hash('destination', item.path, ctx.signal);
+        if (destinationHash !== item.sourceHash)
+          problem = 'checksum differs between source and destination';
+      } catch (error) {
+        problem = toAppError(error).message;
+      }
+      record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, mismatches);
+    });
   }
 }
 
 async function verifyEverything(
   ctx: RunContext,
   filter: PathFilter,
+  runner: TransferRunner,
+  pool: BoundedPool,
   mismatches: string[],
 ): Promise<void> {
   const source = walkTree(ctx.source, ctx.signal, { filter });
@@ -67,7 +101,7 @@ async function verifyEverything(
   let a = await source.next();
   let b = await destination.next();
   while (!a.done || !b.done) {
-    if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
+    if (ctx.signal.aborted) break;
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
       const src = a.value as EntryInfo;
@@ -88,7 +122,12 @@ async function verifyEverything(
         );
       b = await destination.next();
     } else {
-      await compareEntries(ctx, a.value as EntryInfo, b.value as EntryInfo, mismatches);
+      const src = a.value as EntryInfo;
+      const dst = b.value as EntryInfo;
+      const problem = metadataProblem(ctx, src, dst);
+      if (problem) record(ctx, src.path, src.size, null, null, problem, mismatches);
+      else if (src.type === 'file')
+        await pool.add(() => compareContent(ctx, runner, src, mismatches));
       a = await source.next();
       b = await destination.next();
     }
@@ -101,56 +140,36 @@ function expectedAtDestination(entry: EntryInfo, ctx: RunContext): boolean {
   return true;
 }
 
-async function compareEntries(
-  ctx: RunContext,
-  src: EntryInfo,
-  dst: EntryInfo,
-  mismatches: string[],
-): Promise<void> {
-  if (src.type !== dst.type) {
-    return record(
-      ctx,
-      src.path,
-      src.size,
-      null,
-      null,
-      `a ${src.type} at the source, a ${dst.type} at the destination`,
-      mismatches,
-    );
-  }
-  if (src.type !== 'file') return;
+function metadataProblem(ctx: RunContext, src: EntryInfo, dst: EntryInfo): string | null {
+  if (src.type !== dst.type) return `a ${src.type} at the source, a ${dst.type} at the destination`;
+  if (src.type !== 'file') return null;
+  if (src.size !== dst.size)
+    return `size ${src.size} at the source, ${dst.size} at the destination`;
   const precision = Math.max(
     ctx.source.capabilities.mtimePrecisionMs,
     ctx.destination.capabilities.mtimePrecisionMs,
     1,
   );
-  if (src.size !== dst.size)
-    return record(
-      ctx,
-      src.path,
-      src.size,
-      null,
-      null,
-      `size ${src.size} at the source, ${dst.size} at the destination`,
-      mismatches,
-    );
   if (ctx.options.Mtime === 'PRESERVE' && Math.abs(src.mtimeMs - dst.mtimeMs) >= precision) {
-    return record(ctx, src.path, src.size, null, null, 'modification times differ', mismatches);
+    return 'modification times differ';
   }
+  return null;
+}
+
+async function compareContent(
+  ctx: RunContext,
+  runner: TransferRunner,
+  src: EntryInfo,
+  mismatches: string[],
+): Promise<void> {
   try {
     const [sourceHash, destinationHash] = await Promise.all([
-      contentHash(ctx.source, src.path, ctx),
-      contentHash(ctx.destination, dst.path, ctx),
+      runner.hash('source', src.path, ctx.signal),
+      runner.hash('destination', src.path, ctx.signal),
     ]);
-    record(
-      ctx,
-      src.path,
-      src.size,
-      sourceHash,
-      destinationHash,
-      sourceHash === destinationHash ? null : 'checksum differs between source and destination',
-      mismatches,
-    );
+    const problem =
+      sourceHash === destinationHash ? null : 'checksum differs between source and destination';
+    record(ctx, src.path, src.size, sourceHash, destinationHash, problem, mismatches);
   } catch (error) {
     record(ctx, src.path, src.size, null, null, toAppError(error).message, mismatches);
   }
@@ -165,6 +184,7 @@ function record(
   problem: string | null,
   mismatches: string[],
 ): void {
+  if (ctx.signal.aborted) return;
   if (problem) {
     mismatches.push(path);
     ctx.counters.FilesFailed++;
@@ -193,20 +213,4 @@ function record(
     detail: null,
     errorCode: null,
   });
-}
-
-/** The content hash of a file: the store's own when it keeps one, else read back. */
-export async function contentHash(
-  location: Location,
-  path: string,
-  ctx: RunContext,
-): Promise<string> {
-  const stored = location.capabilities.storedHashes.includes(CONTENT_HASH)
-    ? await location.storedHash(path, CONTENT_HASH, ctx.signal)
-    : null;
-  if (stored) return stored;
-  const hash = createHash(CONTENT_HASH);
-  const stream = await location.read(path, {}, ctx.signal);
-  for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
 }

@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -13,6 +13,7 @@ import {
   unlink,
   type FileHandle,
 } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +32,7 @@ import type {
 import { checkReadRange } from '../read-range';
 import { assertSafeRelativePath, joinRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
+import { openBlockingReadStream, writeFileBlocking } from './blocking-io';
 import { applyMetadata, mapBounded, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
 
@@ -60,12 +62,17 @@ export class LocalLocation implements Location {
     posixMetadata: !IS_WINDOWS,
     storedHashes: [],
     shareableAcrossThreads: true,
+    // Measured on 2 cores: 20,000 small files took 1.2 s with 2 workers, 2.3 s with 8.
+    usefulConcurrency: Math.max(2, Math.min(8, availableParallelism())),
   };
   private readonly root: string;
   private readonly rootWithSep: string;
+  /** In a worker thread: blocking fs calls for stat, read and write (see blocking-io.ts). */
+  private readonly blockingIo: boolean;
 
   /** `root` must be absolute (the registry checks it and says so with invalid-config). */
-  constructor(root: string) {
+  constructor(root: string, options: { blockingIo?: boolean } = {}) {
+    this.blockingIo = options.blockingIo ?? false;
     this.root = path.resolve(root);
     this.rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
     this.description = `local folder ${this.root}`;
@@ -99,7 +106,7 @@ export class LocalLocation implements Location {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
     try {
-      return await this.examine(abs, relPath);
+      return this.blockingIo ? this.toEntry(lstatSync(abs), abs, relPath, true) : await this.examine(abs, relPath);
     } catch (error) {
       throw mapFsError(error, abs, 'stat');
     }
@@ -148,6 +155,13 @@ export class LocalLocation implements Location {
     const abs = this.resolve(relPath);
     checkReadRange(options, abs);
     throwIfAborted(signal, abs);
+    if (this.blockingIo) {
+      try {
+        return openBlockingReadStream(abs, options.start ?? 0, options.end ?? Infinity, signal);
+      } catch (error) {
+        throw mapFsError(error, abs, 'open file');
+      }
+    }
     let handle: FileHandle;
     try {
       // O_NONBLOCK: opening a FIFO must not hang; it changes nothing for regular files.
@@ -197,6 +211,13 @@ export class LocalLocation implements Location {
       throwIfAborted(signal, abs);
       const folder = path.dirname(abs);
       temp = path.join(folder, temporaryName());
+      if (this.blockingIo) {
+        const target = abs;
+        return await writeFileBlocking(target, temp, data, options.metadata, signal).catch((error: unknown) => {
+          if (isAbortError(error) || signal.aborted) throw cancelledError(target);
+          throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
+        });
+      }
       try {
         handle = await open(temp, 'wx', 0o666);
       } catch (error) {
@@ -372,7 +393,13 @@ export class LocalLocation implements Location {
   }
 
   private async examine(abs: string, relPath: string): Promise<EntryInfo> {
-    const info = await lstat(abs);
+    const entry = this.toEntry(await lstat(abs), abs, relPath, false);
+    if (entry.type === 'symlink') entry.linkTarget = await readlink(abs);
+    return entry;
+  }
+
+  /** An EntryInfo from lstat; with `readLink`, a symlink's target is read (blocking). */
+  private toEntry(info: Stats, abs: string, relPath: string, readLink: boolean): EntryInfo {
     const type = entryTypeOf(info);
     const entry: EntryInfo = {
       path: relPath,
@@ -386,7 +413,7 @@ export class LocalLocation implements Location {
       entry.uid = info.uid;
       entry.gid = info.gid;
     }
-    if (type === 'symlink') entry.linkTarget = await readlink(abs);
+    if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
     return entry;
   }
 }

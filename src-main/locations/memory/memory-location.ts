@@ -56,6 +56,7 @@ export class MemoryLocation implements Location {
     storedHashes: ['sha256'],
     // The tree is module state of one thread; a worker would see an empty one.
     shareableAcrossThreads: false,
+    usefulConcurrency: Infinity,
   };
   readonly name: string;
 

@@ -1,0 +1,144 @@
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { Readable } from 'node:stream';
+import { AppError } from '../../../src-shared/errors';
+import { cancelledError } from '../abort';
+import type { MetadataUpdate } from '../location';
+import { errnoOf, mapFsError } from './map-fs-error';
+
+/*
+ * Blocking file I/O for a LocalLocation that lives in a transfer worker thread. There, blocking
+ * the thread is the point of having it: each async fs call would hop through libuv's small
+ * shared thread pool and back (futex and epoll wake-ups per call), which costs more than the
+ * syscall itself on small files. The main thread never uses this.
+ */
+
+const CHUNK = 1024 * 1024;
+const IS_WINDOWS = process.platform === 'win32';
+
+/**
+ * Opens a regular file and returns a stream of its bytes `start`..`end` (inclusive, clamped to
+ * the size at open). Throws synchronously: the raw fs error, or AppError is-dir / not-supported.
+ * Errors while reading reach the stream as AppErrors; destroying the stream closes the file.
+ */
+export function openBlockingReadStream(
+  abs: string,
+  start: number,
+  end: number,
+  signal: AbortSignal,
+): Readable {
+  const fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let size: number;
+  try {
+    const info = fstatSync(fd);
+    if (info.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    if (!info.isFile()) throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    size = info.size;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  let position = start;
+  const last = Math.min(end, size - 1);
+  return new Readable({
+    highWaterMark: CHUNK,
+    read() {
+      if (signal.aborted) return void this.destroy(cancelledError(abs));
+      const want = Math.min(CHUNK, last - position + 1);
+      if (want <= 0) return void this.push(null);
+      const buffer = Buffer.allocUnsafe(want);
+      let got: number;
+      try {
+        got = readSync(fd, buffer, 0, want, position);
+      } catch (error) {
+        return void this.destroy(mapFsError(error, abs, 'read file'));
+      }
+      if (got === 0) return void this.push(null); // the file shrank: the engine's stat sees it
+      position += got;
+      this.push(got < want ? buffer.subarray(0, got) : buffer);
+    },
+    destroy(error, callback) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      callback(error);
+    },
+  });
+}
+
+/**
+ * Writes `data` into the new file `temp` (which must not exist), applies the metadata to the open
+ * file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
+ * `data` destroyed. Returns the bytes written. Throws the raw fs error or the stream's AppError.
+ */
+export async function writeFileBlocking(
+  abs: string,
+  temp: string,
+  data: Readable,
+  metadata: MetadataUpdate | undefined,
+  signal: AbortSignal,
+): Promise<number> {
+  let fd: number | null = openSync(temp, 'wx', 0o666);
+  let written = 0;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      if (signal.aborted) throw cancelledError(abs);
+      let offset = 0;
+      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+      written += chunk.length;
+    }
+    if (signal.aborted) throw cancelledError(abs);
+    if (metadata) applyMetadataToOpenFile(fd, metadata);
+    closeSync(fd);
+    fd = null;
+    renameSync(temp, abs);
+    return written;
+  } catch (error) {
+    data.destroy();
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created or already gone
+    }
+    throw error;
+  }
+}
+
+/** chown (only when it changes something we may change), chmod, then times, all on the fd. */
+function applyMetadataToOpenFile(fd: number, metadata: MetadataUpdate): void {
+  if (!IS_WINDOWS && (metadata.uid !== undefined || metadata.gid !== undefined)) {
+    const euid = process.geteuid?.() ?? -1;
+    const egid = process.getegid?.() ?? -1;
+    const uid = metadata.uid !== undefined && metadata.uid !== euid && euid === 0 ? metadata.uid : -1;
+    const gid = metadata.gid !== undefined && metadata.gid !== egid ? metadata.gid : -1;
+    if (uid !== -1 || gid !== -1) {
+      try {
+        fchownSync(fd, uid, gid);
+      } catch (error) {
+        if (errnoOf(error) !== 'EPERM') throw error; // as cp -p: keep going without the owner
+      }
+    }
+  }
+  if (metadata.mode !== undefined && !IS_WINDOWS) fchmodSync(fd, metadata.mode & 0o7777);
+  if (metadata.mtimeMs !== undefined || metadata.atimeMs !== undefined) {
+    const current = metadata.mtimeMs === undefined || metadata.atimeMs === undefined ? fstatSync(fd) : null;
+    // Seconds as a double keep about a microsecond at today's dates.
+    const atime = (metadata.atimeMs ?? current?.atimeMs ?? Date.now()) / 1000;
+    const mtime = (metadata.mtimeMs ?? current?.mtimeMs ?? Date.now()) / 1000;
+    futimesSync(fd, atime, mtime);
+  }
+}
