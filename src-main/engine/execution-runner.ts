@@ -3,6 +3,7 @@ import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shar
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import { parentOfRelative } from '../locations/relative-path';
+import { chooseContentHash } from './content-hash';
 import { compileFilter } from './filters';
 import { launch } from './phases/launch';
 import { prepare } from './phases/prepare';
@@ -227,6 +228,7 @@ export class ExecutionRunner {
       destination: this.spec.destination,
       options: this.spec.options,
       bucket: this.bucket,
+      hashAlgorithm: chooseContentHash(destination.capabilities),
     };
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
     const threads =

@@ -1,19 +1,18 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AppError } from '../../src-shared/errors';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
+import { createContentHasher, type ContentHashAlgorithm } from './content-hash';
 import { metadataFor } from './metadata-policy';
 import type { PlanItem } from './plan';
 import type { SharedTokenBucket } from './throttle';
-
-export const CONTENT_HASH = 'sha256';
 
 export interface ItemContext {
   source: Location;
   destination: Location;
   options: TaskOptions;
   bucket: SharedTokenBucket;
+  hashAlgorithm: ContentHashAlgorithm;
   signal: AbortSignal;
   /** Bytes read from the source for this item, as they pass (for progress). */
   onBytes(bytes: number): void;
@@ -66,7 +65,7 @@ async function copyFile(
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
   const reader = await ctx.source.read(item.path, {}, signal);
-  const hash = createHash(CONTENT_HASH);
+  const hash = await createContentHasher(ctx.hashAlgorithm);
   let read = 0;
   async function* pump(): AsyncGenerator<Buffer> {
     try {
@@ -100,21 +99,25 @@ async function copyFile(
     { size: item.size, metadata },
     signal,
   );
-  return { bytes, sourceHash: hash.digest('hex') };
+  return { bytes, sourceHash: hash.digest() };
 }
 
-/** The content hash of a file: the store's own when it keeps one, else read. Throws AppError. */
+/**
+ * The content hash of a file ("algorithm:hex"): the store's own when it keeps this algorithm,
+ * else read. Throws AppError.
+ */
 export async function contentHash(
   location: Location,
   path: string,
+  algorithm: ContentHashAlgorithm,
   signal: AbortSignal,
 ): Promise<string> {
-  const stored = location.capabilities.storedHashes.includes(CONTENT_HASH)
-    ? await location.storedHash(path, CONTENT_HASH, signal)
+  const stored = location.capabilities.storedHashes.includes(algorithm)
+    ? await location.storedHash(path, algorithm, signal)
     : null;
-  if (stored) return stored;
-  const hash = createHash(CONTENT_HASH);
+  if (stored) return `${algorithm}:${stored}`;
+  const hash = await createContentHasher(algorithm);
   const stream = await location.read(path, {}, signal);
   for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
+  return hash.digest();
 }

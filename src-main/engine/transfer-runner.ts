@@ -2,6 +2,7 @@ import type { LocationConfig, LocationSecrets } from '../../src-shared/model/loc
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import type { PlanItem } from './plan';
+import type { ContentHashAlgorithm } from './content-hash';
 import type { SharedTokenBucket } from './throttle';
 import { contentHash, executeItem, type ItemOutcome } from './transfer-file';
 
@@ -25,6 +26,7 @@ export interface RunnerSpec {
   destination: { config: LocationConfig; secrets: LocationSecrets };
   options: TaskOptions;
   bucket: SharedTokenBucket;
+  hashAlgorithm: ContentHashAlgorithm;
 }
 
 /** How many transfers to run at once: the task's Parallelism, within what both sides can use. */
@@ -57,11 +59,12 @@ export function createInlineRunner(
         destination,
         options: spec.options,
         bucket: spec.bucket,
+        hashAlgorithm: spec.hashAlgorithm,
         signal,
         onBytes,
       }),
     hash: (side, path, signal) =>
-      contentHash(side === 'source' ? source : destination, path, signal),
+      contentHash(side === 'source' ? source : destination, path, spec.hashAlgorithm, signal),
     close: async () => undefined,
   };
 }

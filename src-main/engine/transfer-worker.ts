@@ -47,6 +47,7 @@ async function hash(id: number, side: 'source' | 'destination', path: string): P
     const value = await contentHash(
       side === 'source' ? source : destination,
       path,
+      init.hashAlgorithm,
       controller.signal,
     );
     post({ type: 'hashed', id, hash: value });
@@ -82,6 +83,7 @@ async function run(id: number, item: Extract<ToWorker, { type: 'run' }>['item'])
       destination,
       options: init.options,
       bucket,
+      hashAlgorithm: init.hashAlgorithm,
       signal: controller.signal,
       onBytes: (bytes) => {
         pending += bytes;

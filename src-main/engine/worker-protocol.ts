@@ -8,6 +8,7 @@ export interface WorkerInit {
   source: RunnerSpec['source'];
   destination: RunnerSpec['destination'];
   options: RunnerSpec['options'];
+  hashAlgorithm: RunnerSpec['hashAlgorithm'];
   bucket: SharedArrayBuffer;
 }
 

@@ -66,7 +66,7 @@ export class WorkerRunner implements TransferRunner {
     private readonly script: string = defaultWorkerScript(),
   ) {
     this.concurrency = concurrency;
-    for (let i = 0; i < this.concurrency; i++) this.slots.push(this.spawn());
+    // Workers start on demand: a run with nothing to move starts none.
   }
 
   run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome> {
@@ -128,6 +128,7 @@ export class WorkerRunner implements TransferRunner {
       source: this.spec.source,
       destination: this.spec.destination,
       options: this.spec.options,
+      hashAlgorithm: this.spec.hashAlgorithm,
       bucket: this.spec.bucket.buffer,
     };
     const worker = new Worker(this.script, { workerData: init });
@@ -166,18 +167,20 @@ export class WorkerRunner implements TransferRunner {
         ),
       );
     }
-    if (!this.closed) {
-      const index = this.slots.indexOf(slot);
-      this.slots[index] = this.spawn();
-      this.pump();
-    }
+    const index = this.slots.indexOf(slot);
+    if (index !== -1) this.slots.splice(index, 1);
+    if (!this.closed) this.pump();
   }
 
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.dead || slot.busy) continue;
-      const job = this.waiting.shift();
-      if (!job) return;
+    while (this.waiting.length > 0) {
+      let slot = this.slots.find((s) => !s.dead && !s.busy);
+      if (!slot) {
+        if (this.closed || this.slots.filter((s) => !s.dead).length >= this.concurrency) return;
+        slot = this.spawn();
+        this.slots.push(slot);
+      }
+      const job = this.waiting.shift() as Job;
       slot.busy = job;
       slot.worker.postMessage({ ...job.request, id: job.id } satisfies ToWorker);
     }

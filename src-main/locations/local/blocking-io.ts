@@ -43,7 +43,8 @@ export function openBlockingReadStream(
   try {
     const info = fstatSync(fd);
     if (info.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
-    if (!info.isFile()) throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    if (!info.isFile())
+      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
     size = info.size;
   } catch (error) {
     closeSync(fd);
@@ -123,7 +124,8 @@ function applyMetadataToOpenFile(fd: number, metadata: MetadataUpdate): void {
   if (!IS_WINDOWS && (metadata.uid !== undefined || metadata.gid !== undefined)) {
     const euid = process.geteuid?.() ?? -1;
     const egid = process.getegid?.() ?? -1;
-    const uid = metadata.uid !== undefined && metadata.uid !== euid && euid === 0 ? metadata.uid : -1;
+    const uid =
+      metadata.uid !== undefined && metadata.uid !== euid && euid === 0 ? metadata.uid : -1;
     const gid = metadata.gid !== undefined && metadata.gid !== egid ? metadata.gid : -1;
     if (uid !== -1 || gid !== -1) {
       try {
@@ -135,7 +137,8 @@ function applyMetadataToOpenFile(fd: number, metadata: MetadataUpdate): void {
   }
   if (metadata.mode !== undefined && !IS_WINDOWS) fchmodSync(fd, metadata.mode & 0o7777);
   if (metadata.mtimeMs !== undefined || metadata.atimeMs !== undefined) {
-    const current = metadata.mtimeMs === undefined || metadata.atimeMs === undefined ? fstatSync(fd) : null;
+    const current =
+      metadata.mtimeMs === undefined || metadata.atimeMs === undefined ? fstatSync(fd) : null;
     // Seconds as a double keep about a microsecond at today's dates.
     const atime = (metadata.atimeMs ?? current?.atimeMs ?? Date.now()) / 1000;
     const mtime = (metadata.mtimeMs ?? current?.mtimeMs ?? Date.now()) / 1000;

@@ -106,7 +106,9 @@ export class LocalLocation implements Location {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
     try {
-      return this.blockingIo ? this.toEntry(lstatSync(abs), abs, relPath, true) : await this.examine(abs, relPath);
+      return this.blockingIo
+        ? this.toEntry(lstatSync(abs), abs, relPath, true)
+        : await this.examine(abs, relPath);
     } catch (error) {
       throw mapFsError(error, abs, 'stat');
     }
@@ -213,10 +215,12 @@ export class LocalLocation implements Location {
       temp = path.join(folder, temporaryName());
       if (this.blockingIo) {
         const target = abs;
-        return await writeFileBlocking(target, temp, data, options.metadata, signal).catch((error: unknown) => {
-          if (isAbortError(error) || signal.aborted) throw cancelledError(target);
-          throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
-        });
+        return await writeFileBlocking(target, temp, data, options.metadata, signal).catch(
+          (error: unknown) => {
+            if (isAbortError(error) || signal.aborted) throw cancelledError(target);
+            throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
+          },
+        );
       }
       try {
         handle = await open(temp, 'wx', 0o666);
