@@ -20,6 +20,8 @@ const PLAN_ENTRIES = Number(process.env.BENCH_PLAN_ENTRIES ?? 1_000_000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function timed(command, args, env = {}) {
+  // Every run starts with no dirty pages waiting to be written: the same conditions for all.
+  spawnSync('sync');
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);

@@ -41,7 +41,7 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
   switch (item.action) {
     case 'copy':
     case 'update':
-      return copyFile(item, ctx, metadata);
+      return (await copyServerSide(item, ctx, metadata)) ?? copyFile(item, ctx, metadata);
     case 'symlink':
       if (item.action === 'symlink' && item.linkTarget !== undefined) {
         await ctx.destination.remove(item.path, ctx.signal).catch((error: unknown) => {
@@ -56,6 +56,57 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
     default:
       throw new AppError('invalid-input', `Not a transfer action: ${item.action}`);
   }
+}
+
+/**
+ * Source unchanged since PREPARING? Checked before a copy gets its final name, so a half-old
+ * file never does. Throws AppError('changed-during-transfer').
+ */
+async function assertUnchanged(item: PlanItem, ctx: ItemContext, bytesSeen: number): Promise<void> {
+  const after = await ctx.source.stat(item.path, ctx.signal);
+  if (
+    bytesSeen !== item.size ||
+    after.size !== item.size ||
+    Math.abs(after.mtimeMs - item.mtimeMs) >= 1
+  ) {
+    throw new AppError(
+      'changed-during-transfer',
+      `Source file changed while it was being copied: ${item.path} (size ${item.size} -> ${after.size}, read ${bytesSeen} bytes)`,
+      { path: item.path },
+    );
+  }
+}
+
+/**
+ * Server-side copy where the pair of locations has one and no bandwidth limit applies (the
+ * limit must hold for every byte, so limited transfers stream). The source is hashed and
+ * checked for changes while it is copied, and the copy is committed only if it did not change.
+ * Null when the locations cannot copy server-side.
+ */
+async function copyServerSide(
+  item: PlanItem,
+  ctx: ItemContext,
+  metadata: ReturnType<typeof metadataFor>,
+): Promise<ItemOutcome | null> {
+  if (!ctx.destination.copyFrom || ctx.bucket.rate > 0) return null;
+  let sourceHash: string | null = null;
+  const bytes = await ctx.destination.copyFrom(
+    ctx.source,
+    item.path,
+    {
+      size: item.size,
+      metadata,
+      // Hashing the source while the kernel copies it: the run takes the time of the slower.
+      alongside: async () => {
+        sourceHash = await contentHash(ctx.source, item.path, ctx.hashAlgorithm, ctx.signal);
+        await assertUnchanged(item, ctx, item.size);
+      },
+    },
+    ctx.signal,
+  );
+  if (bytes === null) return null;
+  ctx.onBytes(bytes);
+  return { bytes, sourceHash };
 }
 
 async function copyFile(
@@ -80,18 +131,7 @@ async function copyFile(
       reader.destroy();
     }
     // Checked before the write completes, so a half-old file never gets the final name.
-    const after = await ctx.source.stat(item.path, signal);
-    if (
-      read !== item.size ||
-      after.size !== item.size ||
-      Math.abs(after.mtimeMs - item.mtimeMs) >= 1
-    ) {
-      throw new AppError(
-        'changed-during-transfer',
-        `Source file changed while it was being copied: ${item.path} (size ${item.size} -> ${after.size}, read ${read} bytes)`,
-        { path: item.path },
-      );
-    }
+    await assertUnchanged(item, ctx, read);
   }
   const bytes = await ctx.destination.write(
     item.path,

@@ -141,6 +141,22 @@ export interface Location {
    */
   removeTemporaries(folder: string, signal: AbortSignal): Promise<number>;
 
+  /**
+   * Server-side copy: copies `path` from `source` into this location without the bytes passing
+   * through DataFerry (the kernel's copy_file_range between local folders, CopyObject within one
+   * S3 endpoint, SMB copy-chunk within one server). Atomic like `write`: `alongside` runs while
+   * the bytes are copied (the engine hashes the source meanwhile) and the copy gets its final
+   * name only if it resolves; if it or the copy fails, nothing appears. Resolves with the bytes
+   * copied, or null when this pair of locations cannot copy server-side (the engine then
+   * streams). Optional. Throws as `write` does.
+   */
+  copyFrom?(
+    source: Location,
+    path: string,
+    options: WriteOptions & { alongside(): Promise<void> },
+    signal: AbortSignal,
+  ): Promise<number | null>;
+
   /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
   symlink(path: string, target: string, signal: AbortSignal): Promise<void>;
 }

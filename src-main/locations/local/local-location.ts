@@ -1,5 +1,6 @@
 import { constants, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import {
+  copyFile,
   lstat,
   mkdir,
   open,
@@ -309,6 +310,55 @@ export class LocalLocation implements Location {
       } catch (retryError) {
         throw mapFsError(retryError, abs, 'remove folder');
       }
+    }
+  }
+
+  /**
+   * Copies a file from another local folder with the kernel's copy (copy_file_range, or a
+   * reflink where the file system has them) into a temporary name, on libuv's thread pool while
+   * `alongside` runs on this thread; then metadata and rename. Null for any other source kind.
+   */
+  async copyFrom(
+    source: Location,
+    relPath: string,
+    options: WriteOptions & { alongside(): Promise<void> },
+    signal: AbortSignal,
+  ): Promise<number | null> {
+    if (!(source instanceof LocalLocation)) return null;
+    const from = source.resolve(relPath);
+    const abs = this.resolve(relPath);
+    if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    throwIfAborted(signal, abs);
+    const temp = path.join(path.dirname(abs), temporaryName());
+    const copied = copyFile(from, temp, constants.COPYFILE_EXCL);
+    const alongside = options.alongside();
+    // Both settle before anything else happens, so a failure of one never leaves the other loose.
+    const [copy, check] = await Promise.allSettled([copied, alongside]);
+    try {
+      if (copy.status === 'rejected') throw copy.reason;
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      const errno = errnoOf(error);
+      // Which side failed: a missing or unreadable source, or the destination folder.
+      const side = (await lstat(from).then(
+        () => true,
+        () => false,
+      ))
+        ? abs
+        : from;
+      throw mapFsError(error, errno === 'ENOENT' || errno === 'EACCES' ? side : abs, 'copy file');
+    }
+    try {
+      if (check.status === 'rejected') throw check.reason;
+      const size = (await lstat(temp)).size;
+      if (options.metadata) await applyMetadata(temp, options.metadata, false);
+      throwIfAborted(signal, abs);
+      await rename(temp, abs);
+      return size;
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if (isAbortError(error) || signal.aborted) throw cancelledError(abs);
+      throw mapFsError(error, abs, 'write file');
     }
   }
 
