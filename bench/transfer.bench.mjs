@@ -5,7 +5,15 @@
 // 1,000,000-entry plan is measured with a dry run (LAUNCHING + PREPARING only).
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_SMALL_FILES=20000  BENCH_PLAN_ENTRIES=1000000
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +32,8 @@ function timed(command, args, env = {}) {
   spawnSync('sync');
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -34,12 +43,16 @@ function have(tool) {
 
 export async function run() {
   for (const tool of ['cp', 'rsync', '/usr/bin/time']) {
-    if (!have(tool)) throw new Error(`${tool} is needed for this benchmark (apt-get install rsync time)`);
+    if (!have(tool))
+      throw new Error(`${tool} is needed for this benchmark (apt-get install rsync time)`);
   }
   if (!existsSync(path.join(repo, 'out/main/cli.js'))) throw new Error('run npm run build first');
   const base = mkdtempSync(path.join(os.tmpdir(), 'df-bench-'));
   const data = path.join(base, 'data');
-  const df = (from, to, extra = []) => timed(process.execPath, [BIN, 'run', '--from', from, '--to', to, ...extra], { DATAFERRY_DATA_DIR: data });
+  const df = (from, to, extra = []) =>
+    timed(process.execPath, [BIN, 'run', '--from', from, '--to', to, ...extra], {
+      DATAFERRY_DATA_DIR: data,
+    });
   const fresh = (dir) => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -49,7 +62,13 @@ export async function run() {
     // 1. One large file.
     const bigSrc = path.join(base, 'big-src');
     mkdirSync(bigSrc);
-    execFileSync('dd', ['if=/dev/urandom', `of=${path.join(bigSrc, 'big.bin')}`, 'bs=1M', `count=${BIG_MIB}`, 'status=none']);
+    execFileSync('dd', [
+      'if=/dev/urandom',
+      `of=${path.join(bigSrc, 'big.bin')}`,
+      'bs=1M',
+      `count=${BIG_MIB}`,
+      'status=none',
+    ]);
     const bigDst = path.join(base, 'big-dst');
     const cases = {
       cp: () => (fresh(bigDst), timed('cp', ['-a', path.join(bigSrc, 'big.bin'), bigDst])),
@@ -58,8 +77,20 @@ export async function run() {
     };
     const big = measure(cases);
     const mib = (ms) => (BIG_MIB / (ms / 1000)).toFixed(0);
-    rows.push([`1 file of ${BIG_MIB} MiB`, 'cp -a', big.cp, big['dataferry --verify none'], `${mib(big['dataferry --verify none'])} vs ${mib(big.cp)} MiB/s`]);
-    rows.push([`1 file of ${BIG_MIB} MiB, verified`, 'cp -a', big.cp, big['dataferry (verify on)'], 'DataFerry also reads back and checks sha256']);
+    rows.push([
+      `1 file of ${BIG_MIB} MiB`,
+      'cp -a',
+      big.cp,
+      big['dataferry --verify none'],
+      `${mib(big['dataferry --verify none'])} vs ${mib(big.cp)} MiB/s`,
+    ]);
+    rows.push([
+      `1 file of ${BIG_MIB} MiB, verified`,
+      'cp -a',
+      big.cp,
+      big['dataferry (verify on)'],
+      'DataFerry also reads the copy back and compares xxh64',
+    ]);
     rmSync(bigSrc, { recursive: true, force: true });
     rmSync(bigDst, { recursive: true, force: true });
 
@@ -74,16 +105,31 @@ export async function run() {
     const small = measure({
       'rsync -a': () => (fresh(smallDst), timed('rsync', ['-a', `${smallSrc}/`, `${smallDst}/`])),
       dataferry: () => (fresh(smallDst), df(smallSrc, smallDst)),
-      'dataferry --verify none': () => (fresh(smallDst), df(smallSrc, smallDst, ['--verify', 'none'])),
+      'dataferry --verify none': () => (
+        fresh(smallDst),
+        df(smallSrc, smallDst, ['--verify', 'none'])
+      ),
     });
-    rows.push([`${SMALL_FILES} files of 4 KiB`, 'rsync -a', small['rsync -a'], small.dataferry, `verify none: ${(small['dataferry --verify none'] / small['rsync -a']).toFixed(2)}x`]);
+    rows.push([
+      `${SMALL_FILES} files of 4 KiB`,
+      'rsync -a',
+      small['rsync -a'],
+      small.dataferry,
+      `verify none: ${(small['dataferry --verify none'] / small['rsync -a']).toFixed(2)}x`,
+    ]);
     fresh(smallDst);
     timed('rsync', ['-a', `${smallSrc}/`, `${smallDst}/`]);
     const rerun = measure({
       'rsync -a': () => timed('rsync', ['-a', `${smallSrc}/`, `${smallDst}/`]),
       dataferry: () => df(smallSrc, smallDst),
     });
-    rows.push([`no-change re-run, ${SMALL_FILES} files`, 'rsync -a', rerun['rsync -a'], rerun.dataferry, '']);
+    rows.push([
+      `no-change re-run, ${SMALL_FILES} files`,
+      'rsync -a',
+      rerun['rsync -a'],
+      rerun.dataferry,
+      '',
+    ]);
     rmSync(smallSrc, { recursive: true, force: true });
     rmSync(smallDst, { recursive: true, force: true });
 
@@ -97,19 +143,49 @@ export async function run() {
     }
     const planDst = path.join(base, 'plan-dst');
     const peak = (command, args) => {
-      const r = spawnSync('/usr/bin/time', ['-f', '%M %e', command, ...args], { env: { ...process.env, DATAFERRY_DATA_DIR: data }, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync('/usr/bin/time', ['-f', '%M %e', command, ...args], {
+        env: { ...process.env, DATAFERRY_DATA_DIR: data },
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
       if (r.status !== 0) throw new Error(r.stderr);
       const [kb, secs] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
       return { mib: kb / 1024, secs };
     };
-    const ours = peak(process.execPath, [BIN, 'run', '--from', planSrc, '--to', planDst, '--dry-run']);
+    const ours = peak(process.execPath, [
+      BIN,
+      'run',
+      '--from',
+      planSrc,
+      '--to',
+      planDst,
+      '--dry-run',
+    ]);
     const theirs = peak('rsync', ['-a', '--dry-run', `${planSrc}/`, `${planDst}/`]);
     rmSync(planSrc, { recursive: true, force: true });
 
     console.log(`median of ${RUNS} runs; ratio = DataFerry time / peer time (lower is better)`);
-    console.log(['case'.padEnd(34), 'peer'.padEnd(9), 'peer s'.padStart(8), 'ours s'.padStart(8), 'ratio'.padStart(7), '  note'].join(' '));
+    console.log(
+      [
+        'case'.padEnd(34),
+        'peer'.padEnd(9),
+        'peer s'.padStart(8),
+        'ours s'.padStart(8),
+        'ratio'.padStart(7),
+        '  note',
+      ].join(' '),
+    );
     for (const [name, peer, theirsMs, oursMs, note] of rows) {
-      console.log([name.padEnd(34), peer.padEnd(9), (theirsMs / 1000).toFixed(2).padStart(8), (oursMs / 1000).toFixed(2).padStart(8), `${(oursMs / theirsMs).toFixed(2)}x`.padStart(7), `  ${note}`].join(' '));
+      console.log(
+        [
+          name.padEnd(34),
+          peer.padEnd(9),
+          (theirsMs / 1000).toFixed(2).padStart(8),
+          (oursMs / 1000).toFixed(2).padStart(8),
+          `${(oursMs / theirsMs).toFixed(2)}x`.padStart(7),
+          `  ${note}`,
+        ].join(' '),
+      );
     }
     console.log(
       `PREPARING ${PLAN_ENTRIES} entries (dry run): peak RSS ${ours.mib.toFixed(0)} MiB in ${ours.secs.toFixed(1)} s; ` +
@@ -122,6 +198,7 @@ export async function run() {
 
 function measure(cases) {
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) for (const [name, fn] of Object.entries(cases)) samples[name].push(fn());
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, fn] of Object.entries(cases)) samples[name].push(fn());
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }

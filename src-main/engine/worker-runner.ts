@@ -28,8 +28,8 @@ interface Slot {
 
 /**
  * Where the built worker lives: beside the built main code (out/main/transfer-worker.js), or,
- * when main runs from sources (unit tests), in out/main of the checkout. Packaged apps keep it
- * unpacked from the asar (electron-builder asarUnpack) because worker threads load real files.
+ * when main runs from sources (unit tests), in out/main of the checkout. In a packaged app it
+ * stays inside app.asar: worker threads read asar archives since Electron 17.
  */
 export function defaultWorkerScript(): string {
   // The built code may sit in out/main or in a chunk folder below it; sources sit in src-main/engine.
@@ -37,7 +37,7 @@ export function defaultWorkerScript(): string {
     path.join(__dirname, 'transfer-worker.js'),
     path.join(__dirname, '..', 'transfer-worker.js'),
     path.resolve(__dirname, '..', '..', 'out', 'main', 'transfer-worker.js'),
-  ].map((c) => c.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`));
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new AppError(
@@ -90,20 +90,27 @@ export class WorkerRunner implements TransferRunner {
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
-      const job: Job = { id: this.nextId++, request, path, onBytes, resolve, reject };
-      signal.addEventListener(
-        'abort',
-        () => {
-          const slot = this.slots.find((s) => s.busy?.id === job.id);
-          if (slot) slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
-          const index = this.waiting.indexOf(job);
-          if (index !== -1) {
-            this.waiting.splice(index, 1);
-            reject(new AppError('cancelled', `Cancelled before ${path}`));
-          }
-        },
-        { once: true },
-      );
+      const onAbort = (): void => {
+        const slot = this.slots.find((s) => s.busy?.id === job.id);
+        if (slot) slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
+        const index = this.waiting.indexOf(job);
+        if (index !== -1) {
+          this.waiting.splice(index, 1);
+          job.reject(new AppError('cancelled', `Cancelled before ${path}`));
+        }
+      };
+      // The listener lives as long as the job: thousands of jobs share one signal, and a
+      // signal's listeners are checked one by one on every add.
+      const settle = (): void => signal.removeEventListener('abort', onAbort);
+      const job: Job = {
+        id: this.nextId++,
+        request,
+        path,
+        onBytes,
+        resolve: (value) => (settle(), resolve(value)),
+        reject: (error) => (settle(), reject(error)),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(job);
       this.pump();
     });

@@ -6,6 +6,8 @@ import {
   type LocationSecrets,
   type SavedLocation,
 } from '../../src-shared/model/location-config';
+import { describeNetworkMount } from '../../src-shared/model/entry';
+import { detectNetworkMount } from '../locations/local/network-mount';
 import type { Location } from '../locations/location';
 import type { HistoryStore } from '../store/history-store';
 
@@ -18,12 +20,13 @@ export class LocationService {
     private readonly createLocation: (config: LocationConfig, secrets: LocationSecrets) => Location,
   ) {}
 
-  list(): SavedLocation[] {
-    return this.store.locations.list();
+  /** Saved locations; local ones on an OS-mounted NFS or SMB share say which. */
+  async list(): Promise<SavedLocation[]> {
+    return Promise.all(this.store.locations.list().map((l) => withMount(l)));
   }
 
-  get(id: string): SavedLocation {
-    return this.store.locations.get(id);
+  async get(id: string): Promise<SavedLocation> {
+    return withMount(this.store.locations.get(id));
   }
 
   /** Throws invalid-input (memory locations cannot be saved), already-exists (the name). */
@@ -61,8 +64,10 @@ export class LocationService {
     try {
       await location.connect(signal);
       const entries = await location.list('', signal);
+      const mount = config.kind === 'local' ? await detectNetworkMount(config.path) : null;
+      const via = mount ? ` (an ${describeNetworkMount(mount)})` : '';
       return {
-        message: `Connected to ${location.description}: ${entries.length} entries at the top level`,
+        message: `Connected to ${location.description}${via}: ${entries.length} entries at the top level`,
       };
     } catch (error) {
       if (signal.aborted) {
@@ -82,4 +87,9 @@ export class LocationService {
     const saved = this.store.locations.get(id);
     return this.test(saved.config, this.store.locations.secretsOf(id));
   }
+}
+
+async function withMount(location: SavedLocation): Promise<SavedLocation> {
+  if (location.config.kind !== 'local') return location;
+  return { ...location, networkMount: await detectNetworkMount(location.config.path) };
 }

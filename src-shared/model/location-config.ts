@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NetworkMount } from './entry';
 
 /**
  * Where data is read from or written to: a discriminated union on `kind`, with DataSync's fields.
@@ -134,4 +135,6 @@ export interface SavedLocation {
   secretsSet: (keyof LocationSecrets)[];
   createdAt: number;
   updatedAt: number;
+  /** For a local folder that is really an OS-mounted NFS export or SMB share: which one. */
+  networkMount?: NetworkMount | null;
 }

@@ -271,6 +271,77 @@ export function describeLocationConformance(
       expect(await codeOf(loc.stat('crashed', live()))).toBe('not-found');
     });
 
+    it('removes the temporaries of interrupted writes from one folder', async () => {
+      await loc.mkdir('w', live());
+      await fx.putFile(`w/${temporaryName()}`, Buffer.from('half'));
+      await fx.putFile(`w/${temporaryName()}`, Buffer.from('half'));
+      await write('w/keep.txt', 'x');
+      expect(await loc.removeTemporaries('w', live())).toBe(2);
+      expect(await fx.rawNames('w')).toEqual(['keep.txt']);
+      expect(await codeOf(loc.removeTemporaries('missing', live()))).toBe('not-found');
+    });
+
+    it('copies server-side from another location of its kind, atomically, where it can', async () => {
+      const other = await makeLocation();
+      try {
+        const copied = loc.copyFrom
+          ? await loc
+              .copyFrom(
+                other.location,
+                'nothing-there.bin',
+                { alongside: async () => undefined },
+                live(),
+              )
+              .then(
+                () => 'copied',
+                (error: unknown) => (error instanceof AppError ? error.code : 'thrown'),
+              )
+          : 'unsupported';
+        // Either the kind has no server-side copy, or a missing source is reported as such.
+        expect(['unsupported', 'not-found']).toContain(copied);
+        if (!loc.copyFrom) return;
+        const data = pseudoRandom(6 * 1024 * 1024 + 3, 7);
+        await other.putFile('src.bin', data);
+        const bytes = await loc.copyFrom(
+          other.location,
+          'src.bin',
+          {
+            size: data.length,
+            metadata: { mtimeMs: 1_600_000_000_000 },
+            alongside: async () => undefined,
+          },
+          live(),
+        );
+        if (bytes === null) return; // this pair cannot copy server-side: the engine streams
+        expect(bytes).toBe(data.length);
+        expect((await readAll('src.bin')).equals(data)).toBe(true);
+        expect(
+          Math.abs((await loc.stat('src.bin', live())).mtimeMs - 1_600_000_000_000),
+        ).toBeLessThan(loc.capabilities.mtimePrecisionMs + 1);
+        // A failing check alongside the copy leaves nothing under the final name.
+        const refused = codeOf(
+          loc.copyFrom(
+            other.location,
+            'src.bin',
+            {
+              size: data.length,
+              alongside: async () => {
+                throw new AppError('changed-during-transfer', 'changed');
+              },
+            },
+            live(),
+          ),
+        );
+        await fx.putFile('src.bin', Buffer.from('older'));
+        expect(await refused).toBe('changed-during-transfer');
+        expect((await readAll('src.bin')).toString()).toBe('older');
+        expect(await fx.rawNames('')).toEqual(['src.bin']);
+      } finally {
+        await other.location.close();
+        await other.cleanup();
+      }
+    });
+
     it('hides temporary names from listings', async () => {
       const temp = temporaryName();
       expect(isTemporaryName(temp)).toBe(true);

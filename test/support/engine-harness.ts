@@ -43,6 +43,7 @@ export interface RunOptions {
   options?: TaskOptionsInput;
   includes?: string;
   excludes?: string;
+  dryRun?: boolean;
   /** 'inline' runs on this thread; 'workers' uses the built worker threads (out/main). */
   runner?: 'inline' | 'workers';
   /** Called once the runner exists, with the ExecutionRunner (to cancel, throttle, kill...). */
@@ -91,6 +92,7 @@ export async function runExecution(
       options,
       includes: opts.includes ?? '',
       excludes: opts.excludes ?? '',
+      dryRun: opts.dryRun ?? false,
     },
     sink,
     deps,

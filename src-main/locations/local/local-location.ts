@@ -42,6 +42,8 @@ const LSTAT_CONCURRENCY = 32;
 /** Read chunk: large enough to keep syscalls and stream hops per byte low on big files. */
 const READ_CHUNK = 256 * 1024;
 const IS_WINDOWS = process.platform === 'win32';
+/** Files from this size on are copied by the kernel (copyFrom) rather than streamed. */
+const SERVER_COPY_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * A folder on this machine (which may be an OS-mounted NFS or SMB share), through async
@@ -325,6 +327,9 @@ export class LocalLocation implements Location {
     signal: AbortSignal,
   ): Promise<number | null> {
     if (!(source instanceof LocalLocation)) return null;
+    // Below a few MiB the kernel copy saves less than its extra calls cost in a worker, where
+    // the blocking stream does the whole file in a handful of syscalls.
+    if (this.blockingIo && (options.size ?? Infinity) < SERVER_COPY_MIN_BYTES) return null;
     const from = source.resolve(relPath);
     const abs = this.resolve(relPath);
     if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
@@ -350,8 +355,9 @@ export class LocalLocation implements Location {
     }
     try {
       if (check.status === 'rejected') throw check.reason;
-      const size = (await lstat(temp)).size;
-      if (options.metadata) await applyMetadata(temp, options.metadata, false);
+      const info = await lstat(temp);
+      await applyMetadata(temp, asIfCreatedHere(options.metadata ?? {}), false, info);
+      const size = info.size;
       throwIfAborted(signal, abs);
       await rename(temp, abs);
       return size;
@@ -482,4 +488,18 @@ function entryTypeOf(info: Stats): EntryType {
 async function isDir(abs: string): Promise<boolean> {
   const info = await lstat(abs).catch(() => null);
   return info?.isDirectory() ?? false;
+}
+
+/**
+ * The kernel copy carries the source's mode (and, as root, its owner) over; a file written by
+ * `write` would have the defaults. Where the options leave them out, put the defaults back.
+ */
+function asIfCreatedHere(metadata: MetadataUpdate): MetadataUpdate {
+  if (IS_WINDOWS) return metadata;
+  return {
+    ...metadata,
+    mode: metadata.mode ?? 0o666 & ~process.umask(),
+    uid: metadata.uid ?? process.geteuid?.(),
+    gid: metadata.gid ?? process.getegid?.(),
+  };
 }
