@@ -13,6 +13,7 @@ export default defineConfig({
           main: resolve(__dirname, 'src-main/main.ts'),
           serve: resolve(__dirname, 'src-main/host/serve.ts'),
           'transfer-worker': resolve(__dirname, 'src-main/engine/transfer-worker.ts'),
+          'prepare-worker': resolve(__dirname, 'src-main/engine/prepare-worker.ts'),
           cli: resolve(__dirname, 'src-main/cli/main.ts'),
         },
       },

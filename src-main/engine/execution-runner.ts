@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
 import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
@@ -7,6 +8,7 @@ import { chooseContentHash } from './content-hash';
 import { compileFilter } from './filters';
 import { launch } from './phases/launch';
 import { prepare } from './phases/prepare';
+import { prepareInWorker } from './prepare-in-worker';
 import { toAppError, transfer } from './phases/transfer';
 import { verify } from './phases/verify';
 import { PlanStore } from './plan-store';
@@ -38,6 +40,8 @@ export interface EngineDeps {
     config: RunnerSpec['source']['config'],
     secrets: RunnerSpec['source']['secrets'],
   ): Location;
+  /** PREPARING on the main thread even when a worker could do it (tests). */
+  prepareInline?: boolean;
   /** Defaults to worker threads when both locations can be re-created in a worker, else inline. */
   createRunner?(spec: RunnerSpec, source: Location, destination: Location): TransferRunner;
 }
@@ -77,6 +81,8 @@ export class ExecutionRunner {
   private runner: TransferRunner | null = null;
   /** Folders where a worker died mid-write, cleaned up when the run ends. */
   private readonly crashedFolders = new Set<string>();
+  /** The temporary folder of a plan a worker wrote, removed when the run ends. */
+  private planDir: string | null = null;
 
   constructor(
     private readonly spec: ExecutionSpec,
@@ -126,46 +132,34 @@ export class ExecutionRunner {
       source = this.deps.createLocation(spec.source.config, spec.source.secrets);
       destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets);
       const filter = compileFilter(spec.includes, spec.excludes);
-      plan = PlanStore.createTemporary();
-      const ctx = new RunContext(
-        execution,
-        spec.options,
-        source,
-        destination,
-        plan,
-        signal,
-        progress,
-        sink,
-      );
       const src = source;
       const dst = destination;
+      const runErrors: RunContext['runErrors'] = [];
+      const onUnreadable = (side: 'source' | 'destination', path: string, error: unknown): void => {
+        const info = toAppError(error);
+        runErrors.push(info.toInfo());
+        this.log('error', `Could not list ${side} folder ${path}: ${info.message}`);
+      };
 
       let destinationExists = true;
       await this.phase('LAUNCHING', progress, async () => {
         ({ destinationExists } = await launch(src, dst, signal, spec.dryRun ?? false));
       });
       phase = 'PREPARING';
-      await this.phase('PREPARING', progress, () =>
-        prepare({
-          source: src,
-          destination: dst,
-          compare: {
-            options: spec.options,
-            source: src.capabilities,
-            destination: dst.capabilities,
-          },
-          filter,
-          plan: ctx.plan,
-          counters: execution.counters,
-          signal,
-          destinationExists,
-          onUnreadable: (side, path, error) => {
-            const info = toAppError(error);
-            ctx.runErrors.push(info.toInfo());
-            ctx.logAlways('error', `Could not list ${side} folder ${path}: ${info.message}`);
-          },
-        }),
+      await this.phase('PREPARING', progress, async () => {
+        plan = await this.prepare(src, dst, filter, destinationExists, progress, onUnreadable);
+      });
+      const ctx = new RunContext(
+        execution,
+        spec.options,
+        src,
+        dst,
+        plan as unknown as PlanStore,
+        signal,
+        progress,
+        sink,
       );
+      ctx.runErrors.push(...runErrors);
       ctx.logAlways(
         'info',
         `Prepared: ${execution.counters.EstimatedFilesToTransfer} files (${execution.counters.EstimatedBytesToTransfer} bytes) to transfer, ${execution.counters.EstimatedFilesToDelete} to delete`,
@@ -215,11 +209,75 @@ export class ExecutionRunner {
       await this.closeRunner();
       if (destination) await this.removeCrashLeftovers(destination);
       await Promise.all([source?.close(), destination?.close()]);
-      plan?.dispose();
+      (plan as PlanStore | null)?.dispose();
+      if (this.planDir) rmSync(this.planDir, { recursive: true, force: true });
       progress.stop();
       sink.update(execution);
     }
     return execution;
+  }
+
+  /**
+   * PREPARING: in a worker thread with blocking I/O when both locations can live there, else
+   * here. Resolves with the plan, ready to read.
+   */
+  private async prepare(
+    source: Location,
+    destination: Location,
+    filter: ReturnType<typeof compileFilter>,
+    destinationExists: boolean,
+    progress: ProgressTracker,
+    onUnreadable: (side: 'source' | 'destination', path: string, error: unknown) => void,
+  ): Promise<PlanStore> {
+    const { spec, execution } = this;
+    const signal = this.controller.signal;
+    const threads =
+      !this.deps.prepareInline &&
+      source.capabilities.shareableAcrossThreads &&
+      destination.capabilities.shareableAcrossThreads;
+    if (threads) {
+      const { dir, file } = PlanStore.temporaryFile();
+      this.planDir = dir;
+      await prepareInWorker(
+        {
+          source: spec.source,
+          destination: spec.destination,
+          options: spec.options,
+          includes: spec.includes,
+          excludes: spec.excludes,
+          planFile: file,
+          destinationExists,
+        },
+        execution.counters,
+        signal,
+        (side, path, error) =>
+          onUnreadable(side, path, new AppError(error.code, error.message, error.details)),
+        () => progress.touch(),
+      );
+      return PlanStore.open(file, dir);
+    }
+    const plan = PlanStore.createTemporary();
+    try {
+      await prepare({
+        source,
+        destination,
+        compare: {
+          options: spec.options,
+          source: source.capabilities,
+          destination: destination.capabilities,
+        },
+        filter,
+        plan,
+        counters: execution.counters,
+        signal,
+        destinationExists,
+        onUnreadable,
+      });
+    } catch (error) {
+      plan.dispose();
+      throw error;
+    }
+    return plan;
   }
 
   private createRunner(source: Location, destination: Location): TransferRunner {

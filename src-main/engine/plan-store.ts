@@ -22,13 +22,18 @@ export class PlanStore {
   private pendingDone: [number, string | null][] = [];
   private seq = 0;
 
-  private constructor(db: DatabaseSync, dir: string | null) {
+  private constructor(db: DatabaseSync, dir: string | null, create: boolean) {
     this.db = db;
     this.dir = dir;
-    db.exec(`PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;
-      CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
-      CREATE INDEX plan_action ON plan(action, seq);
-      CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT);`);
+    db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;');
+    if (create) {
+      db.exec(`CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
+        CREATE INDEX plan_action ON plan(action, seq);
+        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT);`);
+    } else {
+      const row = db.prepare('SELECT MAX(seq) AS n FROM plan').get() as { n: number | null };
+      this.seq = Number(row.n ?? 0);
+    }
     this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
     this.insertDone = db.prepare('INSERT OR REPLACE INTO done (seq, hash) VALUES (?, ?)');
   }
@@ -36,7 +41,32 @@ export class PlanStore {
   /** A plan in a fresh temporary folder, removed by `dispose()`. */
   static createTemporary(): PlanStore {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dataferry-plan-'));
-    return new PlanStore(new DatabaseSync(path.join(dir, 'plan.db')), dir);
+    return new PlanStore(new DatabaseSync(path.join(dir, 'plan.db')), dir, true);
+  }
+
+  /**
+   * A new plan in `file`, for another thread to fill (PREPARING in a worker); `close()` it there,
+   * then `open` it here. The caller owns the file.
+   */
+  static createAt(file: string): PlanStore {
+    return new PlanStore(new DatabaseSync(file), null, true);
+  }
+
+  /** A plan another thread wrote to `file`; `dispose()` removes `dir` (its temporary folder). */
+  static open(file: string, dir: string): PlanStore {
+    return new PlanStore(new DatabaseSync(file), dir, false);
+  }
+
+  /** A fresh temporary folder and file name for a plan. */
+  static temporaryFile(): { dir: string; file: string } {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dataferry-plan-'));
+    return { dir, file: path.join(dir, 'plan.db') };
+  }
+
+  /** Writes what is pending and closes the file, keeping it. */
+  close(): void {
+    this.flush();
+    this.db.close();
   }
 
   add(item: PlanItem): void {

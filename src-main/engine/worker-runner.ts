@@ -31,21 +31,25 @@ interface Slot {
  * when main runs from sources (unit tests), in out/main of the checkout. In a packaged app it
  * stays inside app.asar: worker threads read asar archives since Electron 17.
  */
-export function defaultWorkerScript(): string {
+export function builtWorkerScript(name: string): string {
   // The built code may sit in out/main or in a chunk folder below it; sources sit in src-main/engine.
   const candidates = [
-    path.join(__dirname, 'transfer-worker.js'),
-    path.join(__dirname, '..', 'transfer-worker.js'),
-    path.resolve(__dirname, '..', '..', 'out', 'main', 'transfer-worker.js'),
+    path.join(__dirname, name),
+    path.join(__dirname, '..', name),
+    path.resolve(__dirname, '..', '..', 'out', 'main', name),
   ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new AppError(
       'unknown',
-      `The transfer worker is missing (looked for ${candidates.join(', ')}); run the build first`,
+      `A worker script is missing (looked for ${candidates.join(', ')}); run the build first`,
     );
   }
   return found;
+}
+
+export function defaultWorkerScript(): string {
+  return builtWorkerScript('transfer-worker.js');
 }
 
 /**

@@ -76,8 +76,10 @@ export async function runExecution(
     },
   };
   const options = taskOptionsSchema.parse(opts.options ?? {});
+  const inline = (opts.runner ?? 'inline') === 'inline';
   const deps: EngineDeps = {
     createLocation,
+    prepareInline: inline,
     createRunner: (spec, src, dst) =>
       (opts.runner ?? 'inline') === 'workers'
         ? new WorkerRunner(spec)

@@ -72,6 +72,16 @@ export async function prepare(input: PrepareInput): Promise<void> {
 
 function record(input: PrepareInput, item: PlanItem): void {
   const c = input.counters;
+  if (
+    item.action === 'skip' &&
+    item.detail === 'unchanged' &&
+    input.compare.options.LogLevel !== 'TRANSFER'
+  ) {
+    // Counted, not stored: a re-run over millions of unchanged files writes no plan for them.
+    c.FilesPrepared++;
+    c.FilesSkipped++;
+    return;
+  }
   if (item.type !== 'dir') c.FilesPrepared++;
   switch (item.action) {
     case 'copy':

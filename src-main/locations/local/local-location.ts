@@ -1,4 +1,4 @@
-import { constants, lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import {
   copyFile,
   lstat,
@@ -124,6 +124,7 @@ export class LocalLocation implements Location {
   async list(relPath: string, signal: AbortSignal): Promise<EntryInfo[]> {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
+    if (this.blockingIo) return this.listBlocking(abs, relPath);
     const names: string[] = [];
     try {
       const dir = await opendir(abs, { bufferSize: 256 });
@@ -366,6 +367,29 @@ export class LocalLocation implements Location {
       if (isAbortError(error) || signal.aborted) throw cancelledError(abs);
       throw mapFsError(error, abs, 'write file');
     }
+  }
+
+  /** list() with blocking calls, for worker threads (see blocking-io.ts for why). */
+  private listBlocking(abs: string, relPath: string): EntryInfo[] {
+    let names: string[];
+    try {
+      names = readdirSync(abs).filter((name) => !isTemporaryName(name));
+    } catch (error) {
+      throw mapFsError(error, abs, 'read folder');
+    }
+    const entries: EntryInfo[] = [];
+    for (const name of names) {
+      const childAbs = path.join(abs, name);
+      try {
+        entries.push(
+          this.toEntry(lstatSync(childAbs), childAbs, joinRelative(relPath, name), true),
+        );
+      } catch (error) {
+        // Removed between readdir and lstat: it is simply no longer there.
+        if (errnoOf(error) !== 'ENOENT') throw mapFsError(error, childAbs, 'examine entry');
+      }
+    }
+    return entries;
   }
 
   /** Unlinks the temporaries of interrupted writes in one folder. Throws not-found, not-dir. */

@@ -1,0 +1,87 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError, type ErrorInfo } from '../../src-shared/errors';
+import { zeroCounters, type ExecutionCounters } from '../../src-shared/model/execution';
+import type { TaskOptions } from '../../src-shared/model/task';
+import { createLocation } from '../locations/registry';
+import { compileFilter } from './filters';
+import { prepare } from './phases/prepare';
+import { PlanStore } from './plan-store';
+import type { RunnerSpec } from './transfer-runner';
+
+/*
+ * PREPARING in a worker thread: the two walks, the comparison and the plan's writes happen here
+ * with blocking I/O, off the main thread (which in the desktop app also serves the UI).
+ */
+
+export interface PrepareWorkerInit {
+  source: RunnerSpec['source'];
+  destination: RunnerSpec['destination'];
+  options: TaskOptions;
+  includes: string;
+  excludes: string;
+  planFile: string;
+  destinationExists: boolean;
+}
+
+export type FromPrepareWorker =
+  | { type: 'progress'; counters: ExecutionCounters }
+  | { type: 'unreadable'; side: 'source' | 'destination'; path: string; error: ErrorInfo }
+  | { type: 'done'; counters: ExecutionCounters }
+  | { type: 'failed'; error: ErrorInfo };
+
+export type ToPrepareWorker = { type: 'cancel' };
+
+const PROGRESS_INTERVAL_MS = 200;
+
+const init = workerData as PrepareWorkerInit;
+const port = parentPort;
+if (!port) throw new Error('prepare-worker must run as a worker thread');
+const post = (message: FromPrepareWorker): void => port.postMessage(message);
+const controller = new AbortController();
+port.on('message', (message: ToPrepareWorker) => {
+  if (message.type === 'cancel') controller.abort();
+});
+
+void (async () => {
+  const counters = zeroCounters();
+  const ticker = setInterval(() => post({ type: 'progress', counters }), PROGRESS_INTERVAL_MS);
+  let plan: PlanStore | null = null;
+  try {
+    const source = createLocation(init.source.config, init.source.secrets, { inWorker: true });
+    const destination = createLocation(init.destination.config, init.destination.secrets, {
+      inWorker: true,
+    });
+    plan = PlanStore.createAt(init.planFile);
+    await prepare({
+      source,
+      destination,
+      compare: {
+        options: init.options,
+        source: source.capabilities,
+        destination: destination.capabilities,
+      },
+      filter: compileFilter(init.includes, init.excludes),
+      plan,
+      counters,
+      signal: controller.signal,
+      destinationExists: init.destinationExists,
+      onUnreadable: (side, path, error) =>
+        post({ type: 'unreadable', side, path, error: toInfo(error) }),
+    });
+    plan.close();
+    plan = null;
+    post({ type: 'done', counters });
+  } catch (error) {
+    post({ type: 'failed', error: toInfo(error) });
+  } finally {
+    clearInterval(ticker);
+    plan?.close();
+    port.close();
+  }
+})();
+
+function toInfo(error: unknown): ErrorInfo {
+  return error instanceof AppError
+    ? error.toInfo()
+    : { code: 'unknown', message: error instanceof Error ? error.message : String(error) };
+}
