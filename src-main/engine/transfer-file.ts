@@ -109,6 +109,46 @@ async function copyServerSide(
   return { bytes, sourceHash };
 }
 
+/** Files up to this size are read whole, then written: no stream plumbing between the two. */
+const WHOLE_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A small file: read it whole (holding at most 1 MiB), hash and check it, then write it in one
+ * piece. Per-file overhead is what counts for small files, and this path has the least.
+ */
+async function copySmallFile(
+  item: PlanItem,
+  ctx: ItemContext,
+  metadata: ReturnType<typeof metadataFor>,
+  reader: Readable,
+  hash: Awaited<ReturnType<typeof createContentHasher>>,
+): Promise<ItemOutcome> {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  try {
+    for await (const chunk of reader as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      // The file grew past what a small file may hold: stop, it changed since PREPARING.
+      if (read > WHOLE_FILE_MAX_BYTES) break;
+      chunks.push(chunk);
+    }
+  } finally {
+    reader.destroy();
+  }
+  await assertUnchanged(item, ctx, read);
+  const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  await ctx.bucket.take(data.length, ctx.signal);
+  hash.update(data);
+  ctx.onBytes(data.length);
+  const bytes = await ctx.destination.write(
+    item.path,
+    Readable.from([data], { objectMode: false }),
+    { size: data.length, metadata },
+    ctx.signal,
+  );
+  return { bytes, sourceHash: hash.digest() };
+}
+
 async function copyFile(
   item: PlanItem,
   ctx: ItemContext,
@@ -117,6 +157,7 @@ async function copyFile(
   const { signal } = ctx;
   const reader = await ctx.source.read(item.path, {}, signal);
   const hash = await createContentHasher(ctx.hashAlgorithm);
+  if (item.size <= WHOLE_FILE_MAX_BYTES) return copySmallFile(item, ctx, metadata, reader, hash);
   let read = 0;
   async function* pump(): AsyncGenerator<Buffer> {
     try {

@@ -177,4 +177,58 @@ describe('services over the contract', () => {
     expect(cancelled.ok).toBe(true);
     expect((await services.executions.whenFinished(running.id)).status).toBe('CANCELLED');
   });
+
+  it('starts scheduled tasks while it runs, and stops when the schedule is turned off', async () => {
+    await services.close();
+    const dataDir = (dirs[0] as { dir: string }).dir;
+    services = createAppServices({
+      dataDir,
+      secretBox: createFileKeySecretBox(dataDir),
+      bus,
+      schedule: true,
+      log: () => undefined,
+    });
+    const handlers = createHandlers({ appInfo: {} as AppInfo, services });
+    call = (channel, request) =>
+      dispatch(handlers, channel, request, { error: () => undefined }) as never;
+    await writeFile(path.join(srcDir(), 'a.txt'), 'a');
+    const a = (
+      await call('locations:create', { name: 's', config: { kind: 'local', path: srcDir() } })
+    ).value as { id: string };
+    const b = (
+      await call('locations:create', { name: 'd', config: { kind: 'local', path: dstDir() } })
+    ).value as { id: string };
+    const started = new Promise<ExecutionRecord>((resolve) =>
+      bus.subscribe((event, payload) => {
+        if (event === 'execution:updated') resolve(payload as ExecutionRecord);
+      }),
+    );
+    // Every second (croner's six-field form): DataSync's one-hour minimum is the cloud's, not ours.
+    const task = (
+      await call('tasks:create', {
+        name: 'every second',
+        sourceLocationId: a.id,
+        destinationLocationId: b.id,
+        schedule: { cron: '* * * * * *' },
+      })
+    ).value as { id: string };
+    const first = await started;
+    expect(first.taskId).toBe(task.id);
+    expect((await services.executions.whenFinished(first.id)).status).toBe('SUCCESS');
+    await call('tasks:update', {
+      id: task.id,
+      task: {
+        name: 'every second',
+        sourceLocationId: a.id,
+        destinationLocationId: b.id,
+        schedule: { cron: '* * * * * *', enabled: false },
+      },
+    });
+    const countAfterStop = services.store.executions.count({ taskId: task.id });
+    await new Promise((r) => setTimeout(r, 2200));
+    // At most one start that was already due when the schedule was turned off.
+    expect(services.store.executions.count({ taskId: task.id })).toBeLessThanOrEqual(
+      countAfterStop + 1,
+    );
+  });
 });
