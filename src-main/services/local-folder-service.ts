@@ -2,6 +2,7 @@ import { opendir, stat, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import type { Entry, EntryKind, Listing } from '../../src-shared/model/entry';
+import { mapBounded } from '../locations/local/local-fs-helpers';
 import { errnoOf, mapFsError } from '../locations/local/map-fs-error';
 import { detectNetworkMount } from '../locations/local/network-mount';
 
@@ -79,22 +80,4 @@ async function examine(fullPath: string, name: string): Promise<Entry | null> {
     if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EPERM') return null;
     throw mapFsError(error, fullPath, 'examine entry');
   }
-}
-
-/** Maps with at most `limit` calls in flight, keeping the input order. */
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

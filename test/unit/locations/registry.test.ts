@@ -4,24 +4,14 @@ import { throwIfAborted } from '../../../src-main/locations/abort';
 import { LocalLocation } from '../../../src-main/locations/local/local-location';
 import { MemoryLocation } from '../../../src-main/locations/memory/memory-location';
 import { createLocation, describeLocation } from '../../../src-main/locations/registry';
-import { AppError } from '../../../src-shared/errors';
 import {
   locationConfigSchema,
   type LocationConfig,
   type LocationConfigInput,
 } from '../../../src-shared/model/location-config';
+import { thrown } from '../../support/app-errors';
 
 const config = (input: LocationConfigInput): LocationConfig => locationConfigSchema.parse(input);
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('createLocation', () => {
   it('makes a LocalLocation for an absolute folder', () => {

@@ -1,25 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-shared/errors';
 import { migrate, openDatabase, schemaVersion } from '../../../src-main/store/database';
 import { MIGRATIONS, type Migration } from '../../../src-main/store/migrations';
 import { onCleanup, tempDir } from './store-fixtures';
+import { thrown } from '../../support/app-errors';
 
 function open(file: string, migrations?: readonly Migration[]) {
   const db = openDatabase(file, migrations === undefined ? {} : { migrations });
   onCleanup(() => db.close());
   return db;
-}
-
-function thrown(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
 }
 
 describe('openDatabase', () => {
