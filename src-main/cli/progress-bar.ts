@@ -26,17 +26,19 @@ function duration(seconds: number): string {
 export function progressLine(p: ExecutionProgress, width: number): string {
   const c = p.counters;
   const total = Math.max(c.EstimatedBytesToTransfer, 1);
+  // Bytes read so far, including files still in flight (BytesWritten counts finished files).
+  const moving = Math.min(c.BytesTransferred, c.EstimatedBytesToTransfer);
   const fraction =
     p.status === 'TRANSFERRING'
-      ? Math.min(1, c.BytesWritten / total)
-      : p.status === 'VERIFYING'
-        ? 1
-        : 0;
+      ? moving / total
+      : p.status === 'PREPARING' || p.status === 'LAUNCHING'
+        ? 0
+        : 1;
   const barWidth = Math.max(10, Math.min(30, width - 90));
   const filled = Math.round(fraction * barWidth);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
   const files = `${c.FilesTransferred}/${c.EstimatedFilesToTransfer} files`;
-  const moved = `${bytes(c.BytesWritten)}/${bytes(c.EstimatedBytesToTransfer)}`;
+  const moved = `${bytes(p.status === 'TRANSFERRING' ? moving : c.BytesWritten)}/${bytes(c.EstimatedBytesToTransfer)}`;
   const speed = p.throughput > 0 ? `${bytes(p.throughput)}/s` : '';
   const eta = p.etaSeconds !== null ? `ETA ${duration(p.etaSeconds)}` : '';
   const failed = c.FilesFailed > 0 ? `${c.FilesFailed} failed` : '';

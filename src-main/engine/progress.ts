@@ -49,7 +49,11 @@ export class ProgressTracker {
     if (this.changed.size > 0) this.dirty = true;
     const throughput = this.throughput();
     const c = this.execution.counters;
-    const left = Math.max(0, c.EstimatedBytesToTransfer - c.BytesWritten);
+    // Bytes read so far count, so a single large file has an ETA before it completes.
+    const left = Math.max(
+      0,
+      c.EstimatedBytesToTransfer - Math.min(c.BytesTransferred, c.EstimatedBytesToTransfer),
+    );
     this.emit({
       executionId: this.execution.id,
       taskId: this.execution.taskId,
