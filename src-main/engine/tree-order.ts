@@ -1,27 +1,27 @@
 /*
  * The one order in which both sides of a comparison are walked: depth first, each folder's
  * entries sorted by name in code-unit order, a folder immediately followed by its contents.
- * Comparing two paths segment by segment gives the same order, so two walks can be merged.
+ * That is the paths' code-unit order with '/' ranked below every other character, so two walks
+ * can be merged by comparing paths directly, without splitting them.
  */
 
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+const SLASH = 0x2f;
 
-/** Orders relative paths as a tree walk visits them. */
+/** Orders relative paths as a tree walk visits them. Allocates nothing. */
 export function compareTreePaths(a: string, b: string): number {
-  if (a === b) return 0;
-  const sa = a.split('/');
-  const sb = b.split('/');
-  const n = Math.min(sa.length, sb.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compareNames(sa[i] as string, sb[i] as string);
-    if (c !== 0) return c;
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca === SLASH) return -1;
+    if (cb === SLASH) return 1;
+    return ca - cb;
   }
-  return sa.length - sb.length;
+  return a.length - b.length;
 }
 
+/** Sorts the entries of one folder in tree order (they share the folder's prefix). */
 export function sortByName<T extends { path: string }>(entries: T[]): T[] {
-  const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
-  return entries.sort((x, y) => compareNames(base(x.path), base(y.path)));
+  return entries.sort((x, y) => compareTreePaths(x.path, y.path));
 }
