@@ -10,4 +10,6 @@ if (!fs.existsSync(cli)) {
   );
   process.exit(2);
 }
+// V8's compile cache (Node 22+): later runs skip parsing and compiling the bundle.
+require('node:module').enableCompileCache?.();
 require(cli);
