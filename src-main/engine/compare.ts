@@ -97,7 +97,12 @@ export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): P
       : src.size === dst.size &&
         (ctx.options.Mtime === 'NONE' || sameTime(src.mtimeMs, dst.mtimeMs, precision));
   if (ctx.options.TransferMode === 'CHANGED' && same) {
-    return metadataDiffers(src, dst, ctx)
+    // A link's content is its target; its own time is metadata.
+    const linkTimeDiffers =
+      src.type === 'symlink' &&
+      ctx.options.Mtime === 'PRESERVE' &&
+      !sameTime(src.mtimeMs, dst.mtimeMs, precision);
+    return metadataDiffers(src, dst, ctx) || linkTimeDiffers
       ? fromSource(src, 'meta')
       : fromSource(src, 'skip', 'unchanged');
   }

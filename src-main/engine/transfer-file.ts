@@ -48,6 +48,9 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
           if (!(error instanceof AppError && error.code === 'not-found')) throw error;
         });
         await ctx.destination.symlink(item.path, item.linkTarget, ctx.signal);
+        // The link's own times and owner (a link has no mode of its own on Linux).
+        const { mode: _mode, ...linkMetadata } = metadata;
+        await ctx.destination.setMetadata(item.path, linkMetadata, ctx.signal);
       }
       return { bytes: 0, sourceHash: null };
     case 'meta':

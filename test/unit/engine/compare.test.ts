@@ -72,6 +72,17 @@ describe('compare', () => {
     expect(planBoth(file({ uid: 7 }), file(), ctx({ Uid: 'NONE' })).detail).toBe('unchanged');
   });
 
+  it('compares links by target, and carries a changed link time as metadata', () => {
+    const link = (over: Partial<EntryInfo> = {}): EntryInfo =>
+      file({ type: 'symlink', size: 0, linkTarget: 't', ...over });
+    expect(planBoth(link(), link(), ctx()).detail).toBe('unchanged');
+    expect(planBoth(link(), link({ linkTarget: 'u' }), ctx()).action).toBe('symlink');
+    expect(planBoth(link({ mtimeMs: 5000 }), link(), ctx()).action).toBe('meta');
+    expect(
+      planBoth(link({ mtimeMs: 5000 }), link(), ctx({ Mtime: 'NONE', Atime: 'NONE' })).detail,
+    ).toBe('unchanged');
+  });
+
   it('ALL copies regardless; NEVER never replaces', () => {
     expect(planBoth(file(), file(), ctx({ TransferMode: 'ALL' })).action).toBe('update');
     expect(planBoth(file(), file({ size: 3 }), ctx({ OverwriteMode: 'NEVER' })).detail).toContain(

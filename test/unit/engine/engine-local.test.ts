@@ -85,6 +85,9 @@ describe('engine, local to local', () => {
     expect(execution.error).toBeNull();
     expect(await snapshot(dst)).toEqual(await snapshot(src));
     expect(await readlink(path.join(dst, 'link-to-readme'))).toBe('docs/readme.md');
+    const linkTimes = async (root: string): Promise<number> =>
+      (await lstat(path.join(root, 'link-to-readme'))).mtimeMs;
+    expect(Math.abs((await linkTimes(dst)) - (await linkTimes(src)))).toBeLessThan(1);
     const c = execution.counters;
     expect(c.EstimatedFilesToTransfer).toBe(6); // 5 files + 1 link
     expect(c.FilesTransferred).toBe(6);
