@@ -14,9 +14,19 @@ export interface TransferRunner {
    * The content hash (sha256) of a file on one side: the store's own when it keeps one, else
    * read. Rejects with the AppError of the read.
    */
-  hash(side: 'source' | 'destination', path: string, signal: AbortSignal): Promise<string>;
-  /** How many items it runs at once; the engine keeps that many in flight. */
+  hash(
+    side: 'source' | 'destination',
+    path: string,
+    signal: AbortSignal,
+    size?: number,
+  ): Promise<string>;
+  /** How many items it runs at once. */
   readonly concurrency: number;
+  /**
+   * How many items the engine should hand it at once: more than it runs, so small files can
+   * travel to workers in batches. It queues the extra ones itself.
+   */
+  readonly queueDepth: number;
   /** Stops every thread it started. Idempotent. */
   close(): Promise<void>;
 }
@@ -51,20 +61,43 @@ export function createInlineRunner(
   destination: Location,
   spec: RunnerSpec,
 ): TransferRunner {
+  const concurrency = effectiveConcurrency(spec.options.Parallelism, source, destination);
+  const limit = createLimiter(concurrency);
   return {
-    concurrency: effectiveConcurrency(spec.options.Parallelism, source, destination),
+    concurrency,
+    queueDepth: concurrency,
     run: (item, onBytes, signal) =>
-      executeItem(item, {
-        source,
-        destination,
-        options: spec.options,
-        bucket: spec.bucket,
-        hashAlgorithm: spec.hashAlgorithm,
-        signal,
-        onBytes,
-      }),
+      limit(() =>
+        executeItem(item, {
+          source,
+          destination,
+          options: spec.options,
+          bucket: spec.bucket,
+          hashAlgorithm: spec.hashAlgorithm,
+          signal,
+          onBytes,
+        }),
+      ),
     hash: (side, path, signal) =>
-      contentHash(side === 'source' ? source : destination, path, spec.hashAlgorithm, signal),
+      limit(() =>
+        contentHash(side === 'source' ? source : destination, path, spec.hashAlgorithm, signal),
+      ),
     close: async () => undefined,
+  };
+}
+
+/** Runs at most `max` of the functions given to it at once, in order. */
+function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
   };
 }

@@ -8,6 +8,8 @@ import {
   type FromWorker,
   type ToWorker,
   type WorkerInit,
+  type WorkAnswer,
+  type WorkRequest,
 } from './worker-protocol';
 
 /*
@@ -26,11 +28,24 @@ const destination = createLocation(init.destination.config, init.destination.sec
 const bucket = new SharedTokenBucket(init.bucket);
 const running = new Map<number, AbortController>();
 
-const post = (message: FromWorker): void => port.postMessage(message);
+/** Ids cancelled before they started (they may wait in a batch). */
+const cancelled = new Set<number>();
+/** While a batch runs, its answers are collected here and sent together. */
+let collecting: WorkAnswer[] | null = null;
+
+const post = (message: WorkAnswer): void => {
+  if (collecting) collecting.push(message);
+  else port.postMessage(message satisfies FromWorker);
+};
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
+    cancelled.add(message.id);
     running.get(message.id)?.abort();
+    return;
+  }
+  if (message.type === 'batch') {
+    void runBatch(message.requests);
     return;
   }
   if (message.type === 'hash') {
@@ -39,6 +54,22 @@ port.on('message', (message: ToWorker) => {
   }
   void run(message.id, message.item);
 });
+
+async function runBatch(requests: WorkRequest[]): Promise<void> {
+  collecting = [];
+  for (const request of requests) {
+    if (cancelled.has(request.id)) {
+      post({ type: 'failed', id: request.id, error: { code: 'cancelled', message: 'Cancelled' } });
+    } else if (request.type === 'hash') {
+      await hash(request.id, request.side, request.path);
+    } else {
+      await run(request.id, request.item);
+    }
+  }
+  const messages = collecting;
+  collecting = null;
+  parentPort?.postMessage({ type: 'batch', messages } satisfies FromWorker);
+}
 
 async function hash(id: number, side: 'source' | 'destination', path: string): Promise<void> {
   const controller = new AbortController();

@@ -5,7 +5,15 @@ import { AppError } from '../../src-shared/errors';
 import type { PlanItem } from './plan';
 import type { ItemOutcome } from './transfer-file';
 import type { RunnerSpec, TransferRunner } from './transfer-runner';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import {
+  BATCH_MAX_FILE_BYTES,
+  BATCH_MAX_REQUESTS,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+  type WorkAnswer,
+  type WorkRequest,
+} from './worker-protocol';
 
 type Request =
   { type: 'run'; item: PlanItem } | { type: 'hash'; side: 'source' | 'destination'; path: string };
@@ -15,6 +23,8 @@ interface Job {
   request: Request;
   /** The file it concerns, for messages. */
   path: string;
+  /** The file's size when known: small ones travel in batches. */
+  size: number | null;
   onBytes(bytes: number): void;
   resolve(value: unknown): void;
   reject(error: AppError): void;
@@ -22,7 +32,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  busy: Job | null;
+  /** The jobs sent to this worker and not answered yet (one, or a batch). */
+  busy: Job[];
   dead: boolean;
 }
 
@@ -59,6 +70,7 @@ export function defaultWorkerScript(): string {
  */
 export class WorkerRunner implements TransferRunner {
   readonly concurrency: number;
+  readonly queueDepth: number;
   private readonly slots: Slot[] = [];
   private readonly waiting: Job[] = [];
   private nextId = 1;
@@ -70,17 +82,30 @@ export class WorkerRunner implements TransferRunner {
     private readonly script: string = defaultWorkerScript(),
   ) {
     this.concurrency = concurrency;
+    this.queueDepth = concurrency * BATCH_MAX_REQUESTS;
     // Workers start on demand: a run with nothing to move starts none.
   }
 
   run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome> {
-    return this.submit({ type: 'run', item }, item.path, onBytes, signal) as Promise<ItemOutcome>;
+    return this.submit(
+      { type: 'run', item },
+      item.path,
+      item.size,
+      onBytes,
+      signal,
+    ) as Promise<ItemOutcome>;
   }
 
-  hash(side: 'source' | 'destination', path: string, signal: AbortSignal): Promise<string> {
+  hash(
+    side: 'source' | 'destination',
+    path: string,
+    signal: AbortSignal,
+    size?: number,
+  ): Promise<string> {
     return this.submit(
       { type: 'hash', side, path },
       path,
+      size ?? null,
       () => undefined,
       signal,
     ) as Promise<string>;
@@ -89,13 +114,14 @@ export class WorkerRunner implements TransferRunner {
   private submit(
     request: Request,
     path: string,
+    size: number | null,
     onBytes: (bytes: number) => void,
     signal: AbortSignal,
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
       const onAbort = (): void => {
-        const slot = this.slots.find((s) => s.busy?.id === job.id);
+        const slot = this.slots.find((s) => s.busy.includes(job));
         if (slot) slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
         const index = this.waiting.indexOf(job);
         if (index !== -1) {
@@ -110,6 +136,7 @@ export class WorkerRunner implements TransferRunner {
         id: this.nextId++,
         request,
         path,
+        size,
         onBytes,
         resolve: (value) => (settle(), resolve(value)),
         reject: (error) => (settle(), reject(error)),
@@ -122,7 +149,9 @@ export class WorkerRunner implements TransferRunner {
 
   /** For fault tests: kills the worker that is copying `path`, as a crash would. */
   async killWorkerFor(itemPath: string): Promise<boolean> {
-    const slot = this.slots.find((s) => s.busy?.request.type === 'run' && s.busy.path === itemPath);
+    const slot = this.slots.find((s) =>
+      s.busy.some((j) => j.request.type === 'run' && j.path === itemPath),
+    );
     if (!slot) return false;
     await slot.worker.terminate();
     return true;
@@ -143,7 +172,7 @@ export class WorkerRunner implements TransferRunner {
       bucket: this.spec.bucket.buffer,
     };
     const worker = new Worker(this.script, { workerData: init });
-    const slot: Slot = { worker, busy: null, dead: false };
+    const slot: Slot = { worker, busy: [], dead: false };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.lose(slot, `crashed: ${error.message}`));
     worker.on('exit', (code) => this.lose(slot, `stopped (exit code ${code})`));
@@ -151,25 +180,30 @@ export class WorkerRunner implements TransferRunner {
   }
 
   private receive(slot: Slot, message: FromWorker): void {
-    const job = slot.busy;
-    if (!job || job.id !== message.id) return;
+    if (message.type === 'batch') for (const m of message.messages) this.answer(slot, m);
+    else this.answer(slot, message);
+    if (slot.busy.length === 0) this.pump();
+  }
+
+  private answer(slot: Slot, message: WorkAnswer): void {
+    const index = slot.busy.findIndex((j) => j.id === message.id);
+    const job = slot.busy[index];
+    if (!job) return;
     if (message.type === 'bytes') {
       job.onBytes(message.bytes);
       return;
     }
-    slot.busy = null;
+    slot.busy.splice(index, 1);
     if (message.type === 'done') job.resolve(message.outcome);
     else if (message.type === 'hashed') job.resolve(message.hash);
     else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
-    this.pump();
   }
 
   private lose(slot: Slot, how: string): void {
     if (slot.dead) return;
     slot.dead = true;
-    const job = slot.busy;
-    slot.busy = null;
-    if (job) {
+    const jobs = slot.busy.splice(0);
+    for (const job of jobs) {
       job.reject(
         new AppError(
           'unknown',
@@ -185,15 +219,40 @@ export class WorkerRunner implements TransferRunner {
 
   private pump(): void {
     while (this.waiting.length > 0) {
-      let slot = this.slots.find((s) => !s.dead && !s.busy);
+      let slot = this.slots.find((s) => !s.dead && s.busy.length === 0);
       if (!slot) {
         if (this.closed || this.slots.filter((s) => !s.dead).length >= this.concurrency) return;
         slot = this.spawn();
         this.slots.push(slot);
       }
-      const job = this.waiting.shift() as Job;
-      slot.busy = job;
-      slot.worker.postMessage({ ...job.request, id: job.id } satisfies ToWorker);
+      const batch = this.takeBatch();
+      slot.busy.push(...batch);
+      const requests = batch.map((job) => ({ ...job.request, id: job.id }) as WorkRequest);
+      const message: ToWorker =
+        requests.length === 1 ? (requests[0] as WorkRequest) : { type: 'batch', requests };
+      slot.worker.postMessage(message);
     }
+  }
+
+  /**
+   * The next job, with the small ones queued behind it when it is small too: one message there
+   * and one back for up to 32 small files. Large files go one at a time, so no worker idles while
+   * another has a queue.
+   */
+  private takeBatch(): Job[] {
+    const small = (job: Job | undefined): boolean =>
+      job !== undefined && job.size !== null && job.size <= BATCH_MAX_FILE_BYTES;
+    const first = this.waiting.shift() as Job;
+    const batch = [first];
+    // Leave work for idle workers: batch only what the others cannot take now.
+    const share = Math.ceil(this.waiting.length / Math.max(1, this.concurrency));
+    while (
+      small(first) &&
+      batch.length < Math.min(BATCH_MAX_REQUESTS, share + 1) &&
+      small(this.waiting[0])
+    ) {
+      batch.push(this.waiting.shift() as Job);
+    }
+    return batch;
   }
 }

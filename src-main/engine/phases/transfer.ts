@@ -65,7 +65,7 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
     });
     const tracked = task.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
-    if (inFlight.size >= runner.concurrency) await Promise.race(inFlight);
+    if (inFlight.size >= runner.queueDepth) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (fatal) throw fatal;
@@ -80,7 +80,8 @@ async function runWithRetries(
   const isFile = item.action === 'copy' || item.action === 'update';
   let done = 0;
   for (let attempt = 1; ; attempt++) {
-    ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'transferring' });
+    // Queued until the runner starts it: the first bytes make it 'transferring'.
+    ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'queued' });
     done = 0;
     try {
       const outcome = await runner.run(

@@ -23,7 +23,7 @@ export async function verify(
   runner: TransferRunner,
 ): Promise<void> {
   const mismatches: string[] = [];
-  const pool = new BoundedPool(runner.concurrency);
+  const pool = new BoundedPool(runner.queueDepth);
   if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED')
     await verifyTransferred(ctx, runner, pool, mismatches);
   if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT')
@@ -77,7 +77,7 @@ async function verifyTransferred(
       let destinationHash: string | null = null;
       let problem: string | null = null;
       try {
-        destinationHash = await runner.hash('destination', item.path, ctx.signal);
+        destinationHash = await runner.hash('destination', item.path, ctx.signal, item.size);
         if (destinationHash !== item.sourceHash)
           problem = 'checksum differs between source and destination';
       } catch (error) {
@@ -164,8 +164,8 @@ async function compareContent(
 ): Promise<void> {
   try {
     const [sourceHash, destinationHash] = await Promise.all([
-      runner.hash('source', src.path, ctx.signal),
-      runner.hash('destination', src.path, ctx.signal),
+      runner.hash('source', src.path, ctx.signal, src.size),
+      runner.hash('destination', src.path, ctx.signal, src.size),
     ]);
     const problem =
       sourceHash === destinationHash ? null : 'checksum differs between source and destination';
