@@ -16,6 +16,8 @@ export default defineConfig({
           'prepare-worker': resolve(__dirname, 'src-main/engine/prepare-worker.ts'),
           cli: resolve(__dirname, 'src-main/cli/main.ts'),
         },
+        // Named explicitly: a Node whose builtin list lacks sqlite must not bundle a stub for it.
+        external: ['node:sqlite'],
       },
     },
   },
