@@ -8,7 +8,7 @@ import { chooseContentHash } from './content-hash';
 import { compileFilter } from './filters';
 import { launch } from './phases/launch';
 import { prepare } from './phases/prepare';
-import { prepareInWorker } from './prepare-in-worker';
+import { startPrepareWorker, type PrepareWorker } from './prepare-in-worker';
 import { toAppError, transfer } from './phases/transfer';
 import { verify } from './phases/verify';
 import { PlanStore } from './plan-store';
@@ -83,6 +83,8 @@ export class ExecutionRunner {
   private readonly crashedFolders = new Set<string>();
   /** The temporary folder of a plan a worker wrote, removed when the run ends. */
   private planDir: string | null = null;
+  private planFile: string | null = null;
+  private prepareWorker: PrepareWorker | null = null;
 
   constructor(
     private readonly spec: ExecutionSpec,
@@ -141,6 +143,8 @@ export class ExecutionRunner {
         this.log('error', `Could not list ${side} folder ${path}: ${info.message}`);
       };
 
+      // The PREPARING thread starts now, so its start-up overlaps LAUNCHING.
+      this.startPrepareWorker(src, dst, progress, onUnreadable);
       let destinationExists = true;
       await this.phase('LAUNCHING', progress, async () => {
         ({ destinationExists } = await launch(src, dst, signal, spec.dryRun ?? false));
@@ -206,6 +210,7 @@ export class ExecutionRunner {
       }
     } finally {
       clearInterval(updates);
+      this.prepareWorker?.cancel();
       await this.closeRunner();
       if (destination) await this.removeCrashLeftovers(destination);
       await Promise.all([source?.close(), destination?.close()]);
@@ -218,9 +223,41 @@ export class ExecutionRunner {
   }
 
   /**
-   * PREPARING: in a worker thread with blocking I/O when both locations can live there, else
-   * here. Resolves with the plan, ready to read.
+   * Starts PREPARING's worker thread when both locations can live in one (blocking I/O, off the
+   * main thread); otherwise PREPARING runs here.
    */
+  private startPrepareWorker(
+    source: Location,
+    destination: Location,
+    progress: ProgressTracker,
+    onUnreadable: (side: 'source' | 'destination', path: string, error: unknown) => void,
+  ): void {
+    const threads =
+      !this.deps.prepareInline &&
+      source.capabilities.shareableAcrossThreads &&
+      destination.capabilities.shareableAcrossThreads;
+    if (!threads) return;
+    const { dir, file } = PlanStore.temporaryFile();
+    this.planDir = dir;
+    this.planFile = file;
+    this.prepareWorker = startPrepareWorker(
+      {
+        source: this.spec.source,
+        destination: this.spec.destination,
+        options: this.spec.options,
+        includes: this.spec.includes,
+        excludes: this.spec.excludes,
+        planFile: file,
+      },
+      this.execution.counters,
+      this.controller.signal,
+      (side, path, error) =>
+        onUnreadable(side, path, new AppError(error.code, error.message, error.details)),
+      () => progress.touch(),
+    );
+  }
+
+  /** PREPARING, in the worker started for it or here. Resolves with the plan, ready to read. */
   private async prepare(
     source: Location,
     destination: Location,
@@ -231,30 +268,9 @@ export class ExecutionRunner {
   ): Promise<PlanStore> {
     const { spec, execution } = this;
     const signal = this.controller.signal;
-    const threads =
-      !this.deps.prepareInline &&
-      source.capabilities.shareableAcrossThreads &&
-      destination.capabilities.shareableAcrossThreads;
-    if (threads) {
-      const { dir, file } = PlanStore.temporaryFile();
-      this.planDir = dir;
-      await prepareInWorker(
-        {
-          source: spec.source,
-          destination: spec.destination,
-          options: spec.options,
-          includes: spec.includes,
-          excludes: spec.excludes,
-          planFile: file,
-          destinationExists,
-        },
-        execution.counters,
-        signal,
-        (side, path, error) =>
-          onUnreadable(side, path, new AppError(error.code, error.message, error.details)),
-        () => progress.touch(),
-      );
-      return PlanStore.open(file, dir);
+    if (this.prepareWorker && this.planFile) {
+      await this.prepareWorker.run(destinationExists);
+      return PlanStore.open(this.planFile, this.planDir as string);
     }
     const plan = PlanStore.createTemporary();
     try {

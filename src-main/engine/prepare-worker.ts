@@ -20,7 +20,6 @@ export interface PrepareWorkerInit {
   includes: string;
   excludes: string;
   planFile: string;
-  destinationExists: boolean;
 }
 
 export type FromPrepareWorker =
@@ -29,7 +28,8 @@ export type FromPrepareWorker =
   | { type: 'done'; counters: ExecutionCounters }
   | { type: 'failed'; error: ErrorInfo };
 
-export type ToPrepareWorker = { type: 'cancel' };
+/** The worker starts early (while LAUNCHING runs) and waits for `start`. */
+export type ToPrepareWorker = { type: 'start'; destinationExists: boolean } | { type: 'cancel' };
 
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -40,9 +40,10 @@ const post = (message: FromPrepareWorker): void => port.postMessage(message);
 const controller = new AbortController();
 port.on('message', (message: ToPrepareWorker) => {
   if (message.type === 'cancel') controller.abort();
+  else void run(message.destinationExists);
 });
 
-void (async () => {
+async function run(destinationExists: boolean): Promise<void> {
   const counters = zeroCounters();
   const ticker = setInterval(() => post({ type: 'progress', counters }), PROGRESS_INTERVAL_MS);
   let plan: PlanStore | null = null;
@@ -64,7 +65,7 @@ void (async () => {
       plan,
       counters,
       signal: controller.signal,
-      destinationExists: init.destinationExists,
+      destinationExists,
       onUnreadable: (side, path, error) =>
         post({ type: 'unreadable', side, path, error: toInfo(error) }),
     });
@@ -76,9 +77,9 @@ void (async () => {
   } finally {
     clearInterval(ticker);
     plan?.close();
-    port.close();
+    parentPort?.close();
   }
-})();
+}
 
 function toInfo(error: unknown): ErrorInfo {
   return error instanceof AppError
