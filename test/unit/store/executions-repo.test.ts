@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-shared/errors';
 import { zeroCounters } from '../../../src-shared/model/execution';
 import { defaultTaskOptions } from '../../../src-shared/model/task';
 import { pendingPhases, processAlive } from '../../../src-main/store/executions-repo';
 import { seedTask, tempStore } from './store-fixtures';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { thrown } from '../../support/app-errors';
 
 const adHoc = {
   taskId: null,
@@ -89,9 +79,9 @@ describe('ExecutionsRepo', () => {
     const e = store.executions.create({ ...adHoc, id: 'exec-given', startTime: 1 });
     expect(e).toMatchObject({ id: 'exec-given', taskId: null, options: null, bytesPerSecond: -1 });
     expect(
-      appError(() => store.executions.create({ ...adHoc, id: 'exec-given', startTime: 1 })).code,
+      thrown(() => store.executions.create({ ...adHoc, id: 'exec-given', startTime: 1 })).code,
     ).toBe('already-exists');
-    const error = appError(() =>
+    const error = thrown(() =>
       store.executions.create({ ...adHoc, taskId: 'task-nope', startTime: 1 }),
     );
     expect(error.code).toBe('not-found');
@@ -100,14 +90,14 @@ describe('ExecutionsRepo', () => {
 
   it('answers not-found for unknown ids', () => {
     const { store } = tempStore();
-    expect(appError(() => store.executions.get('exec-nope')).message).toBe(
+    expect(thrown(() => store.executions.get('exec-nope')).message).toBe(
       'No execution with id exec-nope',
     );
-    expect(appError(() => store.executions.update('exec-nope', { status: 'SUCCESS' })).code).toBe(
+    expect(thrown(() => store.executions.update('exec-nope', { status: 'SUCCESS' })).code).toBe(
       'not-found',
     );
-    expect(appError(() => store.executions.update('exec-nope', {})).code).toBe('not-found');
-    expect(appError(() => store.executions.delete('exec-nope')).code).toBe('not-found');
+    expect(thrown(() => store.executions.update('exec-nope', {})).code).toBe('not-found');
+    expect(thrown(() => store.executions.delete('exec-nope')).code).toBe('not-found');
   });
 
   it('lists newest first, per task, with paging and counts', () => {
@@ -264,7 +254,7 @@ describe('ExecutionLogRepo', () => {
       { seq: 2, at: 80, level: 'warn', message: 'Retrying /a' },
     ]);
     expect(store.executionLog.count(e.id)).toBe(3);
-    expect(appError(() => store.executionLog.append('exec-nope', 'info', 'x')).code).toBe(
+    expect(thrown(() => store.executionLog.append('exec-nope', 'info', 'x')).code).toBe(
       'not-found',
     );
   });

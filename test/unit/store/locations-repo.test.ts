@@ -1,20 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-shared/errors';
 import { LocationsRepo } from '../../../src-main/store/locations-repo';
 import type { SecretBox } from '../../../src-main/store/secret-box';
 import { seedTask, tempStore } from './store-fixtures';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { thrown } from '../../support/app-errors';
 
 const smb = {
   kind: 'smb',
@@ -61,7 +51,7 @@ describe('LocationsRepo', () => {
     expect(moved.config).toEqual({ kind: 'local', path: '/elsewhere' });
 
     store.locations.delete(local.id);
-    expect(appError(() => store.locations.get(local.id)).code).toBe('not-found');
+    expect(thrown(() => store.locations.get(local.id)).code).toBe('not-found');
     expect(store.locations.list()).toHaveLength(1);
   });
 
@@ -83,31 +73,29 @@ describe('LocationsRepo', () => {
     const { store } = tempStore();
     store.locations.create('NAS', smb);
     const other = store.locations.create('Disk', { kind: 'local', path: '/d' });
-    const created = appError(() => store.locations.create('NAS', smb));
+    const created = thrown(() => store.locations.create('NAS', smb));
     expect(created.code).toBe('already-exists');
     expect(created.message).toBe('A location named "NAS" already exists');
-    expect(appError(() => store.locations.update(other.id, { name: 'NAS' })).code).toBe(
+    expect(thrown(() => store.locations.update(other.id, { name: 'NAS' })).code).toBe(
       'already-exists',
     );
   });
 
   it('answers not-found for unknown ids and names', () => {
     const { store } = tempStore();
-    const error = appError(() => store.locations.get('loc-nope'));
+    const error = thrown(() => store.locations.get('loc-nope'));
     expect(error.code).toBe('not-found');
     expect(error.message).toBe('No location with id loc-nope');
-    expect(appError(() => store.locations.getByName('nope')).code).toBe('not-found');
-    expect(appError(() => store.locations.update('loc-nope', { name: 'x' })).code).toBe(
-      'not-found',
-    );
-    expect(appError(() => store.locations.delete('loc-nope')).code).toBe('not-found');
-    expect(appError(() => store.locations.secretsOf('loc-nope')).code).toBe('not-found');
+    expect(thrown(() => store.locations.getByName('nope')).code).toBe('not-found');
+    expect(thrown(() => store.locations.update('loc-nope', { name: 'x' })).code).toBe('not-found');
+    expect(thrown(() => store.locations.delete('loc-nope')).code).toBe('not-found');
+    expect(thrown(() => store.locations.secretsOf('loc-nope')).code).toBe('not-found');
   });
 
   it('refuses to delete a location a task uses, naming the task', () => {
     const { store } = tempStore();
     const task = seedTask(store, 'Nightly');
-    const error = appError(() => store.locations.delete(task.destinationLocationId));
+    const error = thrown(() => store.locations.delete(task.destinationLocationId));
     expect(error.code).toBe('invalid-input');
     expect(error.message).toMatch(/^Location "Nightly destination" is used by task "Nightly"/);
     store.tasks.delete(task.id);
@@ -195,7 +183,7 @@ describe('LocationsRepo', () => {
     store.db
       .statement('UPDATE locations SET secrets = ? WHERE id = ?')
       .run('AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e', saved.id);
-    const error = appError(() => store.locations.secretsOf(saved.id));
+    const error = thrown(() => store.locations.secretsOf(saved.id));
     expect(error.code).toBe('invalid-config');
     expect(error.message).toMatch(/^Location "NAS": A saved secret could not be decrypted/);
     // Re-entering every saved secret works without decrypting the old ones.
@@ -207,7 +195,7 @@ describe('LocationsRepo', () => {
     const { store } = tempStore();
     const saved = store.locations.create('NAS', smb, { password: 'pw' });
     const other: SecretBox = { kind: 'safe-storage', encrypt: (s) => s, decrypt: (s) => s };
-    const error = appError(() => new LocationsRepo(store.db, other).secretsOf(saved.id));
+    const error = thrown(() => new LocationsRepo(store.db, other).secretsOf(saved.id));
     expect(error.code).toBe('invalid-config');
     expect(error.message).toContain('saved by file-key');
     expect(error.message).toContain('safe-storage');

@@ -1,19 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-shared/errors';
 import { createFileKeySecretBox, SECRET_KEY_FILE } from '../../../src-main/store/secret-box';
 import { tempDir } from './store-fixtures';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { thrown } from '../../support/app-errors';
 
 describe('createFileKeySecretBox', () => {
   it('round-trips text, with a new IV each time', () => {
@@ -46,23 +36,23 @@ describe('createFileKeySecretBox', () => {
     const box = createFileKeySecretBox(tempDir());
     const bytes = Buffer.from(box.encrypt('hunter2'), 'base64');
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
-    const error = appError(() => box.decrypt(bytes.toString('base64')));
+    const error = thrown(() => box.decrypt(bytes.toString('base64')));
     expect(error.code).toBe('invalid-config');
     expect(error.message).toMatch(/^A saved secret could not be decrypted/);
-    expect(appError(() => box.decrypt('AQID')).code).toBe('invalid-config');
-    expect(appError(() => box.decrypt('')).code).toBe('invalid-config');
+    expect(thrown(() => box.decrypt('AQID')).code).toBe('invalid-config');
+    expect(thrown(() => box.decrypt('')).code).toBe('invalid-config');
   });
 
   it('refuses ciphertext made with another key', () => {
     const ciphertext = createFileKeySecretBox(tempDir()).encrypt('hunter2');
-    const error = appError(() => createFileKeySecretBox(tempDir()).decrypt(ciphertext));
+    const error = thrown(() => createFileKeySecretBox(tempDir()).decrypt(ciphertext));
     expect(error.code).toBe('invalid-config');
   });
 
   it('refuses a key file of the wrong length, naming it', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, SECRET_KEY_FILE), Buffer.alloc(16));
-    const error = appError(() => createFileKeySecretBox(dir));
+    const error = thrown(() => createFileKeySecretBox(dir));
     expect(error.code).toBe('invalid-config');
     expect(error.message).toContain(path.join(dir, SECRET_KEY_FILE));
     expect(error.message).toContain('16 bytes');

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../src-shared/errors';
 import { defaultTaskOptions } from '../../../src-shared/model/task';
 import { seedTask, tempStore } from './store-fixtures';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
+import { thrown } from '../../support/app-errors';
 
 describe('TasksRepo', () => {
   it('creates, gets, lists, updates and deletes', () => {
@@ -55,7 +45,7 @@ describe('TasksRepo', () => {
     seedTask(store, 'Another');
     expect(store.tasks.list().map((t) => t.name)).toEqual(['Another', 'Weekly']);
     store.tasks.delete(task.id);
-    expect(appError(() => store.tasks.get(task.id)).code).toBe('not-found');
+    expect(thrown(() => store.tasks.get(task.id)).code).toBe('not-found');
     expect(store.tasks.list().map((t) => t.name)).toEqual(['Another']);
   });
 
@@ -63,27 +53,27 @@ describe('TasksRepo', () => {
     const { store } = tempStore();
     const a = seedTask(store, 'A');
     const b = seedTask(store, 'B');
-    const error = appError(() => store.tasks.create({ ...a, name: 'A' }));
+    const error = thrown(() => store.tasks.create({ ...a, name: 'A' }));
     expect(error.code).toBe('already-exists');
     expect(error.message).toBe('A task named "A" already exists');
-    expect(appError(() => store.tasks.update(b.id, { name: 'A' })).code).toBe('already-exists');
+    expect(thrown(() => store.tasks.update(b.id, { name: 'A' })).code).toBe('already-exists');
   });
 
   it('refuses unknown locations and unknown tasks', () => {
     const { store } = tempStore();
     const a = seedTask(store, 'A');
-    const error = appError(() =>
+    const error = thrown(() =>
       store.tasks.create({ ...a, name: 'C', sourceLocationId: 'loc-missing' }),
     );
     expect(error.code).toBe('not-found');
     expect(error.message).toBe('No location with id loc-missing');
     expect(
-      appError(() => store.tasks.update(a.id, { destinationLocationId: 'loc-missing' })).code,
+      thrown(() => store.tasks.update(a.id, { destinationLocationId: 'loc-missing' })).code,
     ).toBe('not-found');
-    expect(appError(() => store.tasks.get('task-nope')).message).toBe('No task with id task-nope');
-    expect(appError(() => store.tasks.getByName('nope')).code).toBe('not-found');
-    expect(appError(() => store.tasks.update('task-nope', { name: 'x' })).code).toBe('not-found');
-    expect(appError(() => store.tasks.delete('task-nope')).code).toBe('not-found');
+    expect(thrown(() => store.tasks.get('task-nope')).message).toBe('No task with id task-nope');
+    expect(thrown(() => store.tasks.getByName('nope')).code).toBe('not-found');
+    expect(thrown(() => store.tasks.update('task-nope', { name: 'x' })).code).toBe('not-found');
+    expect(thrown(() => store.tasks.delete('task-nope')).code).toBe('not-found');
   });
 
   it('keeps the executions of a deleted task, with its name and no task id', () => {
