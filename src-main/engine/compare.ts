@@ -9,20 +9,7 @@ export interface CompareContext {
 }
 
 function fromSource(entry: EntryInfo, action: PlanItem['action'], detail?: string): PlanItem {
-  const item: PlanItem = {
-    path: entry.path,
-    action,
-    type: entry.type,
-    size: entry.size,
-    mtimeMs: entry.mtimeMs,
-  };
-  if (entry.atimeMs !== undefined) item.atimeMs = entry.atimeMs;
-  if (entry.mode !== undefined) item.mode = entry.mode;
-  if (entry.uid !== undefined) item.uid = entry.uid;
-  if (entry.gid !== undefined) item.gid = entry.gid;
-  if (entry.linkTarget !== undefined) item.linkTarget = entry.linkTarget;
-  if (detail !== undefined) item.detail = detail;
-  return item;
+  return detail === undefined ? { ...entry, action } : { ...entry, action, detail };
 }
 
 /** Entries the destination cannot hold or the options leave out: skipped with the reason. */
@@ -50,14 +37,7 @@ export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem 
 /** A destination entry with nothing at the source: deleted only with PreserveDeletedFiles=REMOVE. */
 export function planDestinationOnly(entry: EntryInfo, ctx: CompareContext): PlanItem | null {
   if (ctx.options.PreserveDeletedFiles !== 'REMOVE') return null;
-  const item: PlanItem = {
-    path: entry.path,
-    action: entry.type === 'dir' ? 'rmdir' : 'delete',
-    type: entry.type,
-    size: entry.size,
-    mtimeMs: entry.mtimeMs,
-  };
-  return item;
+  return fromSource(entry, entry.type === 'dir' ? 'rmdir' : 'delete');
 }
 
 function sameTime(a: number, b: number, precision: number): boolean {

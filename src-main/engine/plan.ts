@@ -1,4 +1,4 @@
-import type { EntryType } from '../locations/location';
+import type { EntryInfo } from '../locations/location';
 
 /** What TRANSFERRING (and the delete step) does with one entry. */
 export type PlanAction =
@@ -11,17 +11,9 @@ export type PlanAction =
   | 'rmdir' // destination-only folder
   | 'skip'; // reported, not moved (unchanged, OverwriteMode=NEVER, unsupported kind...)
 
-export interface PlanItem {
-  path: string;
+/** An entry of the source (or, for deletes, of the destination) and what to do with it. */
+export interface PlanItem extends EntryInfo {
   action: PlanAction;
-  type: EntryType;
-  size: number;
-  mtimeMs: number;
-  atimeMs?: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  linkTarget?: string;
   /** Why it is skipped, for the report; 'unchanged' for files equal on both sides. */
   detail?: string;
 }
