@@ -1,23 +1,10 @@
 import { AppError } from '../../src-shared/errors';
-import {
-  taskOptionsSchema,
-  type Schedule,
-  type Task,
-  type TaskOptions,
-} from '../../src-shared/model/task';
+import { taskOptionsSchema, type Schedule, type Task } from '../../src-shared/model/task';
 import { isUniqueViolation, type Database } from './database';
 import { int, json, jsonOrNull, newId, text, type Row } from './row';
 
 /** A task to save, already validated (`taskInputSchema`'s output). */
-export interface NewTask {
-  name: string;
-  sourceLocationId: string;
-  destinationLocationId: string;
-  options: TaskOptions;
-  includes: string;
-  excludes: string;
-  schedule: Schedule | null;
-}
+export type NewTask = Omit<Task, 'id' | 'createdAt' | 'updatedAt'>;
 
 /**
  * Saved tasks. A task refers to two saved locations (which then cannot be deleted); deleting a
