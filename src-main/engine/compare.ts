@@ -17,6 +17,7 @@ function unsupported(entry: EntryInfo, ctx: CompareContext): string | null {
   if (entry.type === 'symlink' && !ctx.destination.symlinks) {
     return 'symbolic link skipped: the destination cannot hold links';
   }
+  if (entry.problem !== undefined) return `skipped: ${entry.problem}`;
   if (entry.type === 'other') {
     return ctx.options.PreserveDevices === 'PRESERVE'
       ? 'special file (device, FIFO or socket) skipped: copying them is not supported yet'

@@ -40,8 +40,13 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
   );
   switch (item.action) {
     case 'copy':
-    case 'update':
-      return (await copyServerSide(item, ctx, metadata)) ?? copyFile(item, ctx, metadata);
+    case 'update': {
+      const tags = await tagsToCopy(item, ctx);
+      return (
+        (await copyServerSide(item, ctx, metadata, tags)) ??
+        copyFile(item, ctx, metadata, tags)
+      );
+    }
     case 'symlink':
       if (item.action === 'symlink' && item.linkTarget !== undefined) {
         await ctx.destination.remove(item.path, ctx.signal).catch((error: unknown) => {
@@ -59,6 +64,21 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
     default:
       throw new AppError('invalid-input', `Not a transfer action: ${item.action}`);
   }
+}
+
+/**
+ * ObjectTags=PRESERVE between two stores that keep tags: the source object's tags, to be set on
+ * the copy. Undefined otherwise (the copy gets none).
+ */
+async function tagsToCopy(
+  item: PlanItem,
+  ctx: ItemContext,
+): Promise<Record<string, string> | undefined> {
+  if (ctx.options.ObjectTags !== 'PRESERVE' || !ctx.destination.capabilities.objectTags) {
+    return undefined;
+  }
+  if (!ctx.source.capabilities.objectTags || !ctx.source.tags) return undefined;
+  return ctx.source.tags(item.path, ctx.signal);
 }
 
 /**
@@ -90,6 +110,7 @@ async function copyServerSide(
   item: PlanItem,
   ctx: ItemContext,
   metadata: ReturnType<typeof metadataFor>,
+  tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome | null> {
   if (!ctx.destination.copyFrom || ctx.bucket.rate > 0) return null;
   let sourceHash: string | null = null;
@@ -99,6 +120,7 @@ async function copyServerSide(
     {
       size: item.size,
       metadata,
+      tags,
       // Hashing the source while the kernel copies it: the run takes the time of the slower.
       alongside: async () => {
         sourceHash = await contentHash(ctx.source, item.path, ctx.hashAlgorithm, ctx.signal);
@@ -123,6 +145,7 @@ async function copySmallFile(
   item: PlanItem,
   ctx: ItemContext,
   metadata: ReturnType<typeof metadataFor>,
+  tags: Record<string, string> | undefined,
   reader: Readable,
   hash: Awaited<ReturnType<typeof createContentHasher>>,
 ): Promise<ItemOutcome> {
@@ -146,7 +169,7 @@ async function copySmallFile(
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from([data], { objectMode: false }),
-    { size: data.length, metadata },
+    { size: data.length, metadata, tags },
     ctx.signal,
   );
   return { bytes, sourceHash: hash.digest() };
@@ -156,11 +179,12 @@ async function copyFile(
   item: PlanItem,
   ctx: ItemContext,
   metadata: ReturnType<typeof metadataFor>,
+  tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
   const reader = await ctx.source.read(item.path, {}, signal);
   const hash = await createContentHasher(ctx.hashAlgorithm);
-  if (item.size <= WHOLE_FILE_MAX_BYTES) return copySmallFile(item, ctx, metadata, reader, hash);
+  if (item.size <= WHOLE_FILE_MAX_BYTES) return copySmallFile(item, ctx, metadata, tags, reader, hash);
   let read = 0;
   async function* pump(): AsyncGenerator<Buffer> {
     try {
@@ -180,7 +204,7 @@ async function copyFile(
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from(pump(), { objectMode: false }),
-    { size: item.size, metadata },
+    { size: item.size, metadata, tags },
     signal,
   );
   return { bytes, sourceHash: hash.digest() };

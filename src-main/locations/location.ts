@@ -29,6 +29,12 @@ export interface EntryInfo {
   gid?: number;
   /** For symlinks: the link's target, as stored. */
   linkTarget?: string;
+  /**
+   * Why this entry cannot be transferred, for type 'other' entries that are not special files:
+   * an object key that cannot be a file name (`a/../b`), an object and a folder of one name.
+   * The engine reports it per file and skips the entry.
+   */
+  problem?: string;
 }
 
 /** Metadata a write or setMetadata applies; absent fields are left as they are. */
@@ -64,6 +70,8 @@ export interface LocationCapabilities {
    * folder and the CPUs to feed; network stores hide latency with many. Infinity for no limit.
    */
   usefulConcurrency: number;
+  /** Objects carry tags (S3): `tags()` reads them and writes set WriteOptions.tags. */
+  objectTags: boolean;
 }
 
 export interface ReadOptions {
@@ -78,6 +86,8 @@ export interface WriteOptions {
   size?: number;
   /** Applied to the file before it appears under its final name. */
   metadata?: MetadataUpdate;
+  /** Object tags to set (object stores, capabilities.objectTags); others ignore them. */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -91,7 +101,7 @@ export interface Location {
   readonly capabilities: LocationCapabilities;
 
   /**
-   * Checks the location is reachable and its root exists and is a folder.
+   * Checks the location is reachable and its root exists, is a folder and can be listed.
    * Throws: not-found (root missing), not-dir, permission-denied, unavailable, auth-failed...
    */
   connect(signal: AbortSignal): Promise<void>;
@@ -156,6 +166,9 @@ export interface Location {
     options: WriteOptions & { alongside(): Promise<void> },
     signal: AbortSignal,
   ): Promise<number | null>;
+
+  /** An object's tags (capabilities.objectTags). Optional. Throws not-found. */
+  tags?(path: string, signal: AbortSignal): Promise<Record<string, string>>;
 
   /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
   symlink(path: string, target: string, signal: AbortSignal): Promise<void>;

@@ -5,6 +5,7 @@ import type { LocationConfig, LocationSecrets } from '../../src-shared/model/loc
 import { LocalLocation } from './local/local-location';
 import type { Location } from './location';
 import { MemoryLocation } from './memory/memory-location';
+import { createS3Location } from './s3/create-s3-location';
 
 /**
  * The Location for a config. Nothing is contacted yet: call `connect()`.
@@ -18,7 +19,7 @@ export interface CreateOptions {
 
 export function createLocation(
   config: LocationConfig,
-  _secrets: LocationSecrets,
+  secrets: LocationSecrets,
   options: CreateOptions = {},
 ): Location {
   switch (config.kind) {
@@ -44,12 +45,8 @@ export function createLocation(
         'NFS locations are not supported yet: they arrive with our own NFSv3 client',
       );
     case 's3':
-      throw notYet(config, 'S3 locations are not supported yet: they arrive with the S3 client');
     case 'object-storage':
-      throw notYet(
-        config,
-        'S3-compatible object storage is not supported yet: it arrives with the S3 client',
-      );
+      return createS3Location(config, secrets, describeLocation(config));
     default:
       return assertNever(config, 'location kind');
   }

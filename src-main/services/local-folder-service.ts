@@ -2,7 +2,7 @@ import { opendir, stat, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import type { Entry, EntryKind, Listing } from '../../src-shared/model/entry';
-import { mapBounded } from '../locations/local/local-fs-helpers';
+import { mapBounded } from '../locations/map-bounded';
 import { errnoOf, mapFsError } from '../locations/local/map-fs-error';
 import { detectNetworkMount } from '../locations/local/network-mount';
 

@@ -16,10 +16,9 @@ export async function launch(
   dryRun = false,
 ): Promise<{ destinationExists: boolean }> {
   let destinationExists = true;
+  // connect() proves the root can be listed; listing it here would cost an S3 source a HEAD
+  // per object at the top level, which PREPARING is about to do anyway.
   await onSide('source', source, () => source.connect(signal));
-  await onSide('source', source, async () => {
-    await source.list('', signal);
-  });
   await onSide('destination', destination, async () => {
     try {
       await destination.connect(signal);

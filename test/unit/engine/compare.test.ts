@@ -17,6 +17,7 @@ const caps = (over: Partial<LocationCapabilities> = {}): LocationCapabilities =>
   storedHashes: [],
   shareableAcrossThreads: true,
   usefulConcurrency: 8,
+  objectTags: false,
   ...over,
 });
 const ctx = (

@@ -1,0 +1,53 @@
+import type { StorageClass } from '@aws-sdk/client-s3';
+import type {
+  LocationSecrets,
+  ObjectStorageConfig,
+  S3Config,
+} from '../../../src-shared/model/location-config';
+import { createS3Connection } from './s3-client';
+import { S3Location } from './s3-location';
+
+/**
+ * The S3Location for an Amazon S3 or S3-compatible config. Nothing is contacted yet.
+ * Throws: invalid-config (a malformed endpoint, access keys without a secret).
+ */
+export function createS3Location(
+  config: S3Config | ObjectStorageConfig,
+  secrets: LocationSecrets,
+  description: string,
+): S3Location {
+  const connection = createS3Connection(config, secrets);
+  return new S3Location({
+    kind: config.kind,
+    connection,
+    prefix: config.prefix,
+    description,
+    // STANDARD is every server's default; S3-compatible servers may not know Amazon's others.
+    storageClass:
+      config.kind === 's3' && config.storageClass !== 'STANDARD'
+        ? (config.storageClass as StorageClass)
+        : undefined,
+    identity: identityOf(config),
+  });
+}
+
+/** Same endpoint and same credentials: the requirement for copying server-side between two. */
+function identityOf(config: S3Config | ObjectStorageConfig): string {
+  if (config.kind === 's3') {
+    return JSON.stringify([
+      's3',
+      config.endpoint,
+      config.region,
+      config.credentials,
+      config.profile,
+      config.accessKeyId,
+    ]);
+  }
+  return JSON.stringify([
+    'object-storage',
+    config.protocol,
+    config.server,
+    config.port,
+    config.accessKeyId,
+  ]);
+}

@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { AppError } from '../../../src-shared/errors';
+import type { Semaphore } from './semaphore';
+
+/*
+ * Writes one object from a stream: a single PUT when the data fits in one part, else a multipart
+ * upload with several parts in flight. Either way the object appears whole or not at all (S3
+ * makes a multipart object visible only at CompleteMultipartUpload), and a failed or cancelled
+ * multipart upload is aborted, so no orphaned parts keep costing storage.
+ *
+ * Every PUT and part carries its SHA-256 (x-amz-checksum-sha256): the server checks each body on
+ * arrival, and for single-PUT objects keeps the whole object's checksum, which VERIFYING reads
+ * instead of downloading the data again.
+ */
+
+/** S3 allows at most 10,000 parts; parts of at least 5 MiB except the last. */
+const MAX_PARTS = 10_000;
+const MIB = 1024 * 1024;
+/** 8 MiB parts by default: big enough for throughput, small enough for every S3 server we know. */
+export const DEFAULT_PART_SIZE = 8 * MIB;
+
+export interface UploadTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  metadata: Record<string, string>;
+  contentType: string;
+  storageClass?: StorageClass;
+  /** URL-encoded tag set ("k=v&k2=v2"), when tags are copied. */
+  tagging?: string;
+}
+
+export interface UploadLimits {
+  /** Bounds the part buffers in memory across every upload of one location. */
+  parts: Semaphore;
+  /** Parts of one upload in flight at most. */
+  partsPerUpload: number;
+}
+
+/**
+ * The part size for a file of `size` bytes: 8 MiB, grown in whole MiB so the file needs no more
+ * than 10,000 parts (a 5 TiB object gets 525 MiB parts). Unknown size: the default.
+ */
+export function partSizeFor(size: number | undefined): number {
+  if (size === undefined || size <= DEFAULT_PART_SIZE * MAX_PARTS) return DEFAULT_PART_SIZE;
+  return Math.ceil(size / MAX_PARTS / MIB) * MIB;
+}
+
+/**
+ * Uploads `data` to `target.key`, consuming and always destroying the stream. Resolves with the
+ * bytes written. Rejects with what the stream or the SDK threw (the caller maps SDK errors) and
+ * with an AbortError when the signal fires; a multipart upload is aborted before it rejects.
+ */
+export async function uploadStream(
+  target: UploadTarget,
+  data: Readable,
+  size: number | undefined,
+  limits: UploadLimits,
+  signal: AbortSignal,
+): Promise<number> {
+  const partSize = partSizeFor(size);
+  const parts = partsOf(data, partSize);
+  // A source that stalls must not hold a cancelled upload open: destroying it ends the reading.
+  const onAbort = (): void => void data.destroy(signal.reason as Error);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal.throwIfAborted();
+    const first = await parts.next();
+    const firstPart = first.done ? Buffer.alloc(0) : first.value;
+    const second = first.done ? first : await parts.next();
+    if (second.done) {
+      await putSingle(target, firstPart, signal);
+      return firstPart.length;
+    }
+    return await uploadMultipart(target, [firstPart, second.value], parts, limits, signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    data.destroy();
+  }
+}
+
+async function putSingle(target: UploadTarget, body: Buffer, signal: AbortSignal): Promise<void> {
+  await target.client.send(
+    new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: target.key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: target.contentType,
+      Metadata: target.metadata,
+      StorageClass: target.storageClass,
+      Tagging: target.tagging,
+      ChecksumAlgorithm: 'SHA256',
+      ChecksumSHA256: sha256Base64(body),
+    }),
+    { abortSignal: signal },
+  );
+}
+
+async function uploadMultipart(
+  target: UploadTarget,
+  firstParts: Buffer[],
+  rest: AsyncGenerator<Buffer>,
+  limits: UploadLimits,
+  signal: AbortSignal,
+): Promise<number> {
+  const { client, bucket, key } = target;
+  const created = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      ContentType: target.contentType,
+      Metadata: target.metadata,
+      StorageClass: target.storageClass,
+      Tagging: target.tagging,
+      ChecksumAlgorithm: 'SHA256',
+    }),
+    { abortSignal: signal },
+  );
+  const uploadId = created.UploadId;
+  if (!uploadId) throw new AppError('unknown', `The server gave no upload id for ${key}`);
+  // Parts stop at the first failure: one controller cancels the others' requests.
+  const failFast = new AbortController();
+  const partSignal = AbortSignal.any([signal, failFast.signal]);
+  const completed: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let bytes = 0;
+  let partNumber = 0;
+
+  const send = async (body: Buffer, number: number): Promise<void> => {
+    try {
+      const checksum = sha256Base64(body);
+      const answer = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: checksum,
+        }),
+        { abortSignal: partSignal },
+      );
+      completed.push({ PartNumber: number, ETag: answer.ETag, ChecksumSHA256: checksum });
+    } catch (error) {
+      failure ??= error;
+      failFast.abort();
+    } finally {
+      limits.parts.release();
+    }
+  };
+
+  try {
+    const queue = async (body: Buffer): Promise<void> => {
+      await limits.parts.acquire(partSignal);
+      partNumber++;
+      if (partNumber > MAX_PARTS) {
+        limits.parts.release();
+        throw new AppError(
+          'not-supported',
+          `${key} needs more than ${MAX_PARTS} parts of ${body.length} bytes: too large for one S3 object`,
+        );
+      }
+      bytes += body.length;
+      const task = send(body, partNumber).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      while (inFlight.size >= limits.partsPerUpload && failure === null) {
+        await Promise.race(inFlight);
+      }
+      if (failure !== null) throw failure;
+    };
+    for (const body of firstParts) await queue(body);
+    for await (const body of rest) await queue(body);
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
+    signal.throwIfAborted();
+    completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: completed },
+      }),
+      { abortSignal: signal },
+    );
+    return bytes;
+  } catch (error) {
+    failFast.abort();
+    await Promise.allSettled(inFlight);
+    await abortUpload(client, bucket, key, uploadId);
+    throw failure ?? error;
+  }
+}
+
+/**
+ * Aborts a multipart upload, retrying a few times: an orphaned upload costs the user storage
+ * until a lifecycle rule removes it. Never throws (the original failure is what matters).
+ */
+export async function abortUpload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        { abortSignal: AbortSignal.timeout(30_000) },
+      );
+      return;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchUpload') return;
+    }
+  }
+}
+
+/** Cuts a stream into buffers of exactly `size` bytes (the last may be shorter, never empty). */
+async function* partsOf(data: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of data as AsyncIterable<Buffer>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(size - pendingBytes, chunk.length - offset);
+      pending.push(chunk.subarray(offset, offset + take));
+      pendingBytes += take;
+      offset += take;
+      if (pendingBytes === size) {
+        yield Buffer.concat(pending, size);
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+export function sha256Base64(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64');
+}
