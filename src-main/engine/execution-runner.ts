@@ -187,9 +187,10 @@ export class ExecutionRunner {
 
       const problems = execution.counters.FilesFailed + ctx.runErrors.length;
       if (problems > 0) {
+        const first = ctx.firstFailure;
         execution.error = {
-          code: ctx.runErrors[0]?.code ?? 'unknown',
-          message: `${execution.counters.FilesFailed} file(s) failed${ctx.runErrors.length ? ` and ${ctx.runErrors.length} folder(s) could not be read` : ''}; see the task report`,
+          code: first?.code ?? ctx.runErrors[0]?.code ?? 'unknown',
+          message: `${execution.counters.FilesFailed} file(s) failed${ctx.runErrors.length ? ` and ${ctx.runErrors.length} folder(s) could not be read` : ''}${first ? ` (first: ${first.path}: ${first.message})` : ''}; see the task report`,
         };
         this.finish('ERROR');
       } else {

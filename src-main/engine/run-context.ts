@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../src-shared/errors';
+import { isErrorCode, type ErrorInfo } from '../../src-shared/errors';
 import type { Execution, ExecutionProgress, FileResult } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
@@ -24,6 +24,8 @@ export class RunContext {
   private batch: FileResult[] = [];
   /** Errors that are not about one file (a folder that could not be listed, a failed delete...). */
   readonly runErrors: ErrorInfo[] = [];
+  /** The first file that failed, for the execution's own error message. */
+  firstFailure: { path: string; code: ErrorInfo['code']; message: string } | null = null;
 
   constructor(
     readonly execution: Execution,
@@ -42,6 +44,13 @@ export class RunContext {
 
   /** A task report line; unchanged files are reported only at LogLevel TRANSFER. */
   report(result: Omit<FileResult, 'at'>): void {
+    if (result.action === 'failed' && this.firstFailure === null) {
+      this.firstFailure = {
+        path: result.path,
+        code: isErrorCode(result.errorCode) ? result.errorCode : 'unknown',
+        message: result.detail ?? 'failed',
+      };
+    }
     this.batch.push({ ...result, at: Date.now() });
     if (this.batch.length >= REPORT_BATCH) this.flushReport();
   }

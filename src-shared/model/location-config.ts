@@ -117,6 +117,8 @@ export const locationConfigSchema = z.discriminatedUnion('kind', [
 export type LocationConfig = z.output<typeof locationConfigSchema>;
 export type LocationConfigInput = z.input<typeof locationConfigSchema>;
 export type LocalConfig = z.output<typeof localConfigSchema>;
+export type S3Config = z.output<typeof s3ConfigSchema>;
+export type ObjectStorageConfig = z.output<typeof objectStorageConfigSchema>;
 
 /** Write-only secrets of a location. */
 export const locationSecretsSchema = z

@@ -1,4 +1,4 @@
-import { AppError } from '../../../src-shared/errors';
+import { AppError, type ErrorCode } from '../../../src-shared/errors';
 import type { EntryInfo } from '../../locations/location';
 import type { PathFilter } from '../filters';
 import type { RunContext } from '../run-context';
@@ -38,9 +38,13 @@ export async function verify(
       mismatches.length > NAMED_IN_MESSAGE
         ? ` and ${mismatches.length - NAMED_IN_MESSAGE} more`
         : '';
+    // A file that could not be read back (the server went away) is not a mismatch: say why.
+    const first = ctx.firstFailure;
+    const cause =
+      first && first.code !== 'checksum-mismatch' ? ` (${first.path}: ${first.message})` : '';
     throw new AppError(
-      'checksum-mismatch',
-      `Verification failed for ${mismatches.length} file(s): ${named}${more}`,
+      first && first.code !== 'checksum-mismatch' ? first.code : 'checksum-mismatch',
+      `Verification failed for ${mismatches.length} file(s): ${named}${more}${cause}`,
       {
         files: mismatches.slice(0, 100),
       },
@@ -76,14 +80,26 @@ async function verifyTransferred(
       ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
       let destinationHash: string | null = null;
       let problem: string | null = null;
+      let code: ErrorCode = 'checksum-mismatch';
       try {
         destinationHash = await runner.hash('destination', item.path, ctx.signal, item.size);
         if (destinationHash !== item.sourceHash)
           problem = 'checksum differs between source and destination';
       } catch (error) {
-        problem = toAppError(error).message;
+        const info = toAppError(error);
+        problem = info.message;
+        code = info.code;
       }
-      record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, mismatches);
+      record(
+        ctx,
+        item.path,
+        item.size,
+        item.sourceHash,
+        destinationHash,
+        problem,
+        mismatches,
+        code,
+      );
     });
   }
 }
@@ -171,7 +187,8 @@ async function compareContent(
       sourceHash === destinationHash ? null : 'checksum differs between source and destination';
     record(ctx, src.path, src.size, sourceHash, destinationHash, problem, mismatches);
   } catch (error) {
-    record(ctx, src.path, src.size, null, null, toAppError(error).message, mismatches);
+    const info = toAppError(error);
+    record(ctx, src.path, src.size, null, null, info.message, mismatches, info.code);
   }
 }
 
@@ -183,6 +200,7 @@ function record(
   destinationChecksum: string | null,
   problem: string | null,
   mismatches: string[],
+  errorCode: ErrorCode = 'checksum-mismatch',
 ): void {
   if (ctx.signal.aborted) return;
   if (problem) {
@@ -196,7 +214,7 @@ function record(
       sourceChecksum,
       destinationChecksum,
       detail: `verification: ${problem}`,
-      errorCode: 'checksum-mismatch',
+      errorCode,
     });
     ctx.logAlways('error', `Verification failed for ${path}: ${problem}`);
     return;

@@ -3,7 +3,6 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type HeadObjectCommandOutput,
@@ -113,25 +112,13 @@ export class S3Location implements Location {
    */
   async connect(signal: AbortSignal): Promise<void> {
     throwIfAborted(signal, this.description);
-    try {
-      await this.connection.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
-        abortSignal: signal,
-      });
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
-      if (status === 404) {
-        throw new AppError(
-          'not-found',
-          `Bucket "${this.bucket}" does not exist at ${this.connection.endpointLabel}`,
-          { bucket: this.bucket, s3Code: 'NoSuchBucket' },
-        );
-      }
-      throw this.fail(error, signal, 'open bucket');
-    }
-    if (this.keys.rootPrefix === '') return;
-    // Listing proves the credentials may list, which every walk needs.
-    if (await this.call(signal, 'open location', '', () => this.folderExists('', signal))) return;
+    // One ListObjectsV2 rather than HeadBucket: its error answers have a body naming the cause
+    // (NoSuchBucket, InvalidAccessKeyId...) where HEAD's have only a status, and it proves the
+    // credentials may list, which every walk needs.
+    const rootExists = await this.call(signal, 'open location', '', () =>
+      anyKeyUnder(this.connection.client, this.bucket, this.keys.rootPrefix, signal),
+    );
+    if (rootExists || this.keys.rootPrefix === '') return;
     const rootKey = this.keys.rootPrefix.slice(0, -1);
     if (await this.objectExists(rootKey, signal)) {
       throw new AppError('not-dir', `Not a folder: ${this.description} is an object`, {
