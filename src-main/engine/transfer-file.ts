@@ -43,8 +43,7 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
     case 'update': {
       const tags = await tagsToCopy(item, ctx);
       return (
-        (await copyServerSide(item, ctx, metadata, tags)) ??
-        copyFile(item, ctx, metadata, tags)
+        (await copyServerSide(item, ctx, metadata, tags)) ?? copyFile(item, ctx, metadata, tags)
       );
     }
     case 'symlink':
@@ -184,7 +183,8 @@ async function copyFile(
   const { signal } = ctx;
   const reader = await ctx.source.read(item.path, {}, signal);
   const hash = await createContentHasher(ctx.hashAlgorithm);
-  if (item.size <= WHOLE_FILE_MAX_BYTES) return copySmallFile(item, ctx, metadata, tags, reader, hash);
+  if (item.size <= WHOLE_FILE_MAX_BYTES)
+    return copySmallFile(item, ctx, metadata, tags, reader, hash);
   let read = 0;
   async function* pump(): AsyncGenerator<Buffer> {
     try {

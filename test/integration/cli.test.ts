@@ -165,10 +165,7 @@ describe('dataferry errors', () => {
   });
 
   it('exit 1 with "not supported yet" for kinds that do not exist yet', async () => {
-    for (const url of [
-      'smb://user@127.0.0.1/share/x',
-      'nfs://127.0.0.1/export/x',
-    ]) {
+    for (const url of ['smb://user@127.0.0.1/share/x', 'nfs://127.0.0.1/export/x']) {
       const run = await dataferry(['run', '--from', url, '--to', dst]);
       expect(run.code, url).toBe(1);
       expect(run.stderr).toContain('not supported yet');

@@ -57,4 +57,3 @@ export function mappedReadStream(stream: Readable, abs: string): Readable {
   mapped.once('close', () => stream.destroy());
   return mapped;
 }
-
