@@ -18,6 +18,7 @@ import { SharedTokenBucket } from './throttle';
 import {
   createInlineRunner,
   effectiveConcurrency,
+  threadsFor,
   type RunnerSpec,
   type TransferRunner,
 } from './transfer-runner';
@@ -308,8 +309,9 @@ export class ExecutionRunner {
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
     const threads =
       source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
+    const concurrency = effectiveConcurrency(spec.options.Parallelism, source, destination);
     return threads
-      ? new WorkerRunner(spec, effectiveConcurrency(spec.options.Parallelism, source, destination))
+      ? new WorkerRunner(spec, concurrency, undefined, threadsFor(concurrency, source, destination))
       : createInlineRunner(source, destination, spec);
   }
 

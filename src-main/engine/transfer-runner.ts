@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { LocationConfig, LocationSecrets } from '../../src-shared/model/location-config';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
@@ -39,18 +40,35 @@ export interface RunnerSpec {
   hashAlgorithm: ContentHashAlgorithm;
 }
 
-/** How many transfers to run at once: the task's Parallelism, within what both sides can use. */
+/** How many transfers to run at once: the task's Parallelism, within what the more patient side can use. */
 export function effectiveConcurrency(
   parallelism: number,
   source: Location,
   destination: Location,
 ): number {
+  // A store that is slow per request (a network round trip) wants many in flight even when the
+  // other side is a disk that wants few threads: threads and lanes (worker-runner) split them.
   return Math.max(
     1,
     Math.min(
       parallelism,
-      source.capabilities.usefulConcurrency,
-      destination.capabilities.usefulConcurrency,
+      Math.max(source.capabilities.usefulConcurrency, destination.capabilities.usefulConcurrency),
+    ),
+  );
+}
+
+/**
+ * Worker threads for `concurrency` items in flight: no more than the CPUs (or the disk side's
+ * useful concurrency) can keep busy; each thread then runs several items at once.
+ */
+export function threadsFor(concurrency: number, source: Location, destination: Location): number {
+  const cpus = Math.max(2, availableParallelism());
+  return Math.max(
+    1,
+    Math.min(
+      concurrency,
+      cpus,
+      Math.min(source.capabilities.usefulConcurrency, destination.capabilities.usefulConcurrency),
     ),
   );
 }

@@ -14,12 +14,13 @@ import {
 
 /*
  * A transfer worker thread: opens its own source and destination from their configs, then runs
- * the items main sends, one at a time, reporting bytes at most every 100 ms per item.
+ * the items main sends (several at once where main gives it lanes; a batch's items one after the
+ * other), reporting bytes at most every 100 ms per item.
  */
 
 const init = workerData as WorkerInit;
+if (!parentPort) throw new Error('transfer-worker must run as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('transfer-worker must run as a worker thread');
 
 const source = createLocation(init.source.config, init.source.secrets, { inWorker: true });
 const destination = createLocation(init.destination.config, init.destination.secrets, {
@@ -30,13 +31,10 @@ const running = new Map<number, AbortController>();
 
 /** Ids cancelled before they started (they may wait in a batch). */
 const cancelled = new Set<number>();
-/** While a batch runs, its answers are collected here and sent together. */
-let collecting: WorkAnswer[] | null = null;
 
-const post = (message: WorkAnswer): void => {
-  if (collecting) collecting.push(message);
-  else port.postMessage(message satisfies FromWorker);
-};
+type Post = (message: WorkAnswer) => void;
+
+const post: Post = (message) => port.postMessage(message satisfies FromWorker);
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
@@ -49,29 +47,38 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   if (message.type === 'hash') {
-    void hash(message.id, message.side, message.path);
+    void hash(message.id, message.side, message.path, post);
     return;
   }
-  void run(message.id, message.item);
+  void run(message.id, message.item, post);
 });
 
+/** Runs a batch's requests one after the other; their answers go back in one message. */
 async function runBatch(requests: WorkRequest[]): Promise<void> {
-  collecting = [];
+  const answers: WorkAnswer[] = [];
+  const collect: Post = (message) => void answers.push(message);
   for (const request of requests) {
     if (cancelled.has(request.id)) {
-      post({ type: 'failed', id: request.id, error: { code: 'cancelled', message: 'Cancelled' } });
+      collect({
+        type: 'failed',
+        id: request.id,
+        error: { code: 'cancelled', message: 'Cancelled' },
+      });
     } else if (request.type === 'hash') {
-      await hash(request.id, request.side, request.path);
+      await hash(request.id, request.side, request.path, collect);
     } else {
-      await run(request.id, request.item);
+      await run(request.id, request.item, collect);
     }
   }
-  const messages = collecting;
-  collecting = null;
-  parentPort?.postMessage({ type: 'batch', messages } satisfies FromWorker);
+  port.postMessage({ type: 'batch', messages: answers } satisfies FromWorker);
 }
 
-async function hash(id: number, side: 'source' | 'destination', path: string): Promise<void> {
+async function hash(
+  id: number,
+  side: 'source' | 'destination',
+  path: string,
+  post: Post,
+): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   try {
@@ -98,7 +105,11 @@ function toInfo(error: unknown, path: string): ReturnType<AppError['toInfo']> {
       };
 }
 
-async function run(id: number, item: Extract<ToWorker, { type: 'run' }>['item']): Promise<void> {
+async function run(
+  id: number,
+  item: Extract<ToWorker, { type: 'run' }>['item'],
+  post: Post,
+): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   let pending = 0;

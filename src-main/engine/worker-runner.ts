@@ -20,6 +20,8 @@ type Request =
 
 interface Job {
   id: number;
+  /** Sent inside a batch: its answer comes with the batch's. */
+  inBatch?: boolean;
   request: Request;
   /** The file it concerns, for messages. */
   path: string;
@@ -32,8 +34,10 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  /** The jobs sent to this worker and not answered yet (one, or a batch). */
+  /** The jobs sent to this worker and not answered yet. */
   busy: Job[];
+  /** Messages (one job, or a batch) sent and not answered yet: at most `lanes`. */
+  inFlight: number;
   dead: boolean;
 }
 
@@ -64,7 +68,9 @@ export function defaultWorkerScript(): string {
 }
 
 /**
- * Runs items on a pool of worker threads, one item per worker at a time. A worker that dies
+ * Runs items on a pool of worker threads, `lanes` messages (one item, or a batch of small ones)
+ * per worker at a time: one lane for disks, several where each item waits on the network. A
+ * worker that dies
  * (crash, out of memory, killed) fails its item with a message naming the file, and is replaced,
  * so the run can end cleanly. Cancel aborts the item inside the worker.
  */
@@ -76,12 +82,19 @@ export class WorkerRunner implements TransferRunner {
   private nextId = 1;
   private closed = false;
 
+  private readonly threads: number;
+  private readonly lanes: number;
+
+  /** `concurrency` items in flight over `threads` worker threads (default: one each). */
   constructor(
     private readonly spec: RunnerSpec,
     concurrency: number = spec.options.Parallelism,
     private readonly script: string = defaultWorkerScript(),
+    threads: number = concurrency,
   ) {
     this.concurrency = concurrency;
+    this.threads = Math.max(1, Math.min(threads, concurrency));
+    this.lanes = Math.ceil(concurrency / this.threads);
     this.queueDepth = concurrency * BATCH_MAX_REQUESTS;
     // Workers start on demand: a run with nothing to move starts none.
   }
@@ -172,7 +185,7 @@ export class WorkerRunner implements TransferRunner {
       bucket: this.spec.bucket.buffer,
     };
     const worker = new Worker(this.script, { workerData: init });
-    const slot: Slot = { worker, busy: [], dead: false };
+    const slot: Slot = { worker, busy: [], inFlight: 0, dead: false };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.lose(slot, `crashed: ${error.message}`));
     worker.on('exit', (code) => this.lose(slot, `stopped (exit code ${code})`));
@@ -180,9 +193,13 @@ export class WorkerRunner implements TransferRunner {
   }
 
   private receive(slot: Slot, message: FromWorker): void {
-    if (message.type === 'batch') for (const m of message.messages) this.answer(slot, m);
-    else this.answer(slot, message);
-    if (slot.busy.length === 0) this.pump();
+    if (message.type === 'batch') {
+      for (const m of message.messages) this.answer(slot, m);
+      slot.inFlight--;
+    } else {
+      this.answer(slot, message);
+    }
+    if (slot.inFlight < this.lanes) this.pump();
   }
 
   private answer(slot: Slot, message: WorkAnswer): void {
@@ -194,6 +211,7 @@ export class WorkerRunner implements TransferRunner {
       return;
     }
     slot.busy.splice(index, 1);
+    if (!job.inBatch) slot.inFlight--;
     if (message.type === 'done') job.resolve(message.outcome);
     else if (message.type === 'hashed') job.resolve(message.hash);
     else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
@@ -219,13 +237,20 @@ export class WorkerRunner implements TransferRunner {
 
   private pump(): void {
     while (this.waiting.length > 0) {
-      let slot = this.slots.find((s) => !s.dead && s.busy.length === 0);
-      if (!slot) {
-        if (this.closed || this.slots.filter((s) => !s.dead).length >= this.concurrency) return;
+      const live = this.slots.filter((s) => !s.dead);
+      // An idle worker first, then a new one while threads are left, then a free lane.
+      let slot = live.find((s) => s.inFlight === 0);
+      if (!slot && !this.closed && live.length < this.threads) {
         slot = this.spawn();
         this.slots.push(slot);
       }
+      slot ??= live
+        .filter((s) => s.inFlight < this.lanes)
+        .sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (!slot || this.closed) return;
       const batch = this.takeBatch();
+      slot.inFlight++;
+      if (batch.length > 1) for (const job of batch) job.inBatch = true;
       slot.busy.push(...batch);
       const requests = batch.map((job) => ({ ...job.request, id: job.id }) as WorkRequest);
       const message: ToWorker =

@@ -34,6 +34,7 @@ import { anyKeyUnder, listAllPages, listFolderPages, listUploadsIn } from './s3-
 import { fromUserMetadata, mergeUserMetadata, toUserMetadata } from './s3-metadata';
 import { isInvalidRange, mappedBody, narrowToRange, rangeHeader } from './s3-read';
 import { abortUpload, uploadStream } from './s3-upload';
+import { FolderCache } from './folder-cache';
 import { Semaphore } from './semaphore';
 
 /** HEAD requests in flight while a listing gathers each object's stored metadata. */
@@ -91,8 +92,8 @@ export class S3Location implements Location {
   private readonly connection: S3Connection;
   private readonly keys: S3KeyMap;
   private readonly storageClass: StorageClass | undefined;
-  /** Folders known to exist (created or seen by this instance): spares a request per write. */
-  private readonly knownFolders = new Set<string>(['']);
+  /** Sub-folders of the folders this instance listed: spares each write a request. */
+  private readonly folders = new FolderCache();
   private readonly partBuffers = new Semaphore(PART_BUFFERS);
 
   constructor(options: S3LocationOptions) {
@@ -205,7 +206,7 @@ export class S3Location implements Location {
       }
       throw this.notFound(path);
     }
-    this.knownFolders.add(path);
+    this.folders.set(path, folders);
     const folderNames = new Set(folders);
     const entries = await mapBounded(
       [
@@ -216,7 +217,6 @@ export class S3Location implements Location {
       async (item): Promise<EntryInfo | null> => {
         const child = joinRelative(path, item.name);
         if (item.type === 'dir') {
-          this.knownFolders.add(child);
           const marker = await this.head(this.keys.folderPrefix(child), signal);
           return folderEntry(child, marker);
         }
@@ -289,10 +289,7 @@ export class S3Location implements Location {
       assertSafeRelativePath(path);
       throwIfAborted(signal, this.where(path));
       if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, { path });
-      await Promise.all([
-        this.assertFolder(parentOfRelative(path), signal),
-        this.assertNotFolder(path, signal),
-      ]);
+      await this.assertWritable(path, signal);
     } catch (error) {
       data.destroy();
       throw error instanceof AppError ? error : this.fail(error, signal, 'write', path);
@@ -329,18 +326,20 @@ export class S3Location implements Location {
     const segments = path === '' ? [] : path.split('/');
     for (let depth = 0; depth <= segments.length; depth++) {
       const folder = segments.slice(0, depth).join('/');
-      if (this.knownFolders.has(folder) && folder !== '') continue;
+      const name = segments[depth - 1] ?? '';
+      if (folder !== '' && this.folders.get(parentOfRelative(folder))?.has(name)) continue;
       if (folder === '' && this.keys.rootPrefix === '') continue;
-      await this.call(signal, 'create folder', folder, async () => {
-        if (await this.folderExists(folder, signal)) return;
+      const created = await this.call(signal, 'create folder', folder, async () => {
+        if (await this.folderExists(folder, signal)) return false;
         if (folder !== '' && (await this.objectExists(this.keys.objectKey(folder), signal))) {
           throw new AppError('not-dir', `Not a folder: ${this.where(folder)} is a file`, {
             path: folder,
           });
         }
         await this.putMarker(folder, {}, signal);
+        return true;
       });
-      this.knownFolders.add(folder);
+      this.folders.addFolder(folder, created);
     }
   }
 
@@ -392,10 +391,7 @@ export class S3Location implements Location {
       throw this.notFound(path);
     }
     for (const key of removable) await this.deleteKey(key, path, signal);
-    for (const known of [...this.knownFolders]) {
-      if (known === path || known.startsWith(`${path}/`)) this.knownFolders.delete(known);
-    }
-    this.knownFolders.add('');
+    this.folders.forget(path);
   }
 
   /**
@@ -523,10 +519,7 @@ export class S3Location implements Location {
     const sourceKey = source.keys.objectKey(path);
     const head = await source.head(sourceKey, signal);
     if (!head) throw source.notFound(path);
-    await Promise.all([
-      this.assertFolder(parentOfRelative(path), signal),
-      this.assertNotFolder(path, signal),
-    ]);
+    await this.assertWritable(path, signal);
     const size = head.ContentLength ?? 0;
     await this.call(signal, 'copy', path, () =>
       copyObject(
@@ -650,24 +643,48 @@ export class S3Location implements Location {
     return anyKeyUnder(this.connection.client, this.bucket, this.keys.folderPrefix(path), signal);
   }
 
-  /** The folder must exist (not-found), and not be a file (not-dir). */
-  private async assertFolder(path: string, signal: AbortSignal): Promise<void> {
-    if (this.knownFolders.has(path)) return;
-    if (await this.call(signal, 'open folder', path, () => this.folderExists(path, signal))) {
-      this.knownFolders.add(path);
-      return;
-    }
-    if (path !== '' && (await this.objectExists(this.keys.objectKey(path), signal))) {
-      throw new AppError('not-dir', `Not a folder: ${this.where(path)}`, { path });
-    }
-    throw new AppError('not-found', `Folder not found: ${this.where(path)}`, { path });
-  }
-
-  /** A file must not be written where a folder is (is-dir). */
-  private async assertNotFolder(path: string, signal: AbortSignal): Promise<void> {
-    if (this.knownFolders.has(path) || (await this.folderExists(path, signal))) {
+  /**
+   * A file may be written at `path`: its parent folder exists (else not-found, or not-dir when
+   * it is a file) and no folder has its name (is-dir). Answered from the folder cache, which one
+   * listing of the parent fills.
+   */
+  private async assertWritable(path: string, signal: AbortSignal): Promise<void> {
+    const parent = parentOfRelative(path);
+    const siblings = await this.subfolders(parent, signal);
+    if (siblings.has(path.slice(parent === '' ? 0 : parent.length + 1))) {
       throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, { path });
     }
+  }
+
+  /** A folder's sub-folder names, from the cache or one delimiter listing. */
+  private async subfolders(folder: string, signal: AbortSignal): Promise<Set<string>> {
+    const cached = this.folders.get(folder);
+    if (cached) return cached;
+    const prefix = this.keys.folderPrefix(folder);
+    const names: string[] = [];
+    let exists = folder === '';
+    await this.call(signal, 'open folder', folder, async () => {
+      for await (const page of listFolderPages(
+        this.connection.client,
+        this.bucket,
+        prefix,
+        signal,
+      )) {
+        if (page.objects.length > 0) exists = true;
+        for (const sub of page.prefixes) {
+          exists = true;
+          names.push(sub.slice(prefix.length, -1));
+        }
+      }
+    });
+    if (!exists) {
+      if (await this.objectExists(this.keys.objectKey(folder), signal)) {
+        throw new AppError('not-dir', `Not a folder: ${this.where(folder)}`, { path: folder });
+      }
+      throw new AppError('not-found', `Folder not found: ${this.where(folder)}`, { path: folder });
+    }
+    this.folders.set(folder, names);
+    return this.folders.get(folder) as Set<string>;
   }
 
   private async putMarker(

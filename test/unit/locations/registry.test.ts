@@ -33,7 +33,13 @@ describe('createLocation', () => {
     expect(s3).toBeInstanceOf(S3Location);
     expect(s3).toMatchObject({ kind: 's3', description: 'S3 s3://my-bucket/a/b' });
     const other = createLocation(
-      config({ kind: 'object-storage', server: 'minio.local', port: 9000, bucket: 'b' }),
+      config({
+        kind: 'object-storage',
+        server: 'minio.local',
+        port: 9000,
+        bucket: 'b',
+        accessKeyId: 'AKID',
+      }),
       { secretAccessKey: 'secret' },
     );
     expect(other).toMatchObject({
