@@ -9,7 +9,11 @@ export class S3KeyMap {
   readonly rootPrefix: string;
 
   constructor(prefix: string) {
-    const tidy = prefix.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+    // A typed "a//b" means a/b: S3 would keep the empty segment, which no folder can be.
+    const tidy = prefix
+      .replace(/\\/g, '/')
+      .replace(/\/{2,}/g, '/')
+      .replace(/^\/|\/$/g, '');
     this.rootPrefix = tidy === '' ? '' : `${tidy}/`;
   }
 
