@@ -37,8 +37,13 @@ export interface CopyTarget {
   metadata: Record<string, string>;
   contentType: string;
   storageClass?: StorageClass;
-  /** Copy the source's tags (ObjectTags=PRESERVE); else the copy has none. */
-  copyTags: boolean;
+  /**
+   * The copy's tags, URL-encoded ("k=v&k2=v2"): the source's with ObjectTags=PRESERVE. Set
+   * explicitly rather than with TaggingDirective=COPY, which not every server honours.
+   */
+  tagging?: string;
+  /** Keep the source's tags as they are (TaggingDirective=COPY): for rewriting metadata. */
+  keepTags?: boolean;
 }
 
 /**
@@ -65,14 +70,16 @@ export async function copyObject(
         Metadata: target.metadata,
         ContentType: target.contentType,
         StorageClass: target.storageClass,
-        TaggingDirective: target.copyTags ? 'COPY' : 'REPLACE',
+        TaggingDirective: target.keepTags ? 'COPY' : 'REPLACE',
+        Tagging: target.keepTags ? undefined : target.tagging,
         ChecksumAlgorithm: 'SHA256',
       }),
       { abortSignal: signal },
     );
     return;
   }
-  const tagging = target.copyTags ? await tagsOf(client, source, signal) : undefined;
+  // UploadPartCopy copies no tags: an object rewritten onto itself reads its own first.
+  const tagging = target.keepTags ? await tagsOf(client, source, signal) : target.tagging;
   const created = await client.send(
     new CreateMultipartUploadCommand({
       Bucket: target.bucket,
@@ -141,15 +148,22 @@ async function tagsOf(
   source: CopySource,
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  const answer = await client.send(
-    new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key }),
-    { abortSignal: signal },
-  );
-  const tags = answer.TagSet ?? [];
-  if (tags.length === 0) return undefined;
-  return new URLSearchParams(
-    tags.map((t): [string, string] => [t.Key ?? '', t.Value ?? '']),
-  ).toString();
+  try {
+    const answer = await client.send(
+      new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key }),
+      { abortSignal: signal },
+    );
+    const tags = answer.TagSet ?? [];
+    if (tags.length === 0) return undefined;
+    return new URLSearchParams(
+      tags.map((t): [string, string] => [t.Key ?? '', t.Value ?? '']),
+    ).toString();
+  } catch (error) {
+    // A server without tagging has no tags to keep.
+    const name = (error as { name?: string }).name;
+    if (name === 'NotImplemented' || name === 'MethodNotAllowed') return undefined;
+    throw error;
+  }
 }
 
 /** CopySource is "bucket/key" with the key URL-encoded, slashes kept. */

@@ -416,7 +416,8 @@ export class S3Location implements Location {
               metadata: mergeUserMetadata(head.Metadata, metadata, 'file'),
               contentType: head.ContentType ?? contentTypeFor(path),
               storageClass: head.StorageClass as StorageClass | undefined,
-              copyTags: true,
+              // The same object, rewritten: its tags stay (every server copies its own).
+              keepTags: true,
             },
             async () => undefined,
             signal,
@@ -531,7 +532,7 @@ export class S3Location implements Location {
           metadata: toUserMetadata(options.metadata ?? {}, 'file'),
           contentType: head.ContentType ?? contentTypeFor(path),
           storageClass: this.storageClass,
-          copyTags: options.tags !== undefined,
+          tagging: encodeTags(options.tags),
         },
         options.alongside,
         signal,
