@@ -33,6 +33,9 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
         ? locations.testSaved(request.id)
         : locations.test(request.config, request.secrets ?? {}),
 
+    'locations:browse': ({ target, path }) => locations.browse(target, path),
+    'locations:buckets': ({ config, secrets }) => locations.buckets(config, secrets ?? {}),
+
     'tasks:list': () => tasks.list(),
     'tasks:get': ({ id }) => tasks.get(id),
     'tasks:create': (input) => tasks.create(input),

@@ -4,9 +4,16 @@ import {
   locationSecretsSchema,
   type LocationConfig,
   type LocationSecrets,
+  type ObjectStorageConfig,
+  type S3Config,
   type SavedLocation,
 } from '../../src-shared/model/location-config';
-import { describeNetworkMount } from '../../src-shared/model/entry';
+
+export type LocationTarget = { id: string } | { config: LocationConfig; secrets?: LocationSecrets };
+import { describeNetworkMount, type LocationListing } from '../../src-shared/model/entry';
+import { parentOfRelative } from '../locations/relative-path';
+import { listBuckets } from '../locations/s3/s3-buckets';
+import { createS3Connection } from '../locations/s3/s3-client';
 import { detectNetworkMount } from '../locations/local/network-mount';
 import type { Location } from '../locations/location';
 import type { HistoryStore } from '../store/history-store';
@@ -80,6 +87,62 @@ export class LocationService {
     } finally {
       await location.close();
     }
+  }
+
+  /**
+   * One folder of a location for its file browser (a saved one by id, or an unsaved config),
+   * within the time limit. Throws what connecting and listing throw, and timeout.
+   */
+  async browse(target: LocationTarget, path: string): Promise<LocationListing> {
+    const { config, secrets } = this.resolve(target);
+    const location = this.createLocation(config, secrets);
+    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+    try {
+      await location.connect(signal);
+      const entries = await location.list(path, signal);
+      return {
+        path,
+        parent: path === '' ? null : parentOfRelative(path),
+        entries: entries.map((e) => ({
+          name: e.path.slice(path === '' ? 0 : path.length + 1),
+          kind: e.type,
+          size: e.size,
+          mtimeMs: e.mtimeMs,
+          ...(e.problem !== undefined && { problem: e.problem }),
+        })),
+      };
+    } catch (error) {
+      if (signal.aborted) {
+        throw new AppError(
+          'timeout',
+          `No answer from ${location.description} within ${TEST_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      throw error;
+    } finally {
+      await location.close();
+    }
+  }
+
+  /** The buckets an S3 or S3-compatible account may list. Throws as listBuckets does. */
+  buckets(
+    config: S3Config | ObjectStorageConfig,
+    secrets: LocationSecrets,
+  ): Promise<{ buckets: string[] }> {
+    const connection = createS3Connection(config, secrets);
+    return listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS)).then((buckets) => ({
+      buckets,
+    }));
+  }
+
+  private resolve(target: LocationTarget): { config: LocationConfig; secrets: LocationSecrets } {
+    if ('id' in target) {
+      return {
+        config: this.store.locations.get(target.id).config,
+        secrets: this.store.locations.secretsOf(target.id),
+      };
+    }
+    return { config: target.config, secrets: target.secrets ?? {} };
   }
 
   /** Tests a saved location with its stored secrets. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppInfo } from '../model/app-info';
-import type { Listing } from '../model/entry';
+import type { Listing, LocationListing } from '../model/entry';
 import type {
   ExecutionProgress,
   ExecutionRecord,
@@ -10,6 +10,8 @@ import type {
 import {
   locationConfigSchema,
   locationSecretsSchema,
+  objectStorageConfigSchema,
+  s3ConfigSchema,
   type SavedLocation,
 } from '../model/location-config';
 import { taskInputSchema, type Task } from '../model/task';
@@ -39,6 +41,19 @@ const osPath = z
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL character');
 
 const id = z.string().min(1).max(100);
+
+/** A saved location by id, or an unsaved config with its secrets. */
+const locationTarget = z.union([
+  z.object({ id }).strict(),
+  z.object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() }).strict(),
+]);
+
+/** An S3 or object-storage config whose bucket is not chosen yet. */
+const bucketlessConfigSchema = z.discriminatedUnion('kind', [
+  s3ConfigSchema.extend({ bucket: z.string().max(63).default('') }),
+  objectStorageConfigSchema.extend({ bucket: z.string().max(255).default('') }),
+]);
+
 const paging = {
   limit: z.number().int().min(1).max(10_000).optional(),
   offset: z.number().int().min(0).optional(),
@@ -101,13 +116,29 @@ export const contract = {
   'locations:delete': { request: z.object({ id }).strict(), response: typed<null>() },
   /** Test connection: a saved location by id, or an unsaved config with its secrets. */
   'locations:test': {
-    request: z.union([
-      z.object({ id }).strict(),
-      z
-        .object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() })
-        .strict(),
-    ]),
+    request: locationTarget,
     response: typed<{ message: string }>(),
+  },
+
+  /**
+   * One folder of any location, for its file browser: a saved location by id, or an unsaved
+   * config with its secrets; `path` is relative to the location's root ('' for the root).
+   * Errors: not-found, not-dir, permission-denied, auth-failed, unavailable, invalid-name...
+   */
+  'locations:browse': {
+    request: z.object({ target: locationTarget, path: z.string().max(4096).default('') }).strict(),
+    response: typed<LocationListing>(),
+  },
+  /**
+   * The buckets an S3 or S3-compatible account may list, for picking one (the config's bucket
+   * is ignored and may be empty). Errors: permission-denied (the credentials may not list
+   * buckets: type the name instead), auth-failed, unavailable, invalid-config.
+   */
+  'locations:buckets': {
+    request: z
+      .object({ config: bucketlessConfigSchema, secrets: locationSecretsSchema.optional() })
+      .strict(),
+    response: typed<{ buckets: string[] }>(),
   },
 
   'tasks:list': { request: z.object({}).strict(), response: typed<Task[]>() },

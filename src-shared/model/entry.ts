@@ -10,6 +10,17 @@ export interface Entry {
   mtimeMs: number;
   /** For a symlink: what it points at resolves to a folder, so the browser can enter it. */
   targetIsDir?: boolean;
+  /** Why this entry cannot be transferred (an object key that cannot be a file name...). */
+  problem?: string;
+}
+
+/** One folder of a location as its file browser shows it; paths are relative to its root. */
+export interface LocationListing {
+  /** The folder listed, relative to the location's root ('' for the root). */
+  path: string;
+  /** Its parent folder, or null at the root. */
+  parent: string | null;
+  entries: Entry[];
 }
 
 /** One folder's contents as the file browser shows it. */

@@ -1,0 +1,105 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus } from '../../src-main/events/event-bus';
+import { createHandlers } from '../../src-main/handlers/create-handlers';
+import { dispatch } from '../../src-main/handlers/dispatch';
+import { createAppServices, type AppServices } from '../../src-main/services/app-services';
+import { createFileKeySecretBox } from '../../src-main/store/secret-box';
+import type { AppInfo } from '../../src-shared/model/app-info';
+import { tempDir } from '../support/engine-harness';
+import { S3_TEST_CREDENTIALS, startS3Server, type RunningS3Server } from '../support/s3-servers';
+
+// Browsing S3 through the contract, as the file browser does: buckets, then folders and objects.
+
+let server: RunningS3Server;
+let services: AppServices;
+let data: { dir: string; remove(): Promise<void> };
+let call: (
+  channel: string,
+  request: unknown,
+) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
+
+beforeAll(async () => {
+  server = await startS3Server('fauxqs');
+  for (const name of ['photos', 'backups']) await server.createBucket(name);
+  const put = (key: string, body: string): Promise<unknown> =>
+    server.client.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: body }));
+  await put('2024/a.jpg', 'jpeg!');
+  await put('2024/summer/b.jpg', 'b');
+  await put('2024/empty/', '');
+  await put('2024/../escape', 'x');
+  data = await tempDir('browse-data');
+  services = createAppServices({
+    dataDir: data.dir,
+    secretBox: createFileKeySecretBox(data.dir),
+    bus: new EventBus(),
+    schedule: false,
+    log: () => undefined,
+  });
+  const handlers = createHandlers({ appInfo: {} as AppInfo, services });
+  call = (channel, request) =>
+    dispatch(handlers, channel, request, { error: () => undefined }) as never;
+});
+
+afterAll(async () => {
+  await services?.close();
+  await data?.remove();
+  await server?.stop();
+});
+
+const objectStorage = (bucket: string) => ({
+  kind: 'object-storage',
+  server: '127.0.0.1',
+  port: server.port,
+  protocol: 'HTTP',
+  bucket,
+  accessKeyId: S3_TEST_CREDENTIALS.accessKeyId,
+});
+const secrets = { secretAccessKey: S3_TEST_CREDENTIALS.secretAccessKey };
+
+describe('browsing S3-compatible storage', () => {
+  it('lists the buckets the credentials may see, before one is chosen', async () => {
+    const answer = await call('locations:buckets', { config: objectStorage(''), secrets });
+    expect(answer).toMatchObject({ ok: true, value: { buckets: ['backups', 'photos'] } });
+  });
+
+  it('lists folders and objects of a saved location, and names a key that cannot be a file', async () => {
+    const saved = await call('locations:create', {
+      name: 'Photos',
+      config: objectStorage('photos'),
+      secrets,
+    });
+    const id = (saved.value as { id: string }).id;
+    const root = await call('locations:browse', { target: { id }, path: '' });
+    expect(root).toMatchObject({ ok: true, value: { path: '', parent: null } });
+    const top = (root.value as { entries: { name: string; kind: string }[] }).entries;
+    expect(top.map((e) => `${e.kind} ${e.name}`)).toEqual(['dir 2024']);
+    const inside = await call('locations:browse', { target: { id }, path: '2024' });
+    const entries = (
+      inside.value as { entries: { name: string; kind: string; size: number; problem?: string }[] }
+    ).entries;
+    expect(
+      entries
+        .filter((e) => !e.problem)
+        .map((e) => `${e.kind} ${e.name} ${e.size}`)
+        .sort(),
+    ).toEqual(['dir empty 0', 'dir summer 0', 'file a.jpg 5']);
+    expect(entries.find((e) => e.problem)?.problem).toContain('"2024/../"');
+  });
+
+  it('says which bucket is missing, and refuses a path that climbs out', async () => {
+    const missing = await call('locations:browse', {
+      target: { config: objectStorage('nope-bucket'), secrets },
+      path: '',
+    });
+    expect(missing).toMatchObject({
+      ok: false,
+      error: { code: 'not-found', message: expect.stringContaining('"nope-bucket"') },
+    });
+    const climbing = await call('locations:browse', {
+      target: { config: objectStorage('photos'), secrets },
+      path: '../backups',
+    });
+    expect(climbing).toMatchObject({ ok: false, error: { code: 'invalid-name' } });
+  });
+});
