@@ -19,7 +19,7 @@ export class PlanStore {
   private readonly insert: StatementSync;
   private readonly insertDone: StatementSync;
   private pending: PlanItem[] = [];
-  private pendingDone: [number, string | null][] = [];
+  private pendingDone: [number, string | null, string | null][] = [];
   private seq = 0;
 
   private constructor(db: DatabaseSync, dir: string | null, create: boolean) {
@@ -29,13 +29,15 @@ export class PlanStore {
     if (create) {
       db.exec(`CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
         CREATE INDEX plan_action ON plan(action, seq);
-        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT);`);
+        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT, stored TEXT);`);
     } else {
       const row = db.prepare('SELECT MAX(seq) AS n FROM plan').get() as { n: number | null };
       this.seq = Number(row.n ?? 0);
     }
     this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
-    this.insertDone = db.prepare('INSERT OR REPLACE INTO done (seq, hash) VALUES (?, ?)');
+    this.insertDone = db.prepare(
+      'INSERT OR REPLACE INTO done (seq, hash, stored) VALUES (?, ?, ?)',
+    );
   }
 
   /** A plan in a fresh temporary folder, removed by `dispose()`. */
@@ -81,7 +83,7 @@ export class PlanStore {
       for (const item of this.pending) {
         this.insert.run(++this.seq, item.action, JSON.stringify(item));
       }
-      for (const [seq, hash] of this.pendingDone) this.insertDone.run(seq, hash);
+      for (const [seq, hash, stored] of this.pendingDone) this.insertDone.run(seq, hash, stored);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
@@ -107,25 +109,39 @@ export class PlanStore {
     }
   }
 
-  /** Records that an item was carried out, with the source hash computed on the way. */
-  markDone(seq: number, sourceHash: string | null): void {
-    this.pendingDone.push([seq, sourceHash]);
+  /**
+   * Records that an item was carried out, with the source hash computed on the way and the
+   * destination's own checksum of what it stored, when the write answered one.
+   */
+  markDone(seq: number, sourceHash: string | null, storedHash: string | null = null): void {
+    this.pendingDone.push([seq, sourceHash, storedHash]);
     if (this.pendingDone.length >= BATCH) this.flush();
   }
 
   /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
   *doneItems(
     actions: readonly PlanAction[],
-  ): Generator<StoredPlanItem & { sourceHash: string | null }> {
+  ): Generator<StoredPlanItem & { sourceHash: string | null; storedHash: string | null }> {
     this.flush();
     const marks = actions.map(() => '?').join(',');
     const stmt = this.db.prepare(
-      `SELECT plan.seq AS seq, plan.item AS item, done.hash AS hash FROM plan JOIN done ON done.seq = plan.seq
+      `SELECT plan.seq AS seq, plan.item AS item, done.hash AS hash, done.stored AS stored
+       FROM plan JOIN done ON done.seq = plan.seq
        WHERE plan.action IN (${marks}) ORDER BY plan.seq`,
     );
     for (const row of stmt.iterate(...actions)) {
-      const { seq, item, hash } = row as { seq: number; item: string; hash: string | null };
-      yield { ...(JSON.parse(item) as PlanItem), seq: Number(seq), sourceHash: hash };
+      const { seq, item, hash, stored } = row as {
+        seq: number;
+        item: string;
+        hash: string | null;
+        stored: string | null;
+      };
+      yield {
+        ...(JSON.parse(item) as PlanItem),
+        seq: Number(seq),
+        sourceHash: hash,
+        storedHash: stored,
+      };
     }
   }
 

@@ -23,6 +23,8 @@ export interface ItemOutcome {
   bytes: number;
   /** The source content's hash, computed on the fly, for files. */
   sourceHash: string | null;
+  /** The destination's own checksum of what it stored, when the write answered one. */
+  destinationHash?: string | null;
 }
 
 /**
@@ -165,13 +167,14 @@ async function copySmallFile(
   await ctx.bucket.take(data.length, ctx.signal);
   hash.update(data);
   ctx.onBytes(data.length);
+  let destinationHash: string | null = null;
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from([data], { objectMode: false }),
-    { size: data.length, metadata, tags },
+    { size: data.length, metadata, tags, onStored: (h) => void (destinationHash = h) },
     ctx.signal,
   );
-  return { bytes, sourceHash: hash.digest() };
+  return { bytes, sourceHash: hash.digest(), destinationHash };
 }
 
 async function copyFile(
@@ -201,13 +204,14 @@ async function copyFile(
     // Checked before the write completes, so a half-old file never gets the final name.
     await assertUnchanged(item, ctx, read);
   }
+  let destinationHash: string | null = null;
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from(pump(), { objectMode: false }),
-    { size: item.size, metadata, tags },
+    { size: item.size, metadata, tags, onStored: (h) => void (destinationHash = h) },
     signal,
   );
-  return { bytes, sourceHash: hash.digest() };
+  return { bytes, sourceHash: hash.digest(), destinationHash };
 }
 
 /**

@@ -88,6 +88,12 @@ export interface WriteOptions {
   metadata?: MetadataUpdate;
   /** Object tags to set (object stores, capabilities.objectTags); others ignore them. */
   tags?: Record<string, string>;
+  /**
+   * Called with the checksum the store computed over what it stored, when it answers one on
+   * the write itself ("sha256:hex", as S3 does for a single PUT): VERIFYING then compares with
+   * it instead of asking again or reading the file back.
+   */
+  onStored?(hash: string): void;
 }
 
 /**

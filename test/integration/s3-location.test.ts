@@ -129,6 +129,20 @@ describe('S3 location against fauxqs', () => {
       createHash('sha256').update(data).digest('hex'),
     );
   });
+
+  it("hands VERIFYING the server's checksum of a single PUT, and none for multipart", async () => {
+    const location = s3Location(server, { prefix: 'stored' });
+    await location.mkdir('', live());
+    const answered: string[] = [];
+    const onStored = (hash: string): void => void answered.push(hash);
+    const small = pattern(100_000, 3);
+    await location.write('small', Readable.from([small]), { size: small.length, onStored }, live());
+    expect(answered).toEqual([`sha256:${createHash('sha256').update(small).digest('hex')}`]);
+    const large = pattern(9 * 1024 * 1024, 4);
+    await location.write('large', Readable.from([large]), { size: large.length, onStored }, live());
+    expect(answered).toHaveLength(1); // a multipart object has no whole-object SHA-256
+    expect(await location.storedHash('large', 'sha256', live())).toBeNull();
+  });
 });
 
 describe('S3 location against s3rver (which keeps tags)', () => {

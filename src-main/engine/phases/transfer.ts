@@ -98,7 +98,7 @@ async function runWithRetries(
         },
         ctx.signal,
       );
-      ctx.plan.markDone(item.seq, outcome.sourceHash);
+      ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null);
       if (item.action !== 'meta') ctx.counters.FilesTransferred++;
       ctx.counters.BytesWritten += outcome.bytes;
       ctx.progress.file({ path: item.path, size: item.size, bytesDone: item.size, state: 'done' });

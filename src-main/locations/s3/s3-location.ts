@@ -309,6 +309,7 @@ export class S3Location implements Location {
         options.size,
         { parts: this.partBuffers, partsPerUpload: PARTS_PER_UPLOAD },
         signal,
+        options.onStored,
       );
     } catch (error) {
       throw this.fail(error, signal, 'write', path);

@@ -68,6 +68,7 @@ export async function uploadStream(
   size: number | undefined,
   limits: UploadLimits,
   signal: AbortSignal,
+  onStored?: (hash: string) => void,
 ): Promise<number> {
   const partSize = partSizeFor(size);
   const parts = partsOf(data, partSize);
@@ -80,7 +81,11 @@ export async function uploadStream(
     const firstPart = first.done ? Buffer.alloc(0) : first.value;
     const second = first.done ? first : await parts.next();
     if (second.done) {
-      await putSingle(target, firstPart, signal);
+      const stored = await putSingle(target, firstPart, signal);
+      // The server's own checksum of what it stored (it refuses a body that does not match).
+      if (stored && !stored.includes('-')) {
+        onStored?.(`sha256:${Buffer.from(stored, 'base64').toString('hex')}`);
+      }
       return firstPart.length;
     }
     return await uploadMultipart(target, [firstPart, second.value], parts, limits, signal);
@@ -90,8 +95,13 @@ export async function uploadStream(
   }
 }
 
-async function putSingle(target: UploadTarget, body: Buffer, signal: AbortSignal): Promise<void> {
-  await target.client.send(
+/** A single PUT; resolves with the SHA-256 (base64) the server answered, if any. */
+async function putSingle(
+  target: UploadTarget,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const answer = await target.client.send(
     new PutObjectCommand({
       Bucket: target.bucket,
       Key: target.key,
@@ -106,6 +116,7 @@ async function putSingle(target: UploadTarget, body: Buffer, signal: AbortSignal
     }),
     { abortSignal: signal },
   );
+  return answer.ChecksumSHA256;
 }
 
 async function uploadMultipart(
