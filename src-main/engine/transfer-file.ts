@@ -184,7 +184,7 @@ async function copyFile(
   tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
-  const reader = await ctx.source.read(item.path, {}, signal);
+  const reader = await ctx.source.read(item.path, { sizeHint: item.size }, signal);
   const hash = await createContentHasher(ctx.hashAlgorithm);
   if (item.size <= WHOLE_FILE_MAX_BYTES)
     return copySmallFile(item, ctx, metadata, tags, reader, hash);
@@ -223,13 +223,14 @@ export async function contentHash(
   path: string,
   algorithm: ContentHashAlgorithm,
   signal: AbortSignal,
+  size?: number,
 ): Promise<string> {
   const stored = location.capabilities.storedHashes.includes(algorithm)
     ? await location.storedHash(path, algorithm, signal)
     : null;
   if (stored) return `${algorithm}:${stored}`;
   const hash = await createContentHasher(algorithm);
-  const stream = await location.read(path, {}, signal);
+  const stream = await location.read(path, { sizeHint: size }, signal);
   for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest();
 }

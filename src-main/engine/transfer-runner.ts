@@ -96,9 +96,15 @@ export function createInlineRunner(
           onBytes,
         }),
       ),
-    hash: (side, path, signal) =>
+    hash: (side, path, signal, size) =>
       limit(() =>
-        contentHash(side === 'source' ? source : destination, path, spec.hashAlgorithm, signal),
+        contentHash(
+          side === 'source' ? source : destination,
+          path,
+          spec.hashAlgorithm,
+          signal,
+          size,
+        ),
       ),
     close: async () => undefined,
   };

@@ -47,7 +47,7 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   if (message.type === 'hash') {
-    void hash(message.id, message.side, message.path, post);
+    void hash(message.id, message.side, message.path, post, message.size);
     return;
   }
   void run(message.id, message.item, post);
@@ -65,7 +65,7 @@ async function runBatch(requests: WorkRequest[]): Promise<void> {
         error: { code: 'cancelled', message: 'Cancelled' },
       });
     } else if (request.type === 'hash') {
-      await hash(request.id, request.side, request.path, collect);
+      await hash(request.id, request.side, request.path, collect, request.size);
     } else {
       await run(request.id, request.item, collect);
     }
@@ -78,6 +78,7 @@ async function hash(
   side: 'source' | 'destination',
   path: string,
   post: Post,
+  size?: number,
 ): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
@@ -87,6 +88,7 @@ async function hash(
       path,
       init.hashAlgorithm,
       controller.signal,
+      size,
     );
     post({ type: 'hashed', id, hash: value });
   } catch (error) {

@@ -14,7 +14,7 @@ export interface WorkerInit {
 
 export type WorkRequest =
   | { type: 'run'; id: number; item: PlanItem }
-  | { type: 'hash'; id: number; side: 'source' | 'destination'; path: string };
+  | { type: 'hash'; id: number; side: 'source' | 'destination'; path: string; size?: number };
 
 export type ToWorker =
   | WorkRequest

@@ -16,7 +16,8 @@ import {
 } from './worker-protocol';
 
 type Request =
-  { type: 'run'; item: PlanItem } | { type: 'hash'; side: 'source' | 'destination'; path: string };
+  | { type: 'run'; item: PlanItem }
+  | { type: 'hash'; side: 'source' | 'destination'; path: string; size?: number };
 
 interface Job {
   id: number;
@@ -116,7 +117,7 @@ export class WorkerRunner implements TransferRunner {
     size?: number,
   ): Promise<string> {
     return this.submit(
-      { type: 'hash', side, path },
+      { type: 'hash', side, path, size },
       path,
       size ?? null,
       () => undefined,

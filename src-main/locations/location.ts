@@ -79,6 +79,11 @@ export interface ReadOptions {
   start?: number;
   /** Last byte, inclusive; default the end of the file. */
   end?: number;
+  /**
+   * The file's size as the caller last saw it, when reading it whole: lets network stores fetch
+   * a large file in several ranges at once. A hint only; the bytes read are the file's.
+   */
+  sizeHint?: number;
 }
 
 export interface WriteOptions {

@@ -130,6 +130,47 @@ describe('S3 location against fauxqs', () => {
     );
   });
 
+  it('reads a large file as several ranges at once, and refuses to mix two versions', async () => {
+    const location = s3Location(server, { prefix: 'ranged' });
+    await location.mkdir('', live());
+    const data = pattern(40 * 1024 * 1024 + 5, 9);
+    await location.write('big', Readable.from([data]), { size: data.length }, live());
+    const seen = record(location);
+    const stream = await location.read('big', { sizeHint: data.length }, live());
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    const ranges = seen.headers.map((h) => h.range).filter((r) => r !== undefined);
+    expect(ranges).toHaveLength(6); // 5 ranges of 8 MiB and the last 5 bytes
+    expect(seen.headers.filter((h) => h['if-match'] !== undefined)).toHaveLength(5);
+
+    // Replaced while it is read: the object is overwritten just before the third range is
+    // requested, so that range no longer matches the first one's ETag.
+    const client = (location as unknown as { connection: { client: S3Client } }).connection.client;
+    let ranged = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { IfMatch?: string };
+        if (context.commandName === 'GetObjectCommand' && input.IfMatch && ++ranged === 3) {
+          await server.client.send(
+            new PutObjectCommand({ Bucket: 'specifics', Key: 'ranged/big', Body: 'replaced' }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'replaceMidRead' },
+    );
+    const failure = await (async () => {
+      try {
+        for await (const _chunk of await location.read('big', { sizeHint: data.length }, live()));
+        return null;
+      } catch (error) {
+        return error as { code?: string };
+      }
+    })();
+    expect(failure?.code).toBe('changed-during-transfer');
+  });
+
   it("hands VERIFYING the server's checksum of a single PUT, and none for multipart", async () => {
     const location = s3Location(server, { prefix: 'stored' });
     await location.mkdir('', live());

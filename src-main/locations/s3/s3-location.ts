@@ -43,6 +43,10 @@ const HEAD_CONCURRENCY = 32;
 const PART_BUFFERS = 12;
 const PARTS_PER_UPLOAD = 6;
 const FOLDER_CONTENT_TYPE = 'application/x-directory';
+/** Files from this size on are read as several ranges at once. */
+const PARALLEL_READ_MIN_BYTES = 32 * 1024 * 1024;
+const READ_RANGE_BYTES = 8 * 1024 * 1024;
+const READ_RANGES_IN_FLIGHT = 4;
 
 export interface S3LocationOptions {
   kind: Extract<LocationKind, 's3' | 'object-storage'>;
@@ -248,6 +252,10 @@ export class S3Location implements Location {
     throwIfAborted(signal, this.where(path));
     if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, { path });
     const key = this.keys.objectKey(path);
+    const whole = options.start === undefined && options.end === undefined;
+    if (whole && (options.sizeHint ?? 0) >= PARALLEL_READ_MIN_BYTES) {
+      return this.readInRanges(path, signal);
+    }
     try {
       const answer = await this.connection.client.send(
         new GetObjectCommand({
@@ -577,6 +585,99 @@ export class S3Location implements Location {
   }
 
   // --- helpers -------------------------------------------------------------------------------
+
+  /**
+   * A large object read as several ranged GETs at once (one stream is limited by one connection
+   * and one server thread), delivered in order. Every range after the first must match the first
+   * one's ETag, so a file replaced meanwhile fails (changed-during-transfer) instead of mixing
+   * two versions. Throws as read does.
+   */
+  private async readInRanges(path: string, signal: AbortSignal): Promise<Readable> {
+    const key = this.keys.objectKey(path);
+    const stop = new AbortController();
+    const requestSignal = AbortSignal.any([signal, stop.signal]);
+    const fetchRange = async (
+      first: number,
+      etag?: string,
+    ): Promise<{ data: Buffer; total: number; etag?: string }> => {
+      const answer = await this.connection.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: `bytes=${first}-${first + READ_RANGE_BYTES - 1}`,
+          IfMatch: etag,
+        }),
+        { abortSignal: requestSignal },
+      );
+      // Checked here too: not every server honours If-Match on GET.
+      if (etag !== undefined && answer.ETag !== undefined && answer.ETag !== etag) {
+        answer.Body?.transformToByteArray().catch(() => undefined);
+        throw new AppError(
+          'changed-during-transfer',
+          `The object changed while it was read: ${this.where(path)}`,
+          { path },
+        );
+      }
+      const data = Buffer.from((await answer.Body?.transformToByteArray()) ?? new Uint8Array(0));
+      const total = Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? data.length);
+      // A server that ignored the range sent everything from byte 0.
+      const sliced = answer.ContentRange === undefined ? data.subarray(first) : data;
+      return { data: sliced.subarray(0, READ_RANGE_BYTES), total, etag: answer.ETag };
+    };
+    let head: { data: Buffer; total: number; etag?: string };
+    try {
+      head = await fetchRange(0);
+    } catch (error) {
+      if (isInvalidRange(error)) return emptyStream();
+      const mapped = this.fail(error, signal, 'read', path);
+      if (mapped.code === 'not-found' && (await this.folderExists(path, signal).catch(() => false)))
+        throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, { path });
+      throw mapped;
+    }
+    const fail = (error: unknown): AppError => this.fail(error, signal, 'read', path);
+    // Ranges ahead of the reader: at most READ_RANGES_IN_FLIGHT, requested only as the reader
+    // takes data (read() is called when the buffer runs low), so memory stays bounded.
+    const pending: Promise<{ data: Buffer }>[] = [];
+    let next = head.data.length;
+    let headSent = false;
+    const fill = (): void => {
+      while (pending.length < READ_RANGES_IN_FLIGHT && next < head.total) {
+        const range = fetchRange(next, head.etag);
+        range.catch(() => undefined); // surfaced when its turn comes
+        pending.push(range);
+        next += READ_RANGE_BYTES;
+      }
+    };
+    return new Readable({
+      highWaterMark: READ_RANGE_BYTES,
+      read() {
+        if (!headSent) {
+          headSent = true;
+          fill();
+          this.push(head.data);
+          if (pending.length === 0) this.push(null);
+          return;
+        }
+        const range = pending.shift();
+        if (!range) {
+          this.push(null);
+          return;
+        }
+        range.then(
+          ({ data }) => {
+            fill();
+            this.push(data);
+            if (pending.length === 0 && next >= head.total) this.push(null);
+          },
+          (error: unknown) => this.destroy(fail(error)),
+        );
+      },
+      destroy(error, callback) {
+        stop.abort(); // the reader stopped early, or failed: cancel what is still in flight
+        callback(error);
+      },
+    });
+  }
 
   /** "S3 s3://bucket/prefix/path" for messages. */
   private where(path: string): string {
