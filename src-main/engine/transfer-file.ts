@@ -86,8 +86,15 @@ async function tagsToCopy(
  * Source unchanged since PREPARING? Checked before a copy gets its final name, so a half-old
  * file never does. Throws AppError('changed-during-transfer').
  */
-async function assertUnchanged(item: PlanItem, ctx: ItemContext, bytesSeen: number): Promise<void> {
-  const after = await ctx.source.stat(item.path, ctx.signal);
+async function assertUnchanged(
+  item: PlanItem,
+  ctx: ItemContext,
+  bytesSeen: number,
+  checkedAtOpen = false,
+): Promise<void> {
+  // A snapshot read checked the version when it opened: the byte count is all that is left.
+  const after =
+    checkedAtOpen && bytesSeen === item.size ? item : await ctx.source.stat(item.path, ctx.signal);
   if (
     bytesSeen !== item.size ||
     after.size !== item.size ||
@@ -162,7 +169,7 @@ async function copySmallFile(
   } finally {
     reader.destroy();
   }
-  await assertUnchanged(item, ctx, read);
+  await assertUnchanged(item, ctx, read, ctx.source.capabilities.snapshotReads);
   const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   await ctx.bucket.take(data.length, ctx.signal);
   hash.update(data);
@@ -184,7 +191,15 @@ async function copyFile(
   tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
-  const reader = await ctx.source.read(item.path, { sizeHint: item.size }, signal);
+  const snapshot = ctx.source.capabilities.snapshotReads;
+  const reader = await ctx.source.read(
+    item.path,
+    {
+      sizeHint: item.size,
+      ...(snapshot && { expect: { size: item.size, mtimeMs: item.mtimeMs } }),
+    },
+    signal,
+  );
   const hash = await createContentHasher(ctx.hashAlgorithm);
   if (item.size <= WHOLE_FILE_MAX_BYTES)
     return copySmallFile(item, ctx, metadata, tags, reader, hash);
@@ -202,7 +217,7 @@ async function copyFile(
       reader.destroy();
     }
     // Checked before the write completes, so a half-old file never gets the final name.
-    await assertUnchanged(item, ctx, read);
+    await assertUnchanged(item, ctx, read, ctx.source.capabilities.snapshotReads);
   }
   let destinationHash: string | null = null;
   const bytes = await ctx.destination.write(

@@ -72,6 +72,12 @@ export interface LocationCapabilities {
   usefulConcurrency: number;
   /** Objects carry tags (S3): `tags()` reads them and writes set WriteOptions.tags. */
   objectTags: boolean;
+  /**
+   * A read sees one version of a file from start to end (an S3 GET), and checks
+   * ReadOptions.expect when it opens: nothing needs to be asked after the copy to know the
+   * bytes were the planned version. False for file systems, where a file can change mid-read.
+   */
+  snapshotReads: boolean;
 }
 
 export interface ReadOptions {
@@ -84,6 +90,11 @@ export interface ReadOptions {
    * a large file in several ranges at once. A hint only; the bytes read are the file's.
    */
   sizeHint?: number;
+  /**
+   * The version the caller planned to read (its size and mtime): with
+   * capabilities.snapshotReads the read refuses any other with changed-during-transfer.
+   */
+  expect?: { size: number; mtimeMs: number };
 }
 
 export interface WriteOptions {

@@ -171,6 +171,29 @@ describe('S3 location against fauxqs', () => {
     expect(failure?.code).toBe('changed-during-transfer');
   });
 
+  it('refuses to read another version than the one expected (snapshot reads)', async () => {
+    const location = s3Location(server, { prefix: 'expect' });
+    await location.mkdir('', live());
+    const body = Buffer.from('version one');
+    await location.write(
+      'f',
+      Readable.from([body]),
+      { metadata: { mtimeMs: 1_700_000_000_000 } },
+      live(),
+    );
+    expect(location.capabilities.snapshotReads).toBe(true);
+    const planned = { size: body.length, mtimeMs: 1_700_000_000_000 };
+    expect((await readAll(location, 'f')).toString()).toBe('version one');
+    const ok = await location.read('f', { expect: planned }, live());
+    for await (const _chunk of ok);
+    await expect(
+      location.read('f', { expect: { ...planned, mtimeMs: 1_700_000_000_005 } }, live()),
+    ).rejects.toMatchObject({ code: 'changed-during-transfer' });
+    await expect(
+      location.read('f', { expect: { ...planned, size: 3 } }, live()),
+    ).rejects.toMatchObject({ code: 'changed-during-transfer' });
+  });
+
   it("hands VERIFYING the server's checksum of a single PUT, and none for multipart", async () => {
     const location = s3Location(server, { prefix: 'stored' });
     await location.mkdir('', live());

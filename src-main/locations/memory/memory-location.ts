@@ -58,6 +58,7 @@ export class MemoryLocation implements Location {
     shareableAcrossThreads: false,
     usefulConcurrency: Infinity,
     objectTags: false,
+    snapshotReads: false,
   };
   readonly name: string;
 

@@ -5,6 +5,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  type GetObjectCommandOutput,
   type HeadObjectCommandOutput,
   type StorageClass,
 } from '@aws-sdk/client-s3';
@@ -90,6 +91,8 @@ export class S3Location implements Location {
     // Each request is a round trip: many in flight hide the latency.
     usefulConcurrency: 16,
     objectTags: true,
+    // A GET streams one version; ranged reads are pinned to the first range's ETag.
+    snapshotReads: true,
   };
   readonly identity: string;
   readonly bucket: string;
@@ -254,7 +257,7 @@ export class S3Location implements Location {
     const key = this.keys.objectKey(path);
     const whole = options.start === undefined && options.end === undefined;
     if (whole && (options.sizeHint ?? 0) >= PARALLEL_READ_MIN_BYTES) {
-      return this.readInRanges(path, signal);
+      return this.readInRanges(path, signal, options.expect);
     }
     try {
       const answer = await this.connection.client.send(
@@ -266,6 +269,7 @@ export class S3Location implements Location {
         { abortSignal: signal },
       );
       const body = answer.Body as Readable | undefined;
+      this.assertExpected(path, options.expect, answer, body);
       if (!body) return emptyStream();
       const mapped = mappedBody(body, signal, this.where(path), (error) =>
         this.fail(error, signal, 'read', path),
@@ -587,19 +591,48 @@ export class S3Location implements Location {
   // --- helpers -------------------------------------------------------------------------------
 
   /**
+   * The GET answered the version the caller planned (size and mtime), else changed-during-
+   * transfer (the body is released).
+   */
+  private assertExpected(
+    path: string,
+    expect: ReadOptions['expect'],
+    answer: GetObjectCommandOutput,
+    body?: Readable,
+  ): void {
+    if (!expect) return;
+    const total = Number(
+      /\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? answer.ContentLength ?? NaN,
+    );
+    const mtimeMs =
+      fromUserMetadata(answer.Metadata).mtimeMs ?? answer.LastModified?.getTime() ?? NaN;
+    if (total === expect.size && Math.abs(mtimeMs - expect.mtimeMs) < 1) return;
+    body?.destroy();
+    throw new AppError(
+      'changed-during-transfer',
+      `Source file changed since it was listed: ${this.where(path)} (size ${expect.size} -> ${total})`,
+      { path },
+    );
+  }
+
+  /**
    * A large object read as several ranged GETs at once (one stream is limited by one connection
    * and one server thread), delivered in order. Every range after the first must match the first
    * one's ETag, so a file replaced meanwhile fails (changed-during-transfer) instead of mixing
    * two versions. Throws as read does.
    */
-  private async readInRanges(path: string, signal: AbortSignal): Promise<Readable> {
+  private async readInRanges(
+    path: string,
+    signal: AbortSignal,
+    expect: ReadOptions['expect'],
+  ): Promise<Readable> {
     const key = this.keys.objectKey(path);
     const stop = new AbortController();
     const requestSignal = AbortSignal.any([signal, stop.signal]);
     const fetchRange = async (
       first: number,
       etag?: string,
-    ): Promise<{ data: Buffer; total: number; etag?: string }> => {
+    ): Promise<{ data: Buffer; total: number; etag?: string; answer: GetObjectCommandOutput }> => {
       const answer = await this.connection.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
@@ -622,9 +655,9 @@ export class S3Location implements Location {
       const total = Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? data.length);
       // A server that ignored the range sent everything from byte 0.
       const sliced = answer.ContentRange === undefined ? data.subarray(first) : data;
-      return { data: sliced.subarray(0, READ_RANGE_BYTES), total, etag: answer.ETag };
+      return { data: sliced.subarray(0, READ_RANGE_BYTES), total, etag: answer.ETag, answer };
     };
-    let head: { data: Buffer; total: number; etag?: string };
+    let head: { data: Buffer; total: number; etag?: string; answer: GetObjectCommandOutput };
     try {
       head = await fetchRange(0);
     } catch (error) {
@@ -634,6 +667,7 @@ export class S3Location implements Location {
         throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, { path });
       throw mapped;
     }
+    this.assertExpected(path, expect, head.answer);
     const fail = (error: unknown): AppError => this.fail(error, signal, 'read', path);
     // Ranges ahead of the reader: at most READ_RANGES_IN_FLIGHT, requested only as the reader
     // takes data (read() is called when the buffer runs low), so memory stays bounded.

@@ -18,6 +18,7 @@ const caps = (over: Partial<LocationCapabilities> = {}): LocationCapabilities =>
   shareableAcrossThreads: true,
   usefulConcurrency: 8,
   objectTags: false,
+  snapshotReads: false,
   ...over,
 });
 const ctx = (
