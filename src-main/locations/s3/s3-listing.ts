@@ -4,6 +4,8 @@ import {
   type S3Client,
   type _Object,
 } from '@aws-sdk/client-s3';
+import { isTemporaryName } from '../temp-names';
+import { unsafeKeyName } from './s3-keys';
 
 /*
  * ListObjectsV2, page by page. Delimiter listings (one folder level) serve list() and the file
@@ -40,6 +42,47 @@ export async function* listFolderPages(
     };
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+}
+
+export interface FolderLevel {
+  /** Names of the objects directly in the folder (markers and temporaries left out). */
+  files: string[];
+  /** Names of its sub-folders. */
+  folders: string[];
+  /** Keys whose name cannot be a file or folder name anywhere, with the reason. */
+  problems: { name: string; key: string; problem: string }[];
+  /** Nothing at all has this prefix, not even a marker: the folder does not exist. */
+  empty: boolean;
+}
+
+/** One folder level, every page, sorted into files, folders and problem names. Throws SDK errors. */
+export async function listLevel(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<FolderLevel> {
+  const level: FolderLevel = { files: [], folders: [], problems: [], empty: true };
+  for await (const page of listFolderPages(client, bucket, prefix, signal)) {
+    for (const object of page.objects) {
+      const key = object.Key ?? '';
+      level.empty = false;
+      if (key === prefix) continue; // the folder's own marker
+      const name = key.slice(prefix.length);
+      if (isTemporaryName(name)) continue;
+      const problem = unsafeKeyName(name);
+      if (problem) level.problems.push({ name, key, problem });
+      else level.files.push(name);
+    }
+    for (const sub of page.prefixes) {
+      level.empty = false;
+      const name = sub.slice(prefix.length, -1);
+      const problem = unsafeKeyName(name);
+      if (problem) level.problems.push({ name, key: sub, problem });
+      else level.folders.push(name);
+    }
+  }
+  return level;
 }
 
 /** Every object under `prefix` (all levels), a page at a time. Throws SDK errors. */

@@ -1,0 +1,177 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { AppError } from '../../../src-shared/errors';
+import type { ReadOptions } from '../location';
+import { fromUserMetadata } from './s3-metadata';
+import { isInvalidRange, mappedBody, narrowToRange, rangeHeader } from './s3-read';
+
+/*
+ * Reading an object: one GET for ranges and small files; for a large file read whole, several
+ * 8 MiB ranges at once (one stream is limited by one connection and one server thread),
+ * delivered in order, every range pinned to the first one's ETag so a file replaced meanwhile
+ * fails instead of mixing two versions.
+ */
+
+/** Files from this size on are read as several ranges at once. */
+const PARALLEL_READ_MIN_BYTES = 32 * 1024 * 1024;
+const READ_RANGE_BYTES = 8 * 1024 * 1024;
+const READ_RANGES_IN_FLIGHT = 4;
+
+export interface GetTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** For messages: where the object is. */
+  what: string;
+  /** Maps what a request threw while the stream flows (the caller maps what this rejects with). */
+  fail(error: unknown): AppError;
+}
+
+/**
+ * The object's bytes, as ReadOptions asks (S3's 416 is an empty stream). Checks
+ * `options.expect` against the answer (changed-during-transfer). Rejects with the SDK's errors
+ * for the caller to map; failures while streaming reach the stream as AppErrors.
+ */
+export async function getObject(
+  target: GetTarget,
+  options: ReadOptions,
+  signal: AbortSignal,
+): Promise<Readable> {
+  const whole = options.start === undefined && options.end === undefined;
+  if (whole && (options.sizeHint ?? 0) >= PARALLEL_READ_MIN_BYTES) {
+    return getInRanges(target, options.expect, signal);
+  }
+  let answer: GetObjectCommandOutput;
+  try {
+    answer = await target.client.send(
+      new GetObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Range: rangeHeader(options.start, options.end),
+      }),
+      { abortSignal: signal },
+    );
+  } catch (error) {
+    if (isInvalidRange(error)) return Readable.from([]);
+    throw error;
+  }
+  const body = answer.Body as Readable | undefined;
+  assertExpected(target, options.expect, answer, body);
+  if (!body) return Readable.from([]);
+  const mapped = mappedBody(body, signal, target.what, target.fail);
+  return narrowToRange(mapped, options.start, options.end, answer.ContentRange);
+}
+
+interface Range {
+  data: Buffer;
+  total: number;
+  etag?: string;
+  answer: GetObjectCommandOutput;
+}
+
+async function getInRanges(
+  target: GetTarget,
+  expect: ReadOptions['expect'],
+  signal: AbortSignal,
+): Promise<Readable> {
+  const stop = new AbortController();
+  const requestSignal = AbortSignal.any([signal, stop.signal]);
+  const fetchRange = async (first: number, etag?: string): Promise<Range> => {
+    const answer = await target.client.send(
+      new GetObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Range: `bytes=${first}-${first + READ_RANGE_BYTES - 1}`,
+        IfMatch: etag,
+      }),
+      { abortSignal: requestSignal },
+    );
+    // Checked here too: not every server honours If-Match on GET.
+    if (etag !== undefined && answer.ETag !== undefined && answer.ETag !== etag) {
+      answer.Body?.transformToByteArray().catch(() => undefined);
+      throw new AppError(
+        'changed-during-transfer',
+        `The object changed while it was read: ${target.what}`,
+      );
+    }
+    const data = Buffer.from((await answer.Body?.transformToByteArray()) ?? new Uint8Array(0));
+    const total = Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? data.length);
+    // A server that ignored the range sent everything from byte 0.
+    const sliced = answer.ContentRange === undefined ? data.subarray(first) : data;
+    return { data: sliced.subarray(0, READ_RANGE_BYTES), total, etag: answer.ETag, answer };
+  };
+  let head: Range;
+  try {
+    head = await fetchRange(0);
+  } catch (error) {
+    if (isInvalidRange(error)) return Readable.from([]);
+    throw error;
+  }
+  assertExpected(target, expect, head.answer);
+  // Ranges ahead of the reader: at most READ_RANGES_IN_FLIGHT, requested only as the reader
+  // takes data (read() is called when the buffer runs low), so memory stays bounded.
+  const pending: Promise<Range>[] = [];
+  let next = head.data.length;
+  let headSent = false;
+  const fill = (): void => {
+    while (pending.length < READ_RANGES_IN_FLIGHT && next < head.total) {
+      const range = fetchRange(next, head.etag);
+      range.catch(() => undefined); // surfaced when its turn comes
+      pending.push(range);
+      next += READ_RANGE_BYTES;
+    }
+  };
+  return new Readable({
+    highWaterMark: READ_RANGE_BYTES,
+    read() {
+      if (!headSent) {
+        headSent = true;
+        fill();
+        this.push(head.data);
+        if (pending.length === 0) this.push(null);
+        return;
+      }
+      const range = pending.shift();
+      if (!range) {
+        this.push(null);
+        return;
+      }
+      range.then(
+        ({ data }) => {
+          fill();
+          this.push(data);
+          if (pending.length === 0 && next >= head.total) this.push(null);
+        },
+        (error: unknown) => this.destroy(target.fail(error)),
+      );
+    },
+    destroy(error, callback) {
+      stop.abort(); // the reader stopped early, or failed: cancel what is still in flight
+      callback(error);
+    },
+  });
+}
+
+/**
+ * The GET answered the version the caller planned (size and mtime), else changed-during-
+ * transfer (the body is released).
+ */
+function assertExpected(
+  target: GetTarget,
+  expect: ReadOptions['expect'],
+  answer: GetObjectCommandOutput,
+  body?: Readable,
+): void {
+  if (!expect) return;
+  const total = Number(
+    /\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? answer.ContentLength ?? NaN,
+  );
+  const mtimeMs =
+    fromUserMetadata(answer.Metadata).mtimeMs ?? answer.LastModified?.getTime() ?? NaN;
+  if (total === expect.size && Math.abs(mtimeMs - expect.mtimeMs) < 1) return;
+  body?.destroy();
+  throw new AppError(
+    'changed-during-transfer',
+    `Source file changed since it was listed: ${target.what} (size ${expect.size} -> ${total})`,
+  );
+}
