@@ -102,6 +102,9 @@ export function resolveS3Client(
     // with trailing checksums, which some S3-compatible servers store framing and all.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // S3 Express session auth costs about a fifth of the SDK's CPU per request (measured: 620
+    // -> 480 µs per HEAD) and serves only directory buckets, whose names end in --x-s3.
+    disableS3ExpressSessionAuth: !config.bucket.endsWith('--x-s3'),
     // Explicit, so that AWS_RETRY_MODE or a profile's retry_mode cannot change it.
     retryMode: 'standard',
     maxAttempts: MAX_ATTEMPTS,

@@ -315,6 +315,17 @@ describe('createS3Connection: where requests go', () => {
   });
 });
 
+describe('createS3Connection per-request cost', () => {
+  it('leaves S3 Express session auth to directory buckets (names ending --x-s3)', () => {
+    const config = objectStorage({ accessKeyId: 'AKIAEXAMPLE' });
+    expect(resolveS3Client(config, KEYS).clientConfig.disableS3ExpressSessionAuth).toBe(true);
+    expect(
+      resolveS3Client({ ...config, bucket: 'logs--usw2-az1--x-s3' }, KEYS).clientConfig
+        .disableS3ExpressSessionAuth,
+    ).toBe(false);
+  });
+});
+
 describe('createS3Connection retries throttling with backoff', () => {
   afterEach(() => {
     vi.restoreAllMocks();
