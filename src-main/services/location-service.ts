@@ -66,27 +66,14 @@ export class LocationService {
    * success; throws the precise AppError otherwise (unreachable, wrong credentials, not found...).
    */
   async test(config: LocationConfig, secrets: LocationSecrets): Promise<{ message: string }> {
-    const location = this.createLocation(config, secrets);
-    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
-    try {
-      await location.connect(signal);
+    return this.connected(config, secrets, async (location, signal) => {
       const entries = await location.list('', signal);
       const mount = config.kind === 'local' ? await detectNetworkMount(config.path) : null;
       const via = mount ? ` (an ${describeNetworkMount(mount)})` : '';
       return {
         message: `Connected to ${location.description}${via}: ${entries.length} entries at the top level`,
       };
-    } catch (error) {
-      if (signal.aborted) {
-        throw new AppError(
-          'timeout',
-          `No answer from ${location.description} within ${TEST_TIMEOUT_MS / 1000} s`,
-        );
-      }
-      throw error;
-    } finally {
-      await location.close();
-    }
+    });
   }
 
   /**
@@ -95,10 +82,7 @@ export class LocationService {
    */
   async browse(target: LocationTarget, path: string): Promise<LocationListing> {
     const { config, secrets } = this.resolve(target);
-    const location = this.createLocation(config, secrets);
-    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
-    try {
-      await location.connect(signal);
+    return this.connected(config, secrets, async (location, signal) => {
       const entries = await location.list(path, signal);
       return {
         path,
@@ -111,6 +95,23 @@ export class LocationService {
           ...(e.problem !== undefined && { problem: e.problem }),
         })),
       };
+    });
+  }
+
+  /**
+   * Runs `body` on a connected location within the time limit, then closes it. Throws what
+   * connecting and `body` throw; timeout (naming the location) when the limit passes.
+   */
+  private async connected<T>(
+    config: LocationConfig,
+    secrets: LocationSecrets,
+    body: (location: Location, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const location = this.createLocation(config, secrets);
+    const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+    try {
+      await location.connect(signal);
+      return await body(location, signal);
     } catch (error) {
       if (signal.aborted) {
         throw new AppError(
