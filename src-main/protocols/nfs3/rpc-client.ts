@@ -1,0 +1,195 @@
+import { randomInt } from 'node:crypto';
+import net from 'node:net';
+import { frameRecord, RecordReader } from './rpc-record';
+import { callWriter, readReply, xidOf, type AuthSys } from './rpc-message';
+import { XdrError, type XdrReader, type XdrWriter } from './xdr';
+
+/*
+ * An ONC RPC client over one TCP connection: many calls in flight, each routed back by its xid;
+ * a time limit per call; and when the connection drops, a new one to which the calls still
+ * waiting are sent again with the same xids, so a server's duplicate request cache recognises a
+ * retried REMOVE or RENAME whose first reply was lost rather than failing it.
+ */
+
+export interface RpcClientOptions {
+  host: string;
+  port: number;
+  /** A call with no reply after this long fails with RpcConnectionError('timeout'). */
+  timeoutMs?: number;
+  /** Connections tried for one call before it fails (the first included). */
+  maxConnects?: number;
+  /** The largest reply accepted (a READ of rtmax bytes and its headers). */
+  maxRecordBytes?: number;
+  /** Credentials for every call; absent: AUTH_NONE. */
+  auth?: AuthSys;
+}
+
+/** The server could not be reached, went away, or did not answer in time. */
+export class RpcConnectionError extends Error {
+  constructor(
+    readonly reason: 'unreachable' | 'closed' | 'timeout' | 'cancelled',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcConnectionError';
+  }
+}
+
+interface Pending {
+  record: Buffer;
+  resolve(results: XdrReader): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  attempts: number;
+}
+
+export class RpcClient {
+  private socket: net.Socket | null = null;
+  private connecting: Promise<net.Socket> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextXid = randomInt(1, 0x7fffffff);
+  private closed = false;
+  private readonly where: string;
+
+  constructor(private readonly options: RpcClientOptions) {
+    this.where = `${options.host}:${options.port}`;
+  }
+
+  /**
+   * Calls `procedure` of `program` `version`, with the arguments `args` writes, and resolves
+   * with a reader at the results. Rejects with RpcError (the server refused the call),
+   * XdrError (a malformed reply), RpcConnectionError (unreachable, closed, timeout, cancelled).
+   */
+  call(
+    program: number,
+    version: number,
+    procedure: number,
+    args: (xdr: XdrWriter) => void,
+    signal?: AbortSignal,
+  ): Promise<XdrReader> {
+    if (this.closed) {
+      return Promise.reject(
+        new RpcConnectionError('closed', `RPC client for ${this.where} is closed`),
+      );
+    }
+    const xid = this.nextXid;
+    this.nextXid = (this.nextXid + 1) >>> 0 || 1;
+    const xdr = callWriter({ xid, program, version, procedure, auth: this.options.auth });
+    args(xdr);
+    const record = frameRecord(xdr.bytes());
+    return new Promise<XdrReader>((resolve, reject) => {
+      const settle = (): void => {
+        const entry = this.pending.get(xid);
+        if (entry) clearTimeout(entry.timer);
+        this.pending.delete(xid);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(new RpcConnectionError('cancelled', `Cancelled: RPC call to ${this.where}`));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => {
+        settle();
+        reject(
+          new RpcConnectionError(
+            'timeout',
+            `No reply from ${this.where} within ${(this.options.timeoutMs ?? 30_000) / 1000} s`,
+          ),
+        );
+      }, this.options.timeoutMs ?? 30_000);
+      this.pending.set(xid, {
+        record,
+        attempts: 0,
+        timer,
+        resolve: (results) => (settle(), resolve(results)),
+        reject: (error) => (settle(), reject(error)),
+      });
+      void this.send(xid);
+    });
+  }
+
+  /** Closes the connection; calls still waiting fail with RpcConnectionError('closed'). */
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+    this.socket = null;
+    this.failAll(new RpcConnectionError('closed', `RPC client for ${this.where} was closed`));
+  }
+
+  private async send(xid: number): Promise<void> {
+    const entry = this.pending.get(xid);
+    if (!entry) return;
+    entry.attempts++;
+    try {
+      const socket = await this.connected();
+      if (this.pending.has(xid)) socket.write(entry.record);
+    } catch (error) {
+      if (entry.attempts >= (this.options.maxConnects ?? 3)) entry.reject(error as Error);
+      else setTimeout(() => void this.send(xid), 100 * 2 ** entry.attempts).unref();
+    }
+  }
+
+  private connected(): Promise<net.Socket> {
+    if (this.socket) return Promise.resolve(this.socket);
+    this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: this.options.host, port: this.options.port });
+      socket.setNoDelay(true);
+      const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
+      socket.once('connect', () => {
+        this.socket = socket;
+        this.connecting = null;
+        resolve(socket);
+      });
+      socket.on('data', (data) => this.receive(socket, reader, data));
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        if (this.socket !== socket) {
+          this.connecting = null;
+          reject(
+            new RpcConnectionError(
+              'unreachable',
+              `Cannot reach ${this.where}: ${error.code ?? error.message}`,
+            ),
+          );
+        }
+      });
+      socket.once('close', () => this.lost(socket));
+    });
+    return this.connecting;
+  }
+
+  private receive(socket: net.Socket, reader: RecordReader, data: Buffer): void {
+    let records: Buffer[];
+    try {
+      records = reader.push(data);
+    } catch (error) {
+      // The stream cannot be resynchronised: drop it, and fail the calls it carried.
+      this.failAll(error as Error);
+      socket.destroy();
+      return;
+    }
+    for (const record of records) {
+      const xid = xidOf(record);
+      const entry = xid === null ? undefined : this.pending.get(xid);
+      if (!entry) continue; // a late reply to a call that timed out or was cancelled
+      try {
+        entry.resolve(readReply(record).results);
+      } catch (error) {
+        entry.reject(error instanceof Error ? error : new XdrError(String(error)));
+      }
+    }
+  }
+
+  /** The connection dropped: calls still waiting go out again, same xids, on a new one. */
+  private lost(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    if (this.closed) return;
+    for (const xid of [...this.pending.keys()]) void this.send(xid);
+  }
+
+  private failAll(error: Error): void {
+    for (const entry of [...this.pending.values()]) entry.reject(error);
+  }
+}
