@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MountClient, MountError } from '../../src-main/protocols/nfs3/mount3';
@@ -89,6 +89,39 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
     const bogus = await nfs.getattr(Buffer.alloc(32, 0xab)).catch((e: unknown) => e);
     expect(bogus).toBeInstanceOf(Nfs3Error);
     expect((bogus as Nfs3Error).status).toMatch(/STALE|BADHANDLE/);
+  });
+
+  it('creates, writes (UNSTABLE, then COMMIT), sets attributes, renames and removes, as the disk shows', async () => {
+    const dir = await nfs.mkdir(root, 'made', { mode: 0o750 });
+    const file = await nfs.create(dir, 'data.bin', 'GUARDED', { mode: 0o600 });
+    const exists = await nfs.create(dir, 'data.bin', 'GUARDED', {}).catch((e: unknown) => e);
+    expect(exists).toMatchObject({ status: 'NFS3ERR_EXIST' });
+    const parts = [Buffer.alloc(100_000, 1), Buffer.alloc(100_000, 2), Buffer.from('end')];
+    let offset = 0n;
+    const verifiers = new Set<string>();
+    for (const part of parts) {
+      const written = await nfs.write(file, offset, part, 'UNSTABLE');
+      expect(written.count).toBe(part.length);
+      verifiers.add(written.verifier.toString('hex'));
+      offset += BigInt(part.length);
+    }
+    verifiers.add((await nfs.commit(file)).toString('hex'));
+    expect(verifiers.size).toBe(1); // the server did not restart in between
+    await nfs.setattr(file, { mtimeMs: 1_600_000_000_123, mode: 0o644 });
+    await nfs.rename(dir, 'data.bin', dir, 'renamed.bin');
+
+    const onDisk = path.join(server.root, 'made', 'renamed.bin');
+    expect((await readFile(onDisk)).equals(Buffer.concat(parts))).toBe(true);
+    const info = await stat(onDisk);
+    expect(info.mode & 0o7777).toBe(0o644);
+    expect(Math.round(info.mtimeMs)).toBe(1_600_000_000_123);
+    expect((await stat(path.join(server.root, 'made'))).mode & 0o7777).toBe(0o750);
+
+    const notEmpty = await nfs.rmdir(root, 'made').catch((e: unknown) => e);
+    expect(notEmpty).toMatchObject({ status: 'NFS3ERR_NOTEMPTY' });
+    await nfs.remove(dir, 'renamed.bin');
+    await nfs.rmdir(root, 'made');
+    expect(await readdir(server.root)).not.toContain('made');
   });
 
   it('keeps 50 calls in flight on one connection', async () => {

@@ -1,4 +1,4 @@
-import type { XdrReader } from './xdr';
+import type { XdrReader, XdrWriter } from './xdr';
 
 /*
  * NFSv3 data types (RFC 1813, section 2.5) and the status codes every procedure answers with.
@@ -121,4 +121,47 @@ export function readPostOpAttr(xdr: XdrReader): Fattr3 | null {
 /** post_op_fh3: a file handle when the server sent one. */
 export function readPostOpFh(xdr: XdrReader): Buffer | null {
   return xdr.bool() ? Buffer.from(xdr.opaque(FHSIZE3)) : null;
+}
+
+/** Attributes to set (sattr3); absent fields are left as they are. */
+export interface SetAttributes {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: bigint;
+  atimeMs?: number;
+  mtimeMs?: number;
+}
+
+function writeTime(w: XdrWriter, ms: number | undefined): void {
+  if (ms === undefined) {
+    w.uint32(0); // DONT_CHANGE
+    return;
+  }
+  const seconds = Math.floor(ms / 1000);
+  const nanoseconds = Math.min(999_999_999, Math.round((ms - seconds * 1000) * 1e6));
+  w.uint32(2).uint32(seconds).uint32(nanoseconds); // SET_TO_CLIENT_TIME
+}
+
+export function writeSattr3(w: XdrWriter, set: SetAttributes): void {
+  for (const value of [set.mode, set.uid, set.gid]) {
+    w.bool(value !== undefined);
+    if (value !== undefined) w.uint32(value);
+  }
+  w.bool(set.size !== undefined);
+  if (set.size !== undefined) w.uint64(set.size);
+  writeTime(w, set.atimeMs);
+  writeTime(w, set.mtimeMs);
+}
+
+/** wcc_data: the attributes before and after, which the callers here do not need. */
+export function skipWccData(xdr: XdrReader): void {
+  if (xdr.bool()) {
+    xdr.uint64(); // size
+    xdr.uint32(); // mtime
+    xdr.uint32();
+    xdr.uint32(); // ctime
+    xdr.uint32();
+  }
+  readPostOpAttr(xdr);
 }

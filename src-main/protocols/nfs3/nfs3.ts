@@ -1,11 +1,15 @@
 import type { RpcClient } from './rpc-client';
+import type { XdrReader } from './xdr';
 import {
   checkStatus,
   FHSIZE3,
   readFattr3,
   readPostOpAttr,
   readPostOpFh,
+  skipWccData,
+  writeSattr3,
   type Fattr3,
+  type SetAttributes,
 } from './nfs3-types';
 
 /*
@@ -26,6 +30,17 @@ export interface DirEntry {
   /** Attributes and handle, when the server sent them (READDIRPLUS usually does). */
   attributes: Fattr3 | null;
   handle: Buffer | null;
+}
+
+/** How a WRITE is to be stored (stable_how). */
+export type Stability = 'UNSTABLE' | 'DATA_SYNC' | 'FILE_SYNC';
+const STABILITY: Stability[] = ['UNSTABLE', 'DATA_SYNC', 'FILE_SYNC'];
+
+export interface WriteResult {
+  count: number;
+  committed: Stability;
+  /** The server's write verifier: a different one at COMMIT means it restarted. */
+  verifier: Buffer;
 }
 
 export interface FsInfo {
@@ -150,5 +165,195 @@ export class Nfs3Client {
     const dtpref = xdr.uint32();
     const maxFileSize = xdr.uint64();
     return { rtmax, rtpref, wtmax, wtpref, dtpref, maxFileSize };
+  }
+
+  /** SETATTR (no guard). */
+  async setattr(handle: Buffer, set: SetAttributes, signal?: AbortSignal): Promise<void> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      2,
+      (w) => {
+        w.opaque(handle);
+        writeSattr3(w, set);
+        w.bool(false); // no ctime guard
+      },
+      signal,
+    );
+    const status = xdr.uint32();
+    skipWccData(xdr);
+    checkStatus(status, 'SETATTR');
+  }
+
+  /** ACCESS: which of the `wanted` bits (ACCESS3_READ = 1, ...) the caller has. */
+  async access(handle: Buffer, wanted: number, signal?: AbortSignal): Promise<number> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      4,
+      (w) => void w.opaque(handle).uint32(wanted),
+      signal,
+    );
+    const status = xdr.uint32();
+    readPostOpAttr(xdr);
+    checkStatus(status, 'ACCESS');
+    return xdr.uint32();
+  }
+
+  /** WRITE `data` at `offset` (a server may store fewer bytes: see `count`). */
+  async write(
+    handle: Buffer,
+    offset: bigint,
+    data: Uint8Array,
+    stable: Stability,
+    signal?: AbortSignal,
+  ): Promise<WriteResult> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      7,
+      (w) =>
+        void w
+          .opaque(handle)
+          .uint64(offset)
+          .uint32(data.length)
+          .uint32(STABILITY.indexOf(stable))
+          .opaque(data),
+      signal,
+    );
+    const status = xdr.uint32();
+    skipWccData(xdr);
+    checkStatus(status, 'WRITE');
+    const count = xdr.uint32();
+    const committed = STABILITY[xdr.uint32()] ?? 'UNSTABLE';
+    return { count, committed, verifier: Buffer.from(xdr.fixedOpaque(8)) };
+  }
+
+  /** COMMIT what UNSTABLE writes left in the server's memory; resolves with its verifier. */
+  async commit(handle: Buffer, signal?: AbortSignal): Promise<Buffer> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      21,
+      (w) => void w.opaque(handle).uint64(0n).uint32(0),
+      signal,
+    );
+    const status = xdr.uint32();
+    skipWccData(xdr);
+    checkStatus(status, 'COMMIT');
+    return Buffer.from(xdr.fixedOpaque(8));
+  }
+
+  /**
+   * CREATE `name` in `dir`: GUARDED fails with NFS3ERR_EXIST when it exists, UNCHECKED
+   * truncates it. Resolves with the new file's handle.
+   */
+  async create(
+    dir: Buffer,
+    name: string,
+    mode: 'GUARDED' | 'UNCHECKED',
+    set: SetAttributes,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      8,
+      (w) => {
+        w.opaque(dir)
+          .string(name)
+          .uint32(mode === 'GUARDED' ? 1 : 0);
+        writeSattr3(w, set);
+      },
+      signal,
+    );
+    return this.created(xdr, `CREATE ${name}`, dir, name, signal);
+  }
+
+  /** MKDIR `name` in `dir`; resolves with its handle. */
+  async mkdir(
+    dir: Buffer,
+    name: string,
+    set: SetAttributes,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      9,
+      (w) => {
+        w.opaque(dir).string(name);
+        writeSattr3(w, set);
+      },
+      signal,
+    );
+    return this.created(xdr, `MKDIR ${name}`, dir, name, signal);
+  }
+
+  /** REMOVE a file (or link) `name` from `dir`. */
+  async remove(dir: Buffer, name: string, signal?: AbortSignal): Promise<void> {
+    await this.dirop(12, 'REMOVE', dir, name, signal);
+  }
+
+  /** RMDIR an empty folder `name` from `dir`. */
+  async rmdir(dir: Buffer, name: string, signal?: AbortSignal): Promise<void> {
+    await this.dirop(13, 'RMDIR', dir, name, signal);
+  }
+
+  /** RENAME `from`/`fromName` to `to`/`toName` (replacing a file there). */
+  async rename(
+    from: Buffer,
+    fromName: string,
+    to: Buffer,
+    toName: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      14,
+      (w) => void w.opaque(from).string(fromName).opaque(to).string(toName),
+      signal,
+    );
+    const status = xdr.uint32();
+    skipWccData(xdr);
+    skipWccData(xdr);
+    checkStatus(status, `RENAME ${fromName} -> ${toName}`);
+  }
+
+  private async dirop(
+    procedure: number,
+    name: string,
+    dir: Buffer,
+    entry: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const xdr = await this.rpc.call(
+      NFS_PROGRAM,
+      NFS_V3,
+      procedure,
+      (w) => void w.opaque(dir).string(entry),
+      signal,
+    );
+    const status = xdr.uint32();
+    skipWccData(xdr);
+    checkStatus(status, `${name} ${entry}`);
+  }
+
+  /** The handle a CREATE or MKDIR answered, or a LOOKUP when the server sent none. */
+  private async created(
+    xdr: XdrReader,
+    what: string,
+    dir: Buffer,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    const status = xdr.uint32();
+    if (status !== 0) {
+      skipWccData(xdr);
+      checkStatus(status, what);
+    }
+    const handle = readPostOpFh(xdr);
+    return handle ?? (await this.lookup(dir, name, signal)).handle;
   }
 }
