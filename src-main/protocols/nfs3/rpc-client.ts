@@ -22,7 +22,16 @@ export interface RpcClientOptions {
   maxRecordBytes?: number;
   /** Credentials for every call; absent: AUTH_NONE. */
   auth?: AuthSys;
+  /**
+   * Connect from a source port below 1024, as Linux servers exporting with `secure` (their
+   * default) require; needs root (or CAP_NET_BIND_SERVICE). Fails with 'unreachable' naming
+   * the cause when no such port can be bound.
+   */
+  privilegedPort?: boolean;
 }
+
+/** Reserved ports tried, from the top, as the kernel's NFS client does. */
+const PRIVILEGED_PORTS = { highest: 1023, lowest: 600 };
 
 /** The server could not be reached, went away, or did not answer in time. */
 export class RpcConnectionError extends Error {
@@ -133,30 +142,60 @@ export class RpcClient {
 
   private connected(): Promise<net.Socket> {
     if (this.socket) return Promise.resolve(this.socket);
-    this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
-      const socket = net.connect({ host: this.options.host, port: this.options.port });
+    this.connecting ??= (
+      this.options.privilegedPort
+        ? this.connectFromReservedPort(PRIVILEGED_PORTS.highest)
+        : this.connectFrom(undefined)
+    ).finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  /** Tries reserved source ports downwards until one is free (EADDRINUSE moves on). */
+  private async connectFromReservedPort(port: number): Promise<net.Socket> {
+    try {
+      return await this.connectFrom(port);
+    } catch (error) {
+      const code = (error as { errno?: string }).errno;
+      if (code === 'EADDRINUSE' && port > PRIVILEGED_PORTS.lowest) {
+        return this.connectFromReservedPort(port - 1);
+      }
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new RpcConnectionError(
+          'unreachable',
+          `Cannot connect to ${this.where} from a privileged port (below 1024): that needs root; or export with "insecure" on the server`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private connectFrom(localPort: number | undefined): Promise<net.Socket> {
+    return new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({ host: this.options.host, port: this.options.port, localPort });
       socket.setNoDelay(true);
       const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
       socket.once('connect', () => {
         this.socket = socket;
-        this.connecting = null;
         resolve(socket);
       });
       socket.on('data', (data) => this.receive(socket, reader, data));
       socket.on('error', (error: NodeJS.ErrnoException) => {
         if (this.socket !== socket) {
-          this.connecting = null;
           reject(
-            new RpcConnectionError(
-              'unreachable',
-              `Cannot reach ${this.where}: ${error.code ?? error.message}`,
+            Object.assign(
+              new RpcConnectionError(
+                'unreachable',
+                `Cannot reach ${this.where}: ${error.code ?? error.message}`,
+              ),
+              { errno: error.code },
             ),
           );
         }
       });
       socket.once('close', () => this.lost(socket));
     });
-    return this.connecting;
   }
 
   private receive(socket: net.Socket, reader: RecordReader, data: Buffer): void {

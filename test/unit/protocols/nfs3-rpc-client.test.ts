@@ -169,6 +169,30 @@ describe('RpcClient', () => {
     }
   });
 
+  it('connects from a reserved port when asked (servers exporting with "secure")', async () => {
+    let remotePort = 0;
+    const server = await peer((call, reply, socket) => {
+      remotePort = socket.remotePort ?? 0;
+      reply(success(call.xid, 1));
+    });
+    const client = new RpcClient({ host: '127.0.0.1', port: server.port, privilegedPort: true });
+    try {
+      const outcome = await client.call(100003, 3, 0, arg(0)).then(
+        () => 'ok',
+        (e: unknown) => String((e as Error).message),
+      );
+      if (process.getuid?.() === 0) {
+        expect(outcome).toBe('ok');
+        expect(remotePort).toBeGreaterThanOrEqual(600);
+        expect(remotePort).toBeLessThan(1024);
+      } else {
+        expect(outcome).toMatch(/privileged port .*needs root/);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   it('says a closed port is unreachable, and cancels through the signal', async () => {
     const closed = await peer(() => undefined);
     const port = closed.port;
