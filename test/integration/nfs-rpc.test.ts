@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MountClient, MountError } from '../../src-main/protocols/nfs3/mount3';
 import { Nfs3Client } from '../../src-main/protocols/nfs3/nfs3';
+import { openExport } from '../../src-main/protocols/nfs3/nfs3-fs';
 import { Nfs3Error } from '../../src-main/protocols/nfs3/nfs3-types';
+import { createHash } from 'node:crypto';
 import { RpcClient } from '../../src-main/protocols/nfs3/rpc-client';
 import { startNfsServer, type RunningNfsServer } from '../support/nfs-server';
 
@@ -122,6 +124,31 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
     await nfs.remove(dir, 'renamed.bin');
     await nfs.rmdir(root, 'made');
     expect(await readdir(server.root)).not.toContain('made');
+  });
+
+  it('looks paths up through cached handles and streams a file with several READs in flight', async () => {
+    const data = Buffer.alloc(5 * 1024 * 1024 + 7);
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i);
+    await mkdir(path.join(server.root, 'deep', 'er'), { recursive: true });
+    await writeFile(path.join(server.root, 'deep', 'er', 'big.bin'), data);
+    const fs = await openExport(mount, nfs, server.exportPath);
+    expect((await fs.stat('deep/er/big.bin')).size).toBe(BigInt(data.length));
+    const sha = async (stream: AsyncIterable<Buffer>): Promise<string> => {
+      const hash = createHash('sha256');
+      for await (const chunk of stream) hash.update(chunk);
+      return hash.digest('hex');
+    };
+    const whole = await sha((await fs.read('deep/er/big.bin')) as AsyncIterable<Buffer>);
+    expect(whole).toBe(createHash('sha256').update(data).digest('hex'));
+    const range = await sha(
+      (await fs.read('deep/er/big.bin', 1_000_000, 3_999_999)) as AsyncIterable<Buffer>,
+    );
+    expect(range).toBe(
+      createHash('sha256').update(data.subarray(1_000_000, 4_000_000)).digest('hex'),
+    );
+    const missing = await fs.stat('deep/nope/x').catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 'NFS3ERR_NOENT' });
+    await expect(fs.read('deep')).rejects.toMatchObject({ status: 'NFS3ERR_ISDIR' });
   });
 
   it('keeps 50 calls in flight on one connection', async () => {

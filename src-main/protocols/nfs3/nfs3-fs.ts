@@ -1,0 +1,155 @@
+import { Readable } from 'node:stream';
+import type { MountClient } from './mount3';
+import type { Nfs3Client } from './nfs3';
+import { Nfs3Error, type Fattr3 } from './nfs3-types';
+
+/*
+ * A file-system view of one mounted export: paths ('a/b/c', relative to the export's root) are
+ * looked up segment by segment through a bounded cache of handles, and files are read as
+ * streams with several READ calls in flight, each no larger than the server's rtmax.
+ */
+
+const HANDLE_CACHE_ENTRIES = 4096;
+const READS_IN_FLIGHT = 4;
+const READ_CHUNK_MAX = 1024 * 1024;
+
+export interface Nfs3FileSystemOptions {
+  nfs: Nfs3Client;
+  root: Buffer;
+  /** The server's largest READ (FSINFO rtmax). */
+  rtmax: number;
+}
+
+/**
+ * Mounts `exportPath` and reads FSINFO. Throws MountError, Nfs3Error, and what the RPC client
+ * throws.
+ */
+export async function openExport(
+  mount: MountClient,
+  nfs: Nfs3Client,
+  exportPath: string,
+  signal?: AbortSignal,
+): Promise<Nfs3FileSystem> {
+  const { handle } = await mount.mount(exportPath, signal);
+  const info = await nfs.fsinfo(handle, signal);
+  return new Nfs3FileSystem({ nfs, root: handle, rtmax: info.rtmax });
+}
+
+export class Nfs3FileSystem {
+  private readonly handles = new Map<string, Buffer>();
+  readonly root: Buffer;
+  private readonly nfs: Nfs3Client;
+  private readonly readChunk: number;
+
+  constructor(options: Nfs3FileSystemOptions) {
+    this.nfs = options.nfs;
+    this.root = options.root;
+    this.readChunk = Math.max(4096, Math.min(options.rtmax || READ_CHUNK_MAX, READ_CHUNK_MAX));
+  }
+
+  /**
+   * The handle of a path ('' is the root), from the cache or by LOOKUPs from the nearest
+   * cached parent. Throws Nfs3Error (NFS3ERR_NOENT, NFS3ERR_NOTDIR...).
+   */
+  async handleOf(path: string, signal?: AbortSignal): Promise<Buffer> {
+    if (path === '') return this.root;
+    const cached = this.handles.get(path);
+    if (cached) {
+      // Most recently used last: the oldest are the ones evicted.
+      this.handles.delete(path);
+      this.handles.set(path, cached);
+      return cached;
+    }
+    const slash = path.lastIndexOf('/');
+    const parent = await this.handleOf(slash === -1 ? '' : path.slice(0, slash), signal);
+    const { handle } = await this.nfs.lookup(parent, path.slice(slash + 1), signal);
+    this.remember(path, handle);
+    return handle;
+  }
+
+  /** Attributes of a path. Throws Nfs3Error. */
+  async stat(path: string, signal?: AbortSignal): Promise<Fattr3> {
+    return this.nfs.getattr(await this.handleOf(path, signal), signal);
+  }
+
+  /**
+   * Forgets a path and everything below it (after REMOVE, RENAME, RMDIR, or NFS3ERR_STALE:
+   * the next use looks it up again).
+   */
+  forget(path: string): void {
+    for (const key of [...this.handles.keys()]) {
+      if (key === path || key.startsWith(`${path}/`)) this.handles.delete(key);
+    }
+  }
+
+  /**
+   * A file's bytes `start`..`end` (inclusive; end past the file is clamped) as a stream, with
+   * up to four READs in flight ahead of the reader. Errors reach the stream as Nfs3Error or
+   * the RPC client's errors; destroying it stops the reads.
+   */
+  async read(
+    path: string,
+    start = 0,
+    end = Number.MAX_SAFE_INTEGER,
+    signal?: AbortSignal,
+  ): Promise<Readable> {
+    const handle = await this.handleOf(path, signal);
+    const attributes = await this.nfs.getattr(handle, signal);
+    if (attributes.type === 'dir') {
+      throw new Nfs3Error(21, 'NFS3ERR_ISDIR', `READ ${path}: NFS3ERR_ISDIR`);
+    }
+    const last = Math.min(end, Number(attributes.size) - 1);
+    const chunk = this.readChunk;
+    const nfs = this.nfs;
+    let next = start;
+    // Each READ asked for `count` bytes at `offset`; a server may answer fewer before the end
+    // of the file, and the rest is then asked for before anything later is passed on.
+    const readFully = async (offset: number, count: number): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      let got = 0;
+      while (got < count) {
+        const { data, eof } = await nfs.read(handle, BigInt(offset + got), count - got, signal);
+        parts.push(data);
+        got += data.length;
+        if (eof || data.length === 0) break; // the file is shorter than when it was listed
+      }
+      return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    };
+    const pending: Promise<Buffer>[] = [];
+    const fill = (): void => {
+      while (pending.length < READS_IN_FLIGHT && next <= last) {
+        const count = Math.min(chunk, last - next + 1);
+        const read = readFully(next, count);
+        read.catch(() => undefined); // surfaced when its turn comes
+        pending.push(read);
+        next += count;
+      }
+    };
+    return new Readable({
+      highWaterMark: chunk,
+      read() {
+        fill();
+        const piece = pending.shift();
+        if (!piece) {
+          this.push(null);
+          return;
+        }
+        piece.then(
+          (data) => {
+            this.push(data);
+            if (pending.length === 0 && next > last) this.push(null);
+          },
+          (error: unknown) => this.destroy(error as Error),
+        );
+      },
+    });
+  }
+
+  private remember(path: string, handle: Buffer): void {
+    if (this.handles.size >= HANDLE_CACHE_ENTRIES) {
+      const oldest = this.handles.keys().next().value;
+      if (oldest !== undefined) this.handles.delete(oldest);
+    }
+    this.handles.set(path, handle);
+  }
+}
