@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createS3Connection, resolveS3Client } from '../../../src-main/locations/s3/s3-client';
+import { resolveS3Client } from '../../../src-main/locations/s3/s3-client';
 import { mapS3Error, type S3ErrorContext } from '../../../src-main/locations/s3/s3-errors';
 import { AppError } from '../../../src-shared/errors';
 import {
@@ -23,7 +22,7 @@ import {
 
 /*
  * Real SDK errors, mapped: recorded S3 answers (bodies as AWS sends them) played by a fake
- * request handler, and real sockets on 127.0.0.1 for the network failures.
+ * request handler (the real sockets on 127.0.0.1 are in s3-errors-network.test.ts).
  */
 
 const objectStorage = (port: number, extra: Partial<ObjectStorageConfig> = {}) =>
@@ -445,98 +444,6 @@ describe('mapS3Error on credential lookup failures', () => {
     expect(error.code).toBe('auth-failed');
     expect(error.message).toContain('SSO session');
     expect(error.message).toContain('Run "aws sso login"');
-  });
-});
-
-describe('mapS3Error on real sockets', () => {
-  const ctx = (endpointLabel: string): S3ErrorContext => ({
-    operation: 'list folder',
-    bucket: 'photos',
-    endpointLabel,
-  });
-  const servers: net.Server[] = [];
-  const sockets: net.Socket[] = [];
-  async function listen(server: net.Server): Promise<number> {
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return (server.address() as net.AddressInfo).port;
-  }
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  });
-
-  it('a closed port -> unavailable naming the endpoint', async () => {
-    const port = await listen(net.createServer());
-    await new Promise((resolve) => (servers.pop() as net.Server).close(resolve));
-    const connection = createS3Connection(objectStorage(port), secrets);
-    const thrown = await rejection(
-      connection.client.send(new ListObjectsV2Command({ Bucket: 'photos' })),
-    );
-    connection.client.destroy();
-    const error = mapS3Error(thrown, ctx(connection.endpointLabel));
-    expect(error.code).toBe('unavailable');
-    expect(error.message).toBe(
-      `Cannot connect to http://127.0.0.1:${port}: the connection was refused; is the server running on that port? (ECONNREFUSED)`,
-    );
-    expect(error.details).toMatchObject({ errno: 'ECONNREFUSED' });
-  });
-
-  it('a server that accepts and never answers -> timeout after the inactivity limit', async () => {
-    const port = await listen(net.createServer((socket) => sockets.push(socket)));
-    const connection = createS3Connection(objectStorage(port), secrets, { requestTimeoutMs: 80 });
-    const started = Date.now();
-    const thrown = await rejection(
-      connection.client.send(new ListObjectsV2Command({ Bucket: 'photos' })),
-    );
-    connection.client.destroy();
-    expect((thrown as Error).name).toBe('TimeoutError');
-    // Five attempts of at least 80 ms each: the limit applied, and timeouts were retried.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5 * 80);
-    const error = mapS3Error(thrown, ctx(connection.endpointLabel));
-    expect(error.code).toBe('timeout');
-    expect(error.message).toContain(
-      `http://127.0.0.1:${port} stopped answering while working on bucket "photos" (TimeoutError)`,
-    );
-  });
-
-  it('a request aborted by its signal mid-flight -> cancelled, and not retried', async () => {
-    let accepted = 0;
-    const port = await listen(
-      net.createServer((socket) => {
-        accepted++;
-        sockets.push(socket);
-      }),
-    );
-    const connection = createS3Connection(objectStorage(port), secrets);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const thrown = await rejection(
-      connection.client.send(new ListObjectsV2Command({ Bucket: 'photos' }), {
-        abortSignal: controller.signal,
-      }),
-    );
-    connection.client.destroy();
-    expect((thrown as Error).name).toBe('AbortError');
-    expect(accepted).toBe(1);
-    const error = mapS3Error(thrown, ctx(connection.endpointLabel));
-    expect(error.code).toBe('cancelled');
-    expect(error.message).toBe(
-      `Bucket "photos" at http://127.0.0.1:${port}: list folder cancelled`,
-    );
-  });
-
-  it('a server that hangs up -> unavailable, though the SDK names it TimeoutError', async () => {
-    const port = await listen(net.createServer((socket) => socket.on('data', () => socket.end())));
-    const connection = createS3Connection(objectStorage(port), secrets);
-    const thrown = await rejection(
-      connection.client.send(new ListObjectsV2Command({ Bucket: 'photos' })),
-    );
-    connection.client.destroy();
-    expect(thrown).toMatchObject({ name: 'TimeoutError', code: 'ECONNRESET' });
-    const error = mapS3Error(thrown, ctx(connection.endpointLabel));
-    expect(error.code).toBe('unavailable');
-    expect(error.message).toContain(`http://127.0.0.1:${port} was closed unexpectedly`);
   });
 });
 
