@@ -151,6 +151,27 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
     await expect(fs.read('deep')).rejects.toMatchObject({ status: 'NFS3ERR_ISDIR' });
   });
 
+  it('streams a file into the export with WRITEs in flight and COMMIT, then sets its attributes', async () => {
+    const data = Buffer.alloc(5 * 1024 * 1024 + 3);
+    for (let i = 0; i + 4 <= data.length; i += 4096) data.writeUInt32LE((i ^ 0x5a5a5a5a) >>> 0, i);
+    await nfs.mkdir(root, 'written', { mode: 0o755 });
+    const fs = await openExport(mount, nfs, server.exportPath);
+    const pieces = async function* (): AsyncGenerator<Buffer> {
+      for (let i = 0; i < data.length; i += 65_536) yield data.subarray(i, i + 65_536);
+    };
+    const written = await fs.write('written/out.bin', pieces(), 'GUARDED', {
+      mode: 0o640,
+      mtimeMs: 1_650_000_000_000,
+    });
+    expect(written).toBe(data.length);
+    const onDisk = path.join(server.root, 'written', 'out.bin');
+    expect((await readFile(onDisk)).equals(data)).toBe(true);
+    expect(((await stat(onDisk)).mode & 0o7777).toString(8)).toBe('640');
+    expect((await stat(onDisk)).mtimeMs).toBe(1_650_000_000_000);
+    const again = await fs.write('written/out.bin', pieces(), 'GUARDED').catch((e: unknown) => e);
+    expect(again).toMatchObject({ status: 'NFS3ERR_EXIST' });
+  });
+
   it('keeps 50 calls in flight on one connection', async () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => nfs.getattr(root)));
     expect(answers.every((a) => a.type === 'dir')).toBe(true);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { MountClient } from './mount3';
-import type { Nfs3Client } from './nfs3';
-import { Nfs3Error, type Fattr3 } from './nfs3-types';
+import type { Nfs3Client, Stability } from './nfs3';
+import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
 
 /*
  * A file-system view of one mounted export: paths ('a/b/c', relative to the export's root) are
@@ -12,12 +12,17 @@ import { Nfs3Error, type Fattr3 } from './nfs3-types';
 const HANDLE_CACHE_ENTRIES = 4096;
 const READS_IN_FLIGHT = 4;
 const READ_CHUNK_MAX = 1024 * 1024;
+const WRITES_IN_FLIGHT = 4;
+const WRITE_CHUNK_MAX = 1024 * 1024;
+/** UNSTABLE writes kept for a resend until a COMMIT makes them durable. */
+const COMMIT_EVERY_BYTES = 16 * 1024 * 1024;
 
 export interface Nfs3FileSystemOptions {
   nfs: Nfs3Client;
   root: Buffer;
-  /** The server's largest READ (FSINFO rtmax). */
+  /** The server's largest READ and WRITE (FSINFO rtmax, wtmax). */
   rtmax: number;
+  wtmax: number;
 }
 
 /**
@@ -32,7 +37,7 @@ export async function openExport(
 ): Promise<Nfs3FileSystem> {
   const { handle } = await mount.mount(exportPath, signal);
   const info = await nfs.fsinfo(handle, signal);
-  return new Nfs3FileSystem({ nfs, root: handle, rtmax: info.rtmax });
+  return new Nfs3FileSystem({ nfs, root: handle, rtmax: info.rtmax, wtmax: info.wtmax });
 }
 
 export class Nfs3FileSystem {
@@ -40,11 +45,13 @@ export class Nfs3FileSystem {
   readonly root: Buffer;
   private readonly nfs: Nfs3Client;
   private readonly readChunk: number;
+  private readonly writeChunk: number;
 
   constructor(options: Nfs3FileSystemOptions) {
     this.nfs = options.nfs;
     this.root = options.root;
     this.readChunk = Math.max(4096, Math.min(options.rtmax || READ_CHUNK_MAX, READ_CHUNK_MAX));
+    this.writeChunk = Math.max(4096, Math.min(options.wtmax || WRITE_CHUNK_MAX, WRITE_CHUNK_MAX));
   }
 
   /**
@@ -143,6 +150,96 @@ export class Nfs3FileSystem {
         );
       },
     });
+  }
+
+  /**
+   * Creates `path` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED: truncates)
+   * and writes `data` into it: UNSTABLE WRITEs, four in flight, each within wtmax, made durable
+   * by a COMMIT every 16 MiB and at the end. When a COMMIT's verifier differs from the one the
+   * WRITEs got, the server restarted and may have lost them: they are sent again, FILE_SYNC.
+   * `set` is applied last (mode, owner, times). Resolves with the bytes written. Throws
+   * Nfs3Error and the RPC client's errors; the stream's own errors pass through.
+   */
+  async write(
+    path: string,
+    data: AsyncIterable<Buffer>,
+    mode: 'GUARDED' | 'UNCHECKED',
+    set: SetAttributes = {},
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const slash = path.lastIndexOf('/');
+    const parent = await this.handleOf(slash === -1 ? '' : path.slice(0, slash), signal);
+    const handle = await this.nfs.create(parent, path.slice(slash + 1), mode, {}, signal);
+    this.remember(path, handle);
+    const nfs = this.nfs;
+    let uncommitted: { offset: number; data: Buffer; verifier: string }[] = [];
+    let uncommittedBytes = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    let offset = 0;
+
+    const writeAll = async (at: number, chunk: Buffer, stable: Stability): Promise<string> => {
+      let done = 0;
+      let verifier = '';
+      while (done < chunk.length) {
+        const result = await nfs.write(
+          handle,
+          BigInt(at + done),
+          chunk.subarray(done),
+          stable,
+          signal,
+        );
+        if (result.count === 0)
+          throw new Nfs3Error(5, 'NFS3ERR_IO', `WRITE ${path}: nothing written`);
+        done += result.count;
+        verifier = result.verifier.toString('hex');
+      }
+      return verifier;
+    };
+    const commit = async (): Promise<void> => {
+      await Promise.all(inFlight);
+      if (failure !== null) throw failure;
+      const verifier = (await nfs.commit(handle, signal)).toString('hex');
+      const lost = uncommitted.filter((w) => w.verifier !== verifier);
+      for (const w of lost) await writeAll(w.offset, w.data, 'FILE_SYNC');
+      uncommitted = [];
+      uncommittedBytes = 0;
+    };
+    const send = (at: number, chunk: Buffer): void => {
+      const task = writeAll(at, chunk, 'UNSTABLE').then(
+        (verifier) => void uncommitted.push({ offset: at, data: chunk, verifier }),
+        (error: unknown) => void (failure ??= error),
+      );
+      const tracked = task.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    };
+
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (final: boolean): Promise<void> => {
+      while (pendingBytes >= this.writeChunk || (final && pendingBytes > 0)) {
+        const all = Buffer.concat(pending, pendingBytes);
+        const chunk = all.subarray(0, Math.min(this.writeChunk, all.length));
+        const rest = all.subarray(chunk.length);
+        pending = rest.length > 0 ? [rest] : [];
+        pendingBytes = rest.length;
+        while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+        if (failure !== null) throw failure;
+        send(offset, Buffer.from(chunk));
+        offset += chunk.length;
+        uncommittedBytes += chunk.length;
+        if (uncommittedBytes >= COMMIT_EVERY_BYTES) await commit();
+      }
+    };
+    for await (const piece of data) {
+      pending.push(piece);
+      pendingBytes += piece.length;
+      await flush(false);
+    }
+    await flush(true);
+    await commit();
+    if (Object.keys(set).length > 0) await nfs.setattr(handle, set, signal);
+    return offset;
   }
 
   private remember(path: string, handle: Buffer): void {

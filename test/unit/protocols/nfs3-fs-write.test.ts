@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Nfs3Client, Stability } from '../../../src-main/protocols/nfs3/nfs3';
+import { Nfs3FileSystem } from '../../../src-main/protocols/nfs3/nfs3-fs';
+
+/*
+ * The write path's COMMIT verifier rule, with a stand-in for the NFSv3 client (the path against
+ * the real server is in test/integration/nfs-rpc.test.ts): a server that restarted between the
+ * WRITEs and the COMMIT answers another verifier, and what it may have lost is sent again.
+ */
+
+function fakeServer(options: { restartBeforeCommit: number | null; shortWrites?: boolean }) {
+  const stored = Buffer.alloc(4 * 1024 * 1024);
+  let size = 0;
+  let verifier = Buffer.from('AAAAAAAA');
+  let commits = 0;
+  const writes: { offset: number; length: number; stable: Stability }[] = [];
+  const client = {
+    create: async () => Buffer.from('file-handle'),
+    lookup: async () => ({ handle: Buffer.from('dir'), attributes: null }),
+    setattr: async () => undefined,
+    write: async (_h: Buffer, offset: bigint, data: Uint8Array, stable: Stability) => {
+      // A short write now and then, as a server may answer.
+      const count =
+        options.shortWrites && data.length > 1000 ? Math.floor(data.length / 2) : data.length;
+      stored.set(data.subarray(0, count), Number(offset));
+      size = Math.max(size, Number(offset) + count);
+      writes.push({ offset: Number(offset), length: count, stable });
+      return { count, committed: stable, verifier };
+    },
+    commit: async () => {
+      commits++;
+      if (commits === options.restartBeforeCommit) {
+        // The server restarted: its cache of UNSTABLE data is gone, and so is its verifier.
+        stored.fill(0);
+        verifier = Buffer.from('BBBBBBBB');
+      }
+      return verifier;
+    },
+  };
+  return {
+    client: client as unknown as Nfs3Client,
+    content: () => stored.subarray(0, size),
+    writes,
+  };
+}
+
+const data = Buffer.alloc(300_000);
+for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251;
+const pieces = async function* (): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += 10_000) yield data.subarray(i, i + 10_000);
+};
+
+describe('Nfs3FileSystem.write', () => {
+  it('writes UNSTABLE within wtmax and commits once when nothing was lost', async () => {
+    const server = fakeServer({ restartBeforeCommit: null });
+    const fs = new Nfs3FileSystem({
+      nfs: server.client,
+      root: Buffer.from('root'),
+      rtmax: 65536,
+      wtmax: 65536,
+    });
+    expect(await fs.write('dir/out.bin', pieces(), 'GUARDED')).toBe(data.length);
+    expect(server.content().equals(data)).toBe(true);
+    expect(server.writes.every((w) => w.stable === 'UNSTABLE' && w.length <= 65536)).toBe(true);
+  });
+
+  it('sends everything again, FILE_SYNC, when the COMMIT verifier shows the server restarted', async () => {
+    const server = fakeServer({ restartBeforeCommit: 1 });
+    const fs = new Nfs3FileSystem({
+      nfs: server.client,
+      root: Buffer.from('root'),
+      rtmax: 65536,
+      wtmax: 65536,
+    });
+    expect(await fs.write('out.bin', pieces(), 'UNCHECKED')).toBe(data.length);
+    expect(server.content().equals(data)).toBe(true);
+    const resent = server.writes.filter((w) => w.stable === 'FILE_SYNC');
+    expect(resent.reduce((n, w) => n + w.length, 0)).toBe(data.length);
+  });
+
+  it('completes short writes', async () => {
+    const server = fakeServer({ restartBeforeCommit: null, shortWrites: true });
+    const fs = new Nfs3FileSystem({
+      nfs: server.client,
+      root: Buffer.from('root'),
+      rtmax: 65536,
+      wtmax: 65536,
+    });
+    await fs.write('out.bin', pieces(), 'GUARDED');
+    expect(server.content().equals(data)).toBe(true);
+  });
+});
