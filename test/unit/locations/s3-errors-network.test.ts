@@ -2,38 +2,13 @@ import net from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createS3Connection } from '../../../src-main/locations/s3/s3-client';
+import { objectStorage, rejection, secrets } from '../../support/s3-error-fixtures';
 import { mapS3Error, type S3ErrorContext } from '../../../src-main/locations/s3/s3-errors';
-import {
-  locationConfigSchema,
-  type ObjectStorageConfig,
-} from '../../../src-shared/model/location-config';
 
 /*
  * Real SDK errors from real sockets on 127.0.0.1, mapped: refused, silent and hung-up
  * connections, aborts (the recorded S3 answers are in s3-errors.test.ts).
  */
-
-const objectStorage = (port: number, extra: Partial<ObjectStorageConfig> = {}) =>
-  locationConfigSchema.parse({
-    kind: 'object-storage',
-    server: '127.0.0.1',
-    port,
-    protocol: 'HTTP',
-    bucket: 'photos',
-    accessKeyId: 'AKIAEXAMPLE',
-    ...extra,
-  }) as ObjectStorageConfig;
-
-const secrets = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('mapS3Error on real sockets', () => {
   const ctx = (endpointLabel: string): S3ErrorContext => ({

@@ -12,6 +12,7 @@ import {
 import { fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveS3Client } from '../../../src-main/locations/s3/s3-client';
+import { objectStorage, rejection, secrets } from '../../support/s3-error-fixtures';
 import { mapS3Error, type S3ErrorContext } from '../../../src-main/locations/s3/s3-errors';
 import { AppError } from '../../../src-shared/errors';
 import {
@@ -25,25 +26,12 @@ import {
  * request handler (the real sockets on 127.0.0.1 are in s3-errors-network.test.ts).
  */
 
-const objectStorage = (port: number, extra: Partial<ObjectStorageConfig> = {}) =>
-  locationConfigSchema.parse({
-    kind: 'object-storage',
-    server: '127.0.0.1',
-    port,
-    protocol: 'HTTP',
-    bucket: 'photos',
-    accessKeyId: 'AKIAEXAMPLE',
-    ...extra,
-  }) as ObjectStorageConfig;
-
 const aws = locationConfigSchema.parse({
   kind: 's3',
   bucket: 'photos',
   credentials: 'keys',
   accessKeyId: 'AKIAEXAMPLE',
 }) as S3Config;
-
-const secrets = { secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 interface Canned {
   status: number;
@@ -88,15 +76,6 @@ function answering(config: S3Config | ObjectStorageConfig, ...answers: Canned[])
     endpointLabel: resolved.endpointLabel,
   });
   return { client, ctx, calls: () => calls };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('mapS3Error on recorded S3 answers', () => {
