@@ -5,6 +5,7 @@ import type { LocationConfig, LocationSecrets } from '../../src-shared/model/loc
 import { LocalLocation } from './local/local-location';
 import type { Location } from './location';
 import { MemoryLocation } from './memory/memory-location';
+import { createNfsLocation } from './nfs/create-nfs-location';
 import { createS3Location } from './s3/create-s3-location';
 
 /**
@@ -40,10 +41,7 @@ export function createLocation(
         'SMB locations are not supported yet: they arrive with our own SMB 2/3 client',
       );
     case 'nfs':
-      throw notYet(
-        config,
-        'NFS locations are not supported yet: they arrive with our own NFSv3 client',
-      );
+      return createNfsLocation(config, describeLocation(config));
     case 's3':
     case 'object-storage':
       return createS3Location(config, secrets, describeLocation(config));

@@ -95,8 +95,8 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
 
   it('creates, writes (UNSTABLE, then COMMIT), sets attributes, renames and removes, as the disk shows', async () => {
     const dir = await nfs.mkdir(root, 'made', { mode: 0o750 });
-    const file = await nfs.create(dir, 'data.bin', 'GUARDED', { mode: 0o600 });
-    const exists = await nfs.create(dir, 'data.bin', 'GUARDED', {}).catch((e: unknown) => e);
+    const file = await nfs.create(dir, 'data.bin', { mode: 'GUARDED', set: { mode: 0o600 } });
+    const exists = await nfs.create(dir, 'data.bin', { mode: 'GUARDED' }).catch((e: unknown) => e);
     expect(exists).toMatchObject({ status: 'NFS3ERR_EXIST' });
     const parts = [Buffer.alloc(100_000, 1), Buffer.alloc(100_000, 2), Buffer.from('end')];
     let offset = 0n;
@@ -159,10 +159,8 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
     const pieces = async function* (): AsyncGenerator<Buffer> {
       for (let i = 0; i < data.length; i += 65_536) yield data.subarray(i, i + 65_536);
     };
-    const written = await fs.write('written/out.bin', pieces(), 'GUARDED', {
-      mode: 0o640,
-      mtimeMs: 1_650_000_000_000,
-    });
+    const written = await fs.write('written/out.bin', pieces(), 'GUARDED', 0o640);
+    await fs.setattr('written/out.bin', { mtimeMs: 1_650_000_000_000 });
     expect(written).toBe(data.length);
     const onDisk = path.join(server.root, 'written', 'out.bin');
     expect((await readFile(onDisk)).equals(data)).toBe(true);

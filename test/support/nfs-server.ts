@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,7 +135,25 @@ LOG { Default_Log_Level = EVENT; }
       if (stopped) return;
       stopped = true;
       await signal('SIGKILL');
-      await rm(base, { recursive: true, force: true });
+      await removeTree(base);
     },
   };
+}
+
+/**
+ * Removes a folder tree, first giving owner permissions back to folders that tests made
+ * unreadable over NFS (the tests run without the capability that lets root ignore modes).
+ */
+export async function removeTree(folder: string): Promise<void> {
+  try {
+    await rm(folder, { recursive: true, force: true });
+  } catch {
+    const open = async (dir: string): Promise<void> => {
+      await chmod(dir, 0o700).catch(() => undefined);
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) if (e.isDirectory()) await open(path.join(dir, e.name));
+    };
+    await open(folder);
+    await rm(folder, { recursive: true, force: true });
+  }
 }

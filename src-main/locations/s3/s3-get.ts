@@ -3,7 +3,8 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { AppError } from '../../../src-shared/errors';
 import type { ReadOptions } from '../location';
 import { fromUserMetadata } from './s3-metadata';
-import { isInvalidRange, mappedBody, narrowToRange, rangeHeader } from './s3-read';
+import { mappedBody } from '../mapped-stream';
+import { isInvalidRange, narrowToRange, rangeHeader } from './s3-read';
 
 /*
  * Reading an object: one GET for ranges and small files; for a large file read whole, several

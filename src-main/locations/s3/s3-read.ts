@@ -1,41 +1,5 @@
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { AppError } from '../../../src-shared/errors';
-import { cancelledError } from '../abort';
-
-/**
- * Wraps an object's body so that whatever fails while it streams reaches the reader as an
- * AppError (mapped by `mapError`), and the signal firing ends it with 'cancelled'. Destroying
- * the returned stream destroys the body, which releases the HTTP connection.
- */
-export function mappedBody(
-  body: Readable,
-  signal: AbortSignal,
-  what: string,
-  mapError: (error: unknown) => AppError,
-): Readable {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
-  const onAbort = (): void => {
-    body.destroy();
-    out.destroy(cancelledError(what));
-  };
-  if (signal.aborted) {
-    onAbort();
-    return out;
-  }
-  signal.addEventListener('abort', onAbort, { once: true });
-  const done = (): void => signal.removeEventListener('abort', onAbort);
-  body.on('error', (error) => {
-    done();
-    out.destroy(signal.aborted ? cancelledError(what) : mapError(error));
-  });
-  body.on('end', done);
-  out.on('close', () => {
-    done();
-    if (!body.readableEnded) body.destroy();
-  });
-  body.pipe(out);
-  return out;
-}
 
 /** The `Range` header for an inclusive byte range, or undefined for the whole object. */
 export function rangeHeader(

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { MountClient } from './mount3';
-import type { Nfs3Client, Stability } from './nfs3';
+import type { FsStat, Nfs3Client, Stability } from './nfs3';
 import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
 
 /*
@@ -16,6 +17,19 @@ const WRITES_IN_FLIGHT = 4;
 const WRITE_CHUNK_MAX = 1024 * 1024;
 /** UNSTABLE writes kept for a resend until a COMMIT makes them durable. */
 const COMMIT_EVERY_BYTES = 16 * 1024 * 1024;
+const NFS3ERR_STALE = 70;
+/** Modes of what is created without one given (the usual umask 022 applied). */
+const DEFAULT_FILE_MODE = 0o644;
+const DEFAULT_DIR_MODE = 0o755;
+
+/** One entry of a folder listing, with its attributes. */
+export interface Nfs3Entry {
+  name: string;
+  attributes: Fattr3;
+}
+
+/** How `write` creates its file (see Nfs3Client.create). */
+export type CreateMode = 'GUARDED' | 'UNCHECKED' | 'EXCLUSIVE';
 
 export interface Nfs3FileSystemOptions {
   nfs: Nfs3Client;
@@ -46,12 +60,19 @@ export class Nfs3FileSystem {
   private readonly nfs: Nfs3Client;
   private readonly readChunk: number;
   private readonly writeChunk: number;
+  private readonly options: Nfs3FileSystemOptions;
 
   constructor(options: Nfs3FileSystemOptions) {
+    this.options = options;
     this.nfs = options.nfs;
     this.root = options.root;
     this.readChunk = Math.max(4096, Math.min(options.rtmax || READ_CHUNK_MAX, READ_CHUNK_MAX));
     this.writeChunk = Math.max(4096, Math.min(options.wtmax || WRITE_CHUNK_MAX, WRITE_CHUNK_MAX));
+  }
+
+  /** The same export seen from one of its folders (by handle): paths are relative to it. */
+  below(folder: Buffer): Nfs3FileSystem {
+    return new Nfs3FileSystem({ ...this.options, root: folder });
   }
 
   /**
@@ -76,7 +97,139 @@ export class Nfs3FileSystem {
 
   /** Attributes of a path. Throws Nfs3Error. */
   async stat(path: string, signal?: AbortSignal): Promise<Fattr3> {
-    return this.nfs.getattr(await this.handleOf(path, signal), signal);
+    return this.fresh(path, async () =>
+      this.nfs.getattr(await this.handleOf(path, signal), signal),
+    );
+  }
+
+  /**
+   * The entries of a folder with their attributes, every READDIRPLUS page; an entry the server
+   * sent without attributes is looked up. Handles are cached for the paths below. Throws
+   * Nfs3Error (NFS3ERR_NOTDIR, NFS3ERR_ACCES...).
+   */
+  async list(path: string, signal?: AbortSignal): Promise<Nfs3Entry[]> {
+    return this.fresh(path, async () => {
+      const dir = await this.handleOf(path, signal);
+      const entries: Nfs3Entry[] = [];
+      for await (const entry of this.nfs.readdirplus(dir, signal)) {
+        const child = path === '' ? entry.name : `${path}/${entry.name}`;
+        let attributes = entry.attributes;
+        if (entry.handle) this.remember(child, entry.handle);
+        if (!attributes) {
+          try {
+            const found = await this.nfs.lookup(dir, entry.name, signal);
+            this.remember(child, found.handle);
+            attributes = found.attributes ?? (await this.nfs.getattr(found.handle, signal));
+          } catch (error) {
+            // Removed between the listing and the lookup: it is simply no longer there.
+            if (error instanceof Nfs3Error && error.status === 'NFS3ERR_NOENT') continue;
+            throw error;
+          }
+        }
+        entries.push({ name: entry.name, attributes });
+      }
+      return entries;
+    });
+  }
+
+  /** Creates one folder (its parent must exist). Throws Nfs3Error (NFS3ERR_EXIST...). */
+  async mkdir(path: string, mode = DEFAULT_DIR_MODE, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(parent, async () => {
+      const handle = await this.nfs.mkdir(
+        await this.handleOf(parent, signal),
+        name,
+        { mode },
+        signal,
+      );
+      this.remember(path, handle);
+    });
+  }
+
+  /** REMOVE a file or symlink. Throws Nfs3Error. */
+  async remove(path: string, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(parent, async () =>
+      this.nfs.remove(await this.handleOf(parent, signal), name, signal),
+    );
+    this.forget(path);
+  }
+
+  /** RMDIR an empty folder. Throws Nfs3Error (NFS3ERR_NOTEMPTY...). */
+  async rmdir(path: string, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(parent, async () =>
+      this.nfs.rmdir(await this.handleOf(parent, signal), name, signal),
+    );
+    this.forget(path);
+  }
+
+  /** RENAME `from` to `to`, replacing a file there. Throws Nfs3Error. */
+  async rename(from: string, to: string, signal?: AbortSignal): Promise<void> {
+    const a = split(from);
+    const b = split(to);
+    await this.fresh(a.parent, async () =>
+      this.fresh(b.parent, async () =>
+        this.nfs.rename(
+          await this.handleOf(a.parent, signal),
+          a.name,
+          await this.handleOf(b.parent, signal),
+          b.name,
+          signal,
+        ),
+      ),
+    );
+    this.forget(from);
+    this.forget(to);
+  }
+
+  /** SETATTR on a path. Throws Nfs3Error. */
+  async setattr(path: string, set: SetAttributes, signal?: AbortSignal): Promise<void> {
+    await this.fresh(path, async () =>
+      this.nfs.setattr(await this.handleOf(path, signal), set, signal),
+    );
+  }
+
+  /** Creates a symbolic link at `path` to `target`. Throws Nfs3Error (NFS3ERR_EXIST...). */
+  async symlink(path: string, target: string, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(parent, async () => {
+      const handle = await this.nfs.symlink(
+        await this.handleOf(parent, signal),
+        name,
+        target,
+        {},
+        signal,
+      );
+      this.remember(path, handle);
+    });
+  }
+
+  /** A symbolic link's target. Throws Nfs3Error (NFS3ERR_INVAL for a non-link). */
+  async readlink(path: string, signal?: AbortSignal): Promise<string> {
+    return this.fresh(path, async () =>
+      this.nfs.readlink(await this.handleOf(path, signal), signal),
+    );
+  }
+
+  /** Space and file slots of the export's file system. Throws Nfs3Error. */
+  async fsstat(signal?: AbortSignal): Promise<FsStat> {
+    return this.nfs.fsstat(this.root, signal);
+  }
+
+  /**
+   * Runs `operation`, and once more after forgetting `path`'s cached handles when the server
+   * says one is stale (NFS3ERR_STALE: the object was replaced, or the server lost its handles
+   * on a restart): the retry looks the path up again.
+   */
+  private async fresh<T>(path: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof Nfs3Error) || error.code !== NFS3ERR_STALE || path === '') throw error;
+      this.forget(path);
+      return operation();
+    }
   }
 
   /**
@@ -100,10 +253,16 @@ export class Nfs3FileSystem {
     end = Number.MAX_SAFE_INTEGER,
     signal?: AbortSignal,
   ): Promise<Readable> {
-    const handle = await this.handleOf(path, signal);
-    const attributes = await this.nfs.getattr(handle, signal);
+    const { handle, attributes } = await this.fresh(path, async () => {
+      const found = await this.handleOf(path, signal);
+      return { handle: found, attributes: await this.nfs.getattr(found, signal) };
+    });
     if (attributes.type === 'dir') {
       throw new Nfs3Error(21, 'NFS3ERR_ISDIR', `READ ${path}: NFS3ERR_ISDIR`);
+    }
+    if (attributes.type !== 'file') {
+      // A device, FIFO or socket: READ would block or mean nothing.
+      throw new Nfs3Error(10007, 'NFS3ERR_BADTYPE', `READ ${path}: a ${attributes.type}`);
     }
     const last = Math.min(end, Number(attributes.size) - 1);
     const chunk = this.readChunk;
@@ -153,23 +312,37 @@ export class Nfs3FileSystem {
   }
 
   /**
-   * Creates `path` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED: truncates)
-   * and writes `data` into it: UNSTABLE WRITEs, four in flight, each within wtmax, made durable
-   * by a COMMIT every 16 MiB and at the end. When a COMMIT's verifier differs from the one the
-   * WRITEs got, the server restarted and may have lost them: they are sent again, FILE_SYNC.
-   * `set` is applied last (mode, owner, times). Resolves with the bytes written. Throws
-   * Nfs3Error and the RPC client's errors; the stream's own errors pass through.
+   * Creates `path` with `mode` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED:
+   * truncates; EXCLUSIVE: like GUARDED, but a CREATE sent again after a lost reply is
+   * recognised) and writes `data` into it: UNSTABLE WRITEs, four in flight, each within wtmax,
+   * made durable by a COMMIT every 16 MiB and at the end. When a COMMIT's verifier differs from
+   * the one the WRITEs got, the server restarted and may have lost them: they are sent again,
+   * FILE_SYNC. Owner and times are the caller's to set afterwards (setattr). Resolves with the
+   * bytes written. Throws Nfs3Error and the RPC client's errors; the stream's own errors pass
+   * through.
    */
   async write(
     path: string,
     data: AsyncIterable<Buffer>,
-    mode: 'GUARDED' | 'UNCHECKED',
-    set: SetAttributes = {},
+    how: CreateMode,
+    mode = DEFAULT_FILE_MODE,
     signal?: AbortSignal,
   ): Promise<number> {
-    const slash = path.lastIndexOf('/');
-    const parent = await this.handleOf(slash === -1 ? '' : path.slice(0, slash), signal);
-    const handle = await this.nfs.create(parent, path.slice(slash + 1), mode, {}, signal);
+    const { parent, name } = split(path);
+    const handle = await this.fresh(parent, async () => {
+      const dir = await this.handleOf(parent, signal);
+      if (how !== 'EXCLUSIVE')
+        return this.nfs.create(dir, name, { mode: how, set: { mode } }, signal);
+      const created = await this.nfs.create(
+        dir,
+        name,
+        { mode: how, verifier: randomBytes(8) },
+        signal,
+      );
+      // The server keeps the verifier in the times until attributes are set (RFC 1813, 3.3.8).
+      await this.nfs.setattr(created, { mode, atimeMs: 'server', mtimeMs: 'server' }, signal);
+      return created;
+    });
     this.remember(path, handle);
     const nfs = this.nfs;
     let uncommitted: { offset: number; data: Buffer; verifier: string }[] = [];
@@ -238,15 +411,21 @@ export class Nfs3FileSystem {
     }
     await flush(true);
     await commit();
-    if (Object.keys(set).length > 0) await nfs.setattr(handle, set, signal);
     return offset;
   }
 
   private remember(path: string, handle: Buffer): void {
+    if (this.handles.has(path)) this.handles.delete(path);
     if (this.handles.size >= HANDLE_CACHE_ENTRIES) {
       const oldest = this.handles.keys().next().value;
       if (oldest !== undefined) this.handles.delete(oldest);
     }
     this.handles.set(path, handle);
   }
+}
+
+/** A path's parent ('' for the root) and last name. */
+function split(path: string): { parent: string; name: string } {
+  const slash = path.lastIndexOf('/');
+  return { parent: slash === -1 ? '' : path.slice(0, slash), name: path.slice(slash + 1) };
 }

@@ -129,13 +129,18 @@ export interface SetAttributes {
   uid?: number;
   gid?: number;
   size?: bigint;
-  atimeMs?: number;
-  mtimeMs?: number;
+  /** Milliseconds since the epoch, or 'server' for the server's clock. */
+  atimeMs?: number | 'server';
+  mtimeMs?: number | 'server';
 }
 
-function writeTime(w: XdrWriter, ms: number | undefined): void {
+function writeTime(w: XdrWriter, ms: number | 'server' | undefined): void {
   if (ms === undefined) {
     w.uint32(0); // DONT_CHANGE
+    return;
+  }
+  if (ms === 'server') {
+    w.uint32(1); // SET_TO_SERVER_TIME
     return;
   }
   const seconds = Math.floor(ms / 1000);

@@ -1,5 +1,6 @@
 import type { RpcClient } from './rpc-client';
-import type { XdrReader } from './xdr';
+import type { XdrReader, XdrWriter } from './xdr';
+import { RpcConnectionError } from './rpc-client';
 import {
   checkStatus,
   FHSIZE3,
@@ -21,7 +22,11 @@ import {
 const NFS_PROGRAM = 100003;
 const NFS_V3 = 3;
 const NAME_MAX = 255;
+const PATH_MAX = 4096;
 const ZERO_VERIFIER = Buffer.alloc(8);
+const BAD_COOKIE = 10003;
+/** Listings started over after NFS3ERR_BAD_COOKIE before giving up (a folder never still). */
+const MAX_LISTING_RESTARTS = 3;
 
 export interface DirEntry {
   name: string;
@@ -53,12 +58,29 @@ export interface FsInfo {
   maxFileSize: bigint;
 }
 
+/** NFS3ERR_JUKEBOX: the file is being brought back (from tape, an HSM); try again later. */
+const JUKEBOX = 10008;
+const JUKEBOX_RETRIES = 8;
+
+export interface FsStat {
+  totalBytes: bigint;
+  freeBytes: bigint;
+  /** Free to the caller (quotas and reserved blocks taken off). */
+  availableBytes: bigint;
+  totalFiles: bigint;
+  freeFiles: bigint;
+}
+
 export class Nfs3Client {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    /** The first wait after NFS3ERR_JUKEBOX; it doubles up to 8 s. */
+    private readonly jukeboxDelayMs = 250,
+  ) {}
 
   /** GETATTR. */
   async getattr(handle: Buffer, signal?: AbortSignal): Promise<Fattr3> {
-    const xdr = await this.rpc.call(NFS_PROGRAM, NFS_V3, 1, (w) => void w.opaque(handle), signal);
+    const xdr = await this.call(1, (w) => void w.opaque(handle), signal);
     checkStatus(xdr.uint32(), 'GETATTR');
     return readFattr3(xdr);
   }
@@ -69,13 +91,7 @@ export class Nfs3Client {
     name: string,
     signal?: AbortSignal,
   ): Promise<{ handle: Buffer; attributes: Fattr3 | null }> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
-      3,
-      (w) => void w.opaque(dir).string(name),
-      signal,
-    );
+    const xdr = await this.call(3, (w) => void w.opaque(dir).string(name), signal);
     checkStatus(xdr.uint32(), `LOOKUP ${name}`);
     const handle = Buffer.from(xdr.opaque(FHSIZE3));
     return { handle, attributes: readPostOpAttr(xdr) };
@@ -88,9 +104,7 @@ export class Nfs3Client {
     count: number,
     signal?: AbortSignal,
   ): Promise<{ data: Buffer; eof: boolean }> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       6,
       (w) => void w.opaque(handle).uint64(offset).uint32(count),
       signal,
@@ -105,7 +119,9 @@ export class Nfs3Client {
 
   /**
    * Every entry of a folder, page by page (READDIRPLUS with the cookie and its verifier),
-   * '.' and '..' left out.
+   * '.' and '..' left out. When the server says a cookie expired (NFS3ERR_BAD_COOKIE: the
+   * folder changed between pages, or the server restarted) the listing starts over from the
+   * beginning, and names already given are not given again.
    */
   async *readdirplus(
     dir: Buffer,
@@ -114,10 +130,10 @@ export class Nfs3Client {
   ): AsyncGenerator<DirEntry> {
     let cookie = 0n;
     let verifier: Buffer = ZERO_VERIFIER;
+    let restarts = 0;
+    const given = new Set<string>();
     for (;;) {
-      const xdr = await this.rpc.call(
-        NFS_PROGRAM,
-        NFS_V3,
+      const xdr = await this.call(
         17,
         (w) =>
           void w
@@ -130,6 +146,12 @@ export class Nfs3Client {
       );
       const status = xdr.uint32();
       readPostOpAttr(xdr);
+      if (status === BAD_COOKIE && cookie !== 0n && restarts < MAX_LISTING_RESTARTS) {
+        restarts++;
+        cookie = 0n;
+        verifier = ZERO_VERIFIER;
+        continue;
+      }
       checkStatus(status, 'READDIRPLUS');
       verifier = Buffer.from(xdr.fixedOpaque(8));
       let entries = 0;
@@ -140,7 +162,9 @@ export class Nfs3Client {
         const attributes = readPostOpAttr(xdr);
         const handle = readPostOpFh(xdr);
         entries++;
-        if (name !== '.' && name !== '..') yield { name, fileid, cookie, attributes, handle };
+        if (name === '.' || name === '..' || given.has(name)) continue;
+        given.add(name);
+        yield { name, fileid, cookie, attributes, handle };
       }
       if (xdr.bool()) return; // eof
       if (entries === 0) {
@@ -150,9 +174,52 @@ export class Nfs3Client {
     }
   }
 
+  /** READLINK: a symbolic link's target, as stored. */
+  async readlink(handle: Buffer, signal?: AbortSignal): Promise<string> {
+    const xdr = await this.call(5, (w) => void w.opaque(handle), signal);
+    const status = xdr.uint32();
+    readPostOpAttr(xdr);
+    checkStatus(status, 'READLINK');
+    return xdr.string(PATH_MAX);
+  }
+
+  /** SYMLINK `name` in `dir` pointing at `target`; resolves with the link's handle. */
+  async symlink(
+    dir: Buffer,
+    name: string,
+    target: string,
+    set: SetAttributes,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    const xdr = await this.call(
+      10,
+      (w) => {
+        w.opaque(dir).string(name);
+        writeSattr3(w, set);
+        w.string(target);
+      },
+      signal,
+    );
+    return this.created(xdr, `SYMLINK ${name}`, dir, name, signal);
+  }
+
+  /** FSSTAT: the file system's size, free space and free file slots. */
+  async fsstat(root: Buffer, signal?: AbortSignal): Promise<FsStat> {
+    const xdr = await this.call(18, (w) => void w.opaque(root), signal);
+    const status = xdr.uint32();
+    readPostOpAttr(xdr);
+    checkStatus(status, 'FSSTAT');
+    const totalBytes = xdr.uint64();
+    const freeBytes = xdr.uint64();
+    const availableBytes = xdr.uint64();
+    const totalFiles = xdr.uint64();
+    const freeFiles = xdr.uint64();
+    return { totalBytes, freeBytes, availableBytes, totalFiles, freeFiles };
+  }
+
   /** FSINFO: the server's transfer sizes (READ and WRITE calls must honour rtmax and wtmax). */
   async fsinfo(root: Buffer, signal?: AbortSignal): Promise<FsInfo> {
-    const xdr = await this.rpc.call(NFS_PROGRAM, NFS_V3, 19, (w) => void w.opaque(root), signal);
+    const xdr = await this.call(19, (w) => void w.opaque(root), signal);
     const status = xdr.uint32();
     readPostOpAttr(xdr);
     checkStatus(status, 'FSINFO');
@@ -169,9 +236,7 @@ export class Nfs3Client {
 
   /** SETATTR (no guard). */
   async setattr(handle: Buffer, set: SetAttributes, signal?: AbortSignal): Promise<void> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       2,
       (w) => {
         w.opaque(handle);
@@ -187,13 +252,7 @@ export class Nfs3Client {
 
   /** ACCESS: which of the `wanted` bits (ACCESS3_READ = 1, ...) the caller has. */
   async access(handle: Buffer, wanted: number, signal?: AbortSignal): Promise<number> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
-      4,
-      (w) => void w.opaque(handle).uint32(wanted),
-      signal,
-    );
+    const xdr = await this.call(4, (w) => void w.opaque(handle).uint32(wanted), signal);
     const status = xdr.uint32();
     readPostOpAttr(xdr);
     checkStatus(status, 'ACCESS');
@@ -208,9 +267,7 @@ export class Nfs3Client {
     stable: Stability,
     signal?: AbortSignal,
   ): Promise<WriteResult> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       7,
       (w) =>
         void w
@@ -231,13 +288,7 @@ export class Nfs3Client {
 
   /** COMMIT what UNSTABLE writes left in the server's memory; resolves with its verifier. */
   async commit(handle: Buffer, signal?: AbortSignal): Promise<Buffer> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
-      21,
-      (w) => void w.opaque(handle).uint64(0n).uint32(0),
-      signal,
-    );
+    const xdr = await this.call(21, (w) => void w.opaque(handle).uint64(0n).uint32(0), signal);
     const status = xdr.uint32();
     skipWccData(xdr);
     checkStatus(status, 'COMMIT');
@@ -245,25 +296,30 @@ export class Nfs3Client {
   }
 
   /**
-   * CREATE `name` in `dir`: GUARDED fails with NFS3ERR_EXIST when it exists, UNCHECKED
-   * truncates it. Resolves with the new file's handle.
+   * CREATE `name` in `dir`. GUARDED fails with NFS3ERR_EXIST when it exists; UNCHECKED
+   * truncates it; EXCLUSIVE stores `how.verifier` with the file so that a CREATE sent again
+   * after a lost reply (a server without the first call in its duplicate cache) is recognised
+   * as ours instead of failing with NFS3ERR_EXIST. An EXCLUSIVE create sets no attributes: the
+   * server keeps the verifier in them until a SETATTR. Resolves with the new file's handle.
    */
   async create(
     dir: Buffer,
     name: string,
-    mode: 'GUARDED' | 'UNCHECKED',
-    set: SetAttributes,
+    how:
+      | { mode: 'GUARDED' | 'UNCHECKED'; set?: SetAttributes }
+      | { mode: 'EXCLUSIVE'; verifier: Buffer },
     signal?: AbortSignal,
   ): Promise<Buffer> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       8,
       (w) => {
-        w.opaque(dir)
-          .string(name)
-          .uint32(mode === 'GUARDED' ? 1 : 0);
-        writeSattr3(w, set);
+        w.opaque(dir).string(name);
+        if (how.mode === 'EXCLUSIVE') {
+          w.uint32(2).fixedOpaque(how.verifier);
+        } else {
+          w.uint32(how.mode === 'GUARDED' ? 1 : 0);
+          writeSattr3(w, how.set ?? {});
+        }
       },
       signal,
     );
@@ -277,9 +333,7 @@ export class Nfs3Client {
     set: SetAttributes,
     signal?: AbortSignal,
   ): Promise<Buffer> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       9,
       (w) => {
         w.opaque(dir).string(name);
@@ -308,9 +362,7 @@ export class Nfs3Client {
     toName: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
+    const xdr = await this.call(
       14,
       (w) => void w.opaque(from).string(fromName).opaque(to).string(toName),
       signal,
@@ -321,6 +373,23 @@ export class Nfs3Client {
     checkStatus(status, `RENAME ${fromName} -> ${toName}`);
   }
 
+  /**
+   * One NFSv3 call. NFS3ERR_JUKEBOX (the server is fetching the file from slower storage, or
+   * is otherwise busy: RFC 1813 says try later) is waited out and the call sent again, up to
+   * eight times over about a minute, before the caller sees it.
+   */
+  private async call(
+    procedure: number,
+    args: (xdr: XdrWriter) => void,
+    signal?: AbortSignal,
+  ): Promise<XdrReader> {
+    for (let attempt = 0; ; attempt++) {
+      const xdr = await this.rpc.call(NFS_PROGRAM, NFS_V3, procedure, args, signal);
+      if (attempt >= JUKEBOX_RETRIES || xdr.peekUint32() !== JUKEBOX) return xdr;
+      await sleep(Math.min(8000, this.jukeboxDelayMs * 2 ** attempt), signal);
+    }
+  }
+
   private async dirop(
     procedure: number,
     name: string,
@@ -328,13 +397,7 @@ export class Nfs3Client {
     entry: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    const xdr = await this.rpc.call(
-      NFS_PROGRAM,
-      NFS_V3,
-      procedure,
-      (w) => void w.opaque(dir).string(entry),
-      signal,
-    );
+    const xdr = await this.call(procedure, (w) => void w.opaque(dir).string(entry), signal);
     const status = xdr.uint32();
     skipWccData(xdr);
     checkStatus(status, `${name} ${entry}`);
@@ -356,4 +419,25 @@ export class Nfs3Client {
     const handle = readPostOpFh(xdr);
     return handle ?? (await this.lookup(dir, name, signal)).handle;
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      signal?.removeEventListener('abort', cancel);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const cancel = (): void => {
+      clearTimeout(timer);
+      reject(
+        new RpcConnectionError(
+          'cancelled',
+          'Cancelled while the server was busy (NFS3ERR_JUKEBOX)',
+        ),
+      );
+    };
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
+  });
 }

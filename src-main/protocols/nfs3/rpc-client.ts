@@ -16,7 +16,11 @@ export interface RpcClientOptions {
   port: number;
   /** A call with no reply after this long fails with RpcConnectionError('timeout'). */
   timeoutMs?: number;
-  /** Connections tried for one call before it fails (the first included). */
+  /**
+   * Connections tried for one call before it fails (the first included), while the server has
+   * never been reached. Once it has, a lost connection is tried again until the call's time
+   * limit: a server restarting (a failover, an upgrade) is waited for, as a hard mount does.
+   */
   maxConnects?: number;
   /** The largest reply accepted (a READ of rtmax bytes and its headers). */
   maxRecordBytes?: number;
@@ -58,6 +62,9 @@ export class RpcClient {
   private readonly pending = new Map<number, Pending>();
   private nextXid = randomInt(1, 0x7fffffff);
   private closed = false;
+  private everConnected = false;
+  /** Why the last connection attempt failed, for the time-out message. */
+  private lastConnectError = '';
   private readonly where: string;
 
   constructor(private readonly options: RpcClientOptions) {
@@ -101,10 +108,13 @@ export class RpcClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
         settle();
+        const seconds = (this.options.timeoutMs ?? 30_000) / 1000;
         reject(
           new RpcConnectionError(
             'timeout',
-            `No reply from ${this.where} within ${(this.options.timeoutMs ?? 30_000) / 1000} s`,
+            this.socket || this.lastConnectError === ''
+              ? `No reply from ${this.where} within ${seconds} s`
+              : `Lost the connection to ${this.where} and could not reconnect within ${seconds} s (${this.lastConnectError})`,
           ),
         );
       }, this.options.timeoutMs ?? 30_000);
@@ -135,8 +145,11 @@ export class RpcClient {
       const socket = await this.connected();
       if (this.pending.has(xid)) socket.write(entry.record);
     } catch (error) {
-      if (entry.attempts >= (this.options.maxConnects ?? 3)) entry.reject(error as Error);
-      else setTimeout(() => void this.send(xid), 100 * 2 ** entry.attempts).unref();
+      this.lastConnectError = (error as Error).message;
+      const giveUp = !this.everConnected && entry.attempts >= (this.options.maxConnects ?? 3);
+      if (giveUp || error instanceof RpcConnectionError === false) entry.reject(error as Error);
+      // Backing off up to 2 s between attempts; the call's own timer ends the waiting.
+      else setTimeout(() => void this.send(xid), Math.min(2000, 100 * 2 ** entry.attempts)).unref();
     }
   }
 
@@ -178,6 +191,8 @@ export class RpcClient {
       const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
       socket.once('connect', () => {
         this.socket = socket;
+        this.everConnected = true;
+        this.lastConnectError = '';
         resolve(socket);
       });
       socket.on('data', (data) => this.receive(socket, reader, data));

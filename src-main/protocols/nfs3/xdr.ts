@@ -109,6 +109,11 @@ export class XdrReader {
     }
   }
 
+  /** The next uint32 without consuming it (an NFS status, to decide before parsing); -1 at the end. */
+  peekUint32(): number {
+    return this.remaining >= 4 ? this.buffer.readUInt32BE(this.offset) : -1;
+  }
+
   uint32(): number {
     this.need(4, 'uint32');
     const value = this.buffer.readUInt32BE(this.offset);

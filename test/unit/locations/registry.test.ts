@@ -54,9 +54,22 @@ describe('createLocation', () => {
     expect(location.kind).toBe('memory');
   });
 
+  it('makes an NFSv3 location; NFS 4.x is explained as a mount, and ".." in the folder refused', () => {
+    const location = createLocation(config({ kind: 'nfs', server: 'nas', export: '/export' }), {});
+    expect(location).toMatchObject({ kind: 'nfs', description: 'NFS nas:/export' });
+    const v4 = thrown(() =>
+      createLocation(config({ kind: 'nfs', server: 'nas', export: '/e', version: 'NFS4_1' }), {}),
+    );
+    expect(v4.code).toBe('invalid-config');
+    expect(v4.message).toContain('mount -t nfs -o nfsvers=4.1 nas:/e');
+    const escape = thrown(() =>
+      createLocation(config({ kind: 'nfs', server: 'nas', export: '/e', path: 'a/../../b' }), {}),
+    );
+    expect(escape).toMatchObject({ code: 'invalid-config' });
+  });
+
   it.each([
     [{ kind: 'smb', server: 'nas', share: 'data', user: 'u' }, 'SMB', 'SMB //nas/data'],
-    [{ kind: 'nfs', server: 'nas', export: '/export' }, 'NFS', 'NFS nas:/export'],
   ] as const)('says %j is not supported yet, in words', (input, words, described) => {
     const error = thrown(() => createLocation(config(input), { password: 'secret' }));
     expect(error.code).toBe('not-supported');

@@ -1,0 +1,394 @@
+import type { Readable } from 'node:stream';
+import { AppError } from '../../../src-shared/errors';
+import type { Nfs3FileSystem } from '../../protocols/nfs3/nfs3-fs';
+import { Nfs3Error, type Fattr3, type SetAttributes } from '../../protocols/nfs3/nfs3-types';
+import { cancelledError, throwIfAborted } from '../abort';
+import type {
+  EntryInfo,
+  EntryType,
+  HashAlgorithm,
+  Location,
+  LocationCapabilities,
+  MetadataUpdate,
+  ReadOptions,
+  WriteOptions,
+} from '../location';
+import { mapBounded } from '../map-bounded';
+import { mappedBody } from '../mapped-stream';
+import { checkReadRange } from '../read-range';
+import { assertSafeRelativePath, joinRelative, parentOfRelative } from '../relative-path';
+import { isTemporaryName, temporaryName } from '../temp-names';
+import { openNfsSession, type NfsEndpoint, type NfsSession } from './nfs-connection';
+import { mapNfsError } from './nfs-errors';
+
+/** The mode of files written without one (the usual umask 022 applied). */
+const DEFAULT_FILE_MODE = 0o644;
+/** Symlink targets read at once while listing a folder full of links. */
+const READLINK_CONCURRENCY = 16;
+
+/**
+ * A folder of an NFSv3 export, reached with our own client (src-main/protocols/nfs3): no OS
+ * mount, no root needed (except where the server insists on a privileged source port). Writes
+ * go to a temporary name created EXCLUSIVE, are made durable with COMMIT (checked against the
+ * server's write verifier), get their attributes, then are renamed over the final name.
+ */
+export class NfsLocation implements Location {
+  readonly kind = 'nfs' as const;
+  readonly capabilities: LocationCapabilities = {
+    // NFSv3 carries nanoseconds; EntryInfo keeps milliseconds with a fraction.
+    mtimePrecisionMs: 1,
+    caseSensitive: true,
+    emptyDirectories: true,
+    symlinks: true,
+    posixMetadata: true,
+    storedHashes: [],
+    shareableAcrossThreads: true,
+    // Calls in flight hide the round trips; past about eight files at once the server's
+    // threads (and its disk) are the limit.
+    usefulConcurrency: 8,
+    objectTags: false,
+    snapshotReads: false,
+  };
+  private session: Promise<NfsSession> | null = null;
+
+  constructor(
+    private readonly endpoint: NfsEndpoint,
+    readonly description: string,
+  ) {}
+
+  /** Throws: not-found (export or folder), not-dir, permission-denied, unavailable, timeout... */
+  async connect(signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal, this.description);
+    const info = await this.run('', 'open location', signal, (fs) => fs.stat('', signal));
+    if (info.type !== 'dir') {
+      throw new AppError('not-dir', `Not a folder: ${this.description}`, {
+        path: this.description,
+      });
+    }
+    // A folder we may not read shows up now, not in the middle of the run.
+    await this.run('', 'open location', signal, (fs) => fs.list('', signal).then(() => undefined));
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    await session?.then((s) => s.close()).catch(() => undefined);
+  }
+
+  /** Throws: invalid-name, cancelled, not-found, permission-denied, unavailable. */
+  async stat(path: string, signal: AbortSignal): Promise<EntryInfo> {
+    assertSafeRelativePath(path);
+    return this.run(path, 'stat', signal, async (fs) =>
+      this.entry(fs, path, await fs.stat(path, signal), signal),
+    );
+  }
+
+  /** Every entry of a folder (READDIRPLUS pages), temporaries left out. Throws not-found, not-dir. */
+  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+    assertSafeRelativePath(path);
+    return this.run(path, 'read folder', signal, async (fs) => {
+      const found = (await fs.list(path, signal)).filter((e) => !isTemporaryName(e.name));
+      return mapBounded(found, READLINK_CONCURRENCY, (e) =>
+        this.entry(fs, joinRelative(path, e.name), e.attributes, signal),
+      );
+    });
+  }
+
+  /** Throws: invalid-name, invalid-input (range), not-found, is-dir, not-supported, cancelled. */
+  async read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable> {
+    assertSafeRelativePath(path);
+    checkReadRange(options, this.where(path));
+    const stream = await this.run(path, 'open file', signal, (fs) =>
+      fs.read(path, options.start ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, signal),
+    );
+    return mappedBody(stream, signal, this.where(path), (error) =>
+      mapNfsError(error, this.where(path), 'read file'),
+    );
+  }
+
+  /**
+   * Streams `data` into a temporary file next to `path`, COMMITs it, applies the metadata and
+   * renames it over `path`; on failure or cancel the temporary is removed and `path` untouched.
+   * Throws: invalid-name, is-dir, not-found (parent), permission-denied, no-space,
+   * quota-exceeded, unavailable, timeout, cancelled, and the source stream's own AppError.
+   */
+  async write(
+    path: string,
+    data: Readable,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number> {
+    try {
+      assertSafeRelativePath(path);
+      if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+      throwIfAborted(signal, this.where(path));
+    } catch (error) {
+      data.destroy();
+      throw error;
+    }
+    const temp = joinRelative(parentOfRelative(path), temporaryName());
+    // The source may wait for bytes for ever: cancel must not wait with it.
+    const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    let created = false;
+    try {
+      return await this.run(path, 'write file', signal, async (fs) => {
+        created = true;
+        const set = toSet(options.metadata);
+        // Writable by us while the bytes go in, whatever mode it gets at the end.
+        const mode = (set.mode ?? DEFAULT_FILE_MODE) | 0o600;
+        const written = await fs.write(temp, data, 'EXCLUSIVE', mode, signal);
+        throwIfAborted(signal, this.where(path));
+        if (set.mode === mode) delete set.mode;
+        await this.applyAttributes(fs, temp, set, signal);
+        throwIfAborted(signal, this.where(path));
+        await fs.rename(temp, path, signal);
+        created = false;
+        return written;
+      });
+    } catch (error) {
+      data.destroy();
+      if (created) await this.discard(temp);
+      if (signal.aborted) throw cancelledError(this.where(path));
+      if (error instanceof AppError && error.code === 'already-exists') {
+        // RENAME of a file over a folder.
+        throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, {
+          path: this.where(path),
+        });
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Creates the folder and its missing parents. Throws: not-dir (a file in the way), permission-denied. */
+  async mkdir(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    if (path === '') return;
+    await this.run(path, 'create folder', signal, async (fs) => {
+      const existing = await fs.stat(path, signal).catch(() => null);
+      if (existing) {
+        if (existing.type !== 'dir') throw this.notDir(path);
+        return;
+      }
+      const parent = parentOfRelative(path);
+      if (parent !== '') await this.mkdir(parent, signal);
+      try {
+        await fs.mkdir(path, undefined, signal);
+      } catch (error) {
+        // Made meanwhile by another writer, or a file of that name appeared.
+        const now = await fs.stat(path, signal).catch(() => null);
+        if (now?.type === 'dir') return;
+        if (now) throw this.notDir(path);
+        throw error;
+      }
+    });
+  }
+
+  /** Removes a file or symlink. Throws: not-found, is-dir, permission-denied. */
+  async remove(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    await this.run(path, 'remove file', signal, async (fs) => {
+      const info = await fs.stat(path, signal);
+      if (info.type === 'dir') {
+        throw new AppError('is-dir', `Is a folder: ${this.where(path)} (remove file)`, {
+          path: this.where(path),
+        });
+      }
+      await fs.remove(path, signal);
+    });
+  }
+
+  /**
+   * Removes an empty folder; temporaries of interrupted writes do not count as content.
+   * Throws: invalid-input (the root), not-found, not-dir, dir-not-empty, permission-denied.
+   */
+  async rmdir(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    if (path === '') {
+      throw new AppError('invalid-input', `Cannot remove the location's root: ${this.description}`);
+    }
+    await this.run(path, 'remove folder', signal, async (fs) => {
+      const info = await fs.stat(path, signal);
+      if (info.type !== 'dir') throw this.notDir(path);
+      const names = (await fs.list(path, signal)).map((e) => e.name);
+      if (!names.every(isTemporaryName)) {
+        throw new AppError('dir-not-empty', `Folder not empty: ${this.where(path)}`, {
+          path: this.where(path),
+        });
+      }
+      for (const name of names) await fs.remove(joinRelative(path, name), signal);
+      await fs.rmdir(path, signal);
+    });
+  }
+
+  /** Sets times, mode and owner (a symlink's mode is left: it has none). Throws not-found. */
+  async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    await this.run(path, 'set metadata', signal, async (fs) => {
+      const set = toSet(metadata);
+      if (set.mode !== undefined && (await fs.stat(path, signal)).type === 'symlink') {
+        delete set.mode;
+      }
+      await this.applyAttributes(fs, path, set, signal);
+    });
+  }
+
+  /**
+   * SETATTR, and when the server will not change the owner for us (NFS3ERR_PERM: we are not
+   * root there, or root is squashed) the rest without it, as `cp -p` does.
+   */
+  private async applyAttributes(
+    fs: Nfs3FileSystem,
+    path: string,
+    set: SetAttributes,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (Object.keys(set).length === 0) return;
+    try {
+      await fs.setattr(path, set, signal);
+    } catch (error) {
+      const owner = set.uid !== undefined || set.gid !== undefined;
+      if (!owner || !(error instanceof Nfs3Error) || error.status !== 'NFS3ERR_PERM') throw error;
+      const { uid: _uid, gid: _gid, ...rest } = set;
+      if (Object.keys(rest).length > 0) await fs.setattr(path, rest, signal);
+    }
+  }
+
+  /** NFS keeps no hashes: always null. Throws: invalid-name, cancelled. */
+  async storedHash(
+    path: string,
+    _algorithm: HashAlgorithm,
+    signal: AbortSignal,
+  ): Promise<string | null> {
+    assertSafeRelativePath(path);
+    throwIfAborted(signal, this.where(path));
+    return null;
+  }
+
+  /** Removes the temporaries interrupted writes left in `folder`. Throws not-found, not-dir. */
+  async removeTemporaries(folder: string, signal: AbortSignal): Promise<number> {
+    assertSafeRelativePath(folder);
+    return this.run(folder, 'read folder', signal, async (fs) => {
+      let removed = 0;
+      for (const entry of await fs.list(folder, signal)) {
+        if (!isTemporaryName(entry.name) || entry.attributes.type === 'dir') continue;
+        await fs.remove(joinRelative(folder, entry.name), signal).then(
+          () => removed++,
+          () => undefined, // gone already, or another writer's: not ours to fail on
+        );
+      }
+      return removed;
+    });
+  }
+
+  /** Creates a symlink holding `target` as given. Throws: already-exists, not-found (parent). */
+  async symlink(path: string, target: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    if (target === '' || target.includes('\0')) {
+      throw new AppError('invalid-name', `Invalid symlink target for ${this.where(path)}`, {
+        path: this.where(path),
+      });
+    }
+    await this.run(path, 'create symlink', signal, (fs) => fs.symlink(path, target, signal));
+  }
+
+  /** "NFS server:/export/folder/path", for messages. */
+  private where(path: string): string {
+    return path === '' ? this.description : `${this.description}/${path}`;
+  }
+
+  private notDir(path: string): AppError {
+    return new AppError('not-dir', `Not a folder: ${this.where(path)} (a file is in the way)`, {
+      path: this.where(path),
+    });
+  }
+
+  /**
+   * Runs `operation` on the session (opened on first use, again after a failed open), with
+   * every error mapped to an AppError naming `path`.
+   */
+  private async run<T>(
+    path: string,
+    action: string,
+    signal: AbortSignal,
+    operation: (fs: Nfs3FileSystem) => Promise<T>,
+  ): Promise<T> {
+    throwIfAborted(signal, this.where(path));
+    try {
+      // Opened with no caller's signal: one caller cancelling must not fail the others'.
+      this.session ??= openNfsSession(this.endpoint).catch((error: unknown) => {
+        this.session = null;
+        throw error;
+      });
+      const { fs } = await untilAborted(this.session, signal);
+      return await operation(fs);
+    } catch (error) {
+      if (signal.aborted) throw cancelledError(this.where(path));
+      throw mapNfsError(error, this.where(path), action);
+    }
+  }
+
+  /** Removes a temporary after a failed write, with a signal of its own (the run's may have fired). */
+  private async discard(temp: string): Promise<void> {
+    try {
+      const { fs } = await (this.session as Promise<NfsSession>);
+      await fs.remove(temp, AbortSignal.timeout(this.endpoint.timeoutMs));
+    } catch {
+      // The server is gone or the file never appeared: removeTemporaries clears it later.
+    }
+  }
+
+  private async entry(
+    fs: Nfs3FileSystem,
+    path: string,
+    attributes: Fattr3,
+    signal: AbortSignal,
+  ): Promise<EntryInfo> {
+    const type = entryTypeOf(attributes);
+    const entry: EntryInfo = {
+      path,
+      type,
+      size: type === 'file' ? Number(attributes.size) : 0,
+      mtimeMs: attributes.mtimeMs,
+      atimeMs: attributes.atimeMs,
+      mode: attributes.mode,
+      uid: attributes.uid,
+      gid: attributes.gid,
+    };
+    if (type === 'symlink') entry.linkTarget = await fs.readlink(path, signal);
+    return entry;
+  }
+}
+
+function entryTypeOf(attributes: Fattr3): EntryType {
+  switch (attributes.type) {
+    case 'file':
+    case 'dir':
+    case 'symlink':
+      return attributes.type;
+    default:
+      return 'other';
+  }
+}
+
+function toSet(metadata: MetadataUpdate | undefined): SetAttributes {
+  const set: SetAttributes = {};
+  if (!metadata) return set;
+  if (metadata.mode !== undefined) set.mode = metadata.mode & 0o7777;
+  if (metadata.uid !== undefined) set.uid = metadata.uid;
+  if (metadata.gid !== undefined) set.gid = metadata.gid;
+  if (metadata.atimeMs !== undefined) set.atimeMs = metadata.atimeMs;
+  if (metadata.mtimeMs !== undefined) set.mtimeMs = metadata.mtimeMs;
+  return set;
+}
+
+/** `promise`, or a rejection as soon as `signal` fires (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
