@@ -22,6 +22,10 @@ export interface RunningNfsServer {
   exportPath: string;
   /** The exported folder on this machine, for arranging and checking. */
   root: string;
+  /** Kills the server (SIGKILL): what a crash or a pulled cable looks like to a client. */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports and export (after kill), ready when it says so. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -101,36 +105,55 @@ LOG { Default_Log_Level = EVENT; }
   const pidFile = path.join(base, 'ganesha.pid');
   let pid: number | undefined;
   let direct: ChildProcess | undefined;
-  if (process.env.DATAFERRY_PRIVILEGED_LAUNCHER) {
-    pid = (await launcher({ op: 'start-ganesha', conf, log, pidFile, preload })).pid as number;
-  } else {
-    direct = spawn(
-      'ganesha.nfsd',
-      ['-F', '-f', conf, '-L', log, '-p', pidFile, '-N', 'NIV_EVENT'],
-      { env: { ...process.env, LD_PRELOAD: preload }, stdio: 'ignore' },
-    );
-  }
   const signal = async (name: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     if (pid !== undefined)
       await launcher({ op: 'signal', pid, signal: name }).catch(() => undefined);
     direct?.kill(name);
   };
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = await readFile(log, 'utf8').catch(() => '');
-    if (text.includes('NFS SERVER INITIALIZED')) break;
-    if (Date.now() > deadline) {
-      await signal('SIGKILL');
-      throw new Error(`nfs-ganesha did not start within 15 s:\n${text.slice(-3000)}`);
+  const launch = async (): Promise<void> => {
+    await writeFile(log, '');
+    if (process.env.DATAFERRY_PRIVILEGED_LAUNCHER) {
+      pid = (await launcher({ op: 'start-ganesha', conf, log, pidFile, preload })).pid as number;
+    } else {
+      direct = spawn(
+        'ganesha.nfsd',
+        ['-F', '-f', conf, '-L', log, '-p', pidFile, '-N', 'NIV_EVENT'],
+        { env: { ...process.env, LD_PRELOAD: preload }, stdio: 'ignore' },
+      );
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const text = await readFile(log, 'utf8').catch(() => '');
+      if (text.includes('NFS SERVER INITIALIZED')) break;
+      if (Date.now() > deadline) {
+        await signal('SIGKILL');
+        throw new Error(`nfs-ganesha did not start within 15 s:\n${text.slice(-3000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const kill = async (): Promise<void> => {
+    await signal('SIGKILL');
+    // Gone when its port refuses connections.
+    for (let i = 0; i < 100; i++) {
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(nfsPort, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (!open) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await launch();
   let stopped = false;
   return {
     nfsPort,
     mountPort,
     exportPath: '/export',
     root,
+    kill,
+    restart: launch,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -20,7 +20,7 @@ export interface NfsEndpoint {
   port: number;
   mountPort: number;
   exportPath: string;
-  /** The location's folder inside the export, '' for its root. */
+  /** The location's folder inside the export, '' for its root ('a/b', no slashes around). */
   folder: string;
   uid: number;
   gid: number;
@@ -34,7 +34,7 @@ export interface NfsSession {
 }
 
 /**
- * Mounts the export and looks the location's folder up. Throws what the protocol client
+ * Mounts the export (paths on the session's file system are relative to its root). Throws what the protocol client
  * throws (mapNfsError turns it into an AppError): MountError for a missing export,
  * Nfs3Error for a missing folder, RpcConnectionError for an unreachable server.
  */
@@ -60,9 +60,7 @@ export async function openNfsSession(endpoint: NfsEndpoint): Promise<NfsSession>
     const exported = await openExport(new MountClient(mountRpc), nfs, endpoint.exportPath);
     // MOUNT is needed once, for the root handle: its connection is not kept open.
     mountRpc.close();
-    if (endpoint.folder === '') return { fs: exported, close };
-    const folder = await exported.handleOf(endpoint.folder);
-    return { fs: exported.below(folder), close };
+    return { fs: exported, close };
   } catch (error) {
     close();
     throw error;

@@ -59,14 +59,18 @@ export class NfsLocation implements Location {
   /** Throws: not-found (export or folder), not-dir, permission-denied, unavailable, timeout... */
   async connect(signal: AbortSignal): Promise<void> {
     throwIfAborted(signal, this.description);
-    const info = await this.run('', 'open location', signal, (fs) => fs.stat('', signal));
+    const info = await this.run('', 'open location', signal, (fs) =>
+      fs.stat(this.full(''), signal),
+    );
     if (info.type !== 'dir') {
       throw new AppError('not-dir', `Not a folder: ${this.description}`, {
         path: this.description,
       });
     }
     // A folder we may not read shows up now, not in the middle of the run.
-    await this.run('', 'open location', signal, (fs) => fs.list('', signal).then(() => undefined));
+    await this.run('', 'open location', signal, (fs) =>
+      fs.list(this.full(''), signal).then(() => undefined),
+    );
   }
 
   async close(): Promise<void> {
@@ -79,7 +83,7 @@ export class NfsLocation implements Location {
   async stat(path: string, signal: AbortSignal): Promise<EntryInfo> {
     assertSafeRelativePath(path);
     return this.run(path, 'stat', signal, async (fs) =>
-      this.entry(fs, path, await fs.stat(path, signal), signal),
+      this.entry(fs, path, await fs.stat(this.full(path), signal), signal),
     );
   }
 
@@ -87,7 +91,9 @@ export class NfsLocation implements Location {
   async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
     assertSafeRelativePath(path);
     return this.run(path, 'read folder', signal, async (fs) => {
-      const found = (await fs.list(path, signal)).filter((e) => !isTemporaryName(e.name));
+      const found = (await fs.list(this.full(path), signal)).filter(
+        (e) => !isTemporaryName(e.name),
+      );
       return mapBounded(found, READLINK_CONCURRENCY, (e) =>
         this.entry(fs, joinRelative(path, e.name), e.attributes, signal),
       );
@@ -99,7 +105,7 @@ export class NfsLocation implements Location {
     assertSafeRelativePath(path);
     checkReadRange(options, this.where(path));
     const stream = await this.run(path, 'open file', signal, (fs) =>
-      fs.read(path, options.start ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, signal),
+      fs.read(this.full(path), options.start ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, signal),
     );
     return mappedBody(stream, signal, this.where(path), (error) =>
       mapNfsError(error, this.where(path), 'read file'),
@@ -137,12 +143,12 @@ export class NfsLocation implements Location {
         const set = toSet(options.metadata);
         // Writable by us while the bytes go in, whatever mode it gets at the end.
         const mode = (set.mode ?? DEFAULT_FILE_MODE) | 0o600;
-        const written = await fs.write(temp, data, 'EXCLUSIVE', mode, signal);
+        const written = await fs.write(this.full(temp), data, 'EXCLUSIVE', mode, signal);
         throwIfAborted(signal, this.where(path));
         if (set.mode === mode) delete set.mode;
         await this.applyAttributes(fs, temp, set, signal);
         throwIfAborted(signal, this.where(path));
-        await fs.rename(temp, path, signal);
+        await fs.rename(this.full(temp), this.full(path), signal);
         created = false;
         return written;
       });
@@ -165,38 +171,43 @@ export class NfsLocation implements Location {
   /** Creates the folder and its missing parents. Throws: not-dir (a file in the way), permission-denied. */
   async mkdir(path: string, signal: AbortSignal): Promise<void> {
     assertSafeRelativePath(path);
-    if (path === '') return;
-    await this.run(path, 'create folder', signal, async (fs) => {
-      const existing = await fs.stat(path, signal).catch(() => null);
-      if (existing) {
-        if (existing.type !== 'dir') throw this.notDir(path);
-        return;
-      }
-      const parent = parentOfRelative(path);
-      if (parent !== '') await this.mkdir(parent, signal);
-      try {
-        await fs.mkdir(path, undefined, signal);
-      } catch (error) {
-        // Made meanwhile by another writer, or a file of that name appeared.
-        const now = await fs.stat(path, signal).catch(() => null);
-        if (now?.type === 'dir') return;
-        if (now) throw this.notDir(path);
-        throw error;
-      }
-    });
+    await this.run(path, 'create folder', signal, (fs) =>
+      this.mkdirIn(fs, this.full(path), signal),
+    );
+  }
+
+  /** mkdir -p of a path inside the export (the location's own folder may be missing too). */
+  private async mkdirIn(fs: Nfs3FileSystem, full: string, signal: AbortSignal): Promise<void> {
+    if (full === '') return;
+    const existing = await fs.stat(full, signal).catch(() => null);
+    if (existing) {
+      if (existing.type !== 'dir') throw this.notDir(full);
+      return;
+    }
+    const parent = parentOfRelative(full);
+    if (parent !== '') await this.mkdirIn(fs, parent, signal);
+    try {
+      await fs.mkdir(full, undefined, signal);
+    } catch (error) {
+      // Made meanwhile by another writer, or a file of that name appeared.
+      const now = await fs.stat(full, signal).catch(() => null);
+      if (now?.type === 'dir') return;
+      if (now) throw this.notDir(full);
+      throw error;
+    }
   }
 
   /** Removes a file or symlink. Throws: not-found, is-dir, permission-denied. */
   async remove(path: string, signal: AbortSignal): Promise<void> {
     assertSafeRelativePath(path);
     await this.run(path, 'remove file', signal, async (fs) => {
-      const info = await fs.stat(path, signal);
+      const info = await fs.stat(this.full(path), signal);
       if (info.type === 'dir') {
         throw new AppError('is-dir', `Is a folder: ${this.where(path)} (remove file)`, {
           path: this.where(path),
         });
       }
-      await fs.remove(path, signal);
+      await fs.remove(this.full(path), signal);
     });
   }
 
@@ -210,16 +221,16 @@ export class NfsLocation implements Location {
       throw new AppError('invalid-input', `Cannot remove the location's root: ${this.description}`);
     }
     await this.run(path, 'remove folder', signal, async (fs) => {
-      const info = await fs.stat(path, signal);
-      if (info.type !== 'dir') throw this.notDir(path);
-      const names = (await fs.list(path, signal)).map((e) => e.name);
+      const info = await fs.stat(this.full(path), signal);
+      if (info.type !== 'dir') throw this.notDir(this.full(path));
+      const names = (await fs.list(this.full(path), signal)).map((e) => e.name);
       if (!names.every(isTemporaryName)) {
         throw new AppError('dir-not-empty', `Folder not empty: ${this.where(path)}`, {
           path: this.where(path),
         });
       }
-      for (const name of names) await fs.remove(joinRelative(path, name), signal);
-      await fs.rmdir(path, signal);
+      for (const name of names) await fs.remove(this.full(joinRelative(path, name)), signal);
+      await fs.rmdir(this.full(path), signal);
     });
   }
 
@@ -228,7 +239,7 @@ export class NfsLocation implements Location {
     assertSafeRelativePath(path);
     await this.run(path, 'set metadata', signal, async (fs) => {
       const set = toSet(metadata);
-      if (set.mode !== undefined && (await fs.stat(path, signal)).type === 'symlink') {
+      if (set.mode !== undefined && (await fs.stat(this.full(path), signal)).type === 'symlink') {
         delete set.mode;
       }
       await this.applyAttributes(fs, path, set, signal);
@@ -247,12 +258,12 @@ export class NfsLocation implements Location {
   ): Promise<void> {
     if (Object.keys(set).length === 0) return;
     try {
-      await fs.setattr(path, set, signal);
+      await fs.setattr(this.full(path), set, signal);
     } catch (error) {
       const owner = set.uid !== undefined || set.gid !== undefined;
       if (!owner || !(error instanceof Nfs3Error) || error.status !== 'NFS3ERR_PERM') throw error;
       const { uid: _uid, gid: _gid, ...rest } = set;
-      if (Object.keys(rest).length > 0) await fs.setattr(path, rest, signal);
+      if (Object.keys(rest).length > 0) await fs.setattr(this.full(path), rest, signal);
     }
   }
 
@@ -272,9 +283,9 @@ export class NfsLocation implements Location {
     assertSafeRelativePath(folder);
     return this.run(folder, 'read folder', signal, async (fs) => {
       let removed = 0;
-      for (const entry of await fs.list(folder, signal)) {
+      for (const entry of await fs.list(this.full(folder), signal)) {
         if (!isTemporaryName(entry.name) || entry.attributes.type === 'dir') continue;
-        await fs.remove(joinRelative(folder, entry.name), signal).then(
+        await fs.remove(this.full(joinRelative(folder, entry.name)), signal).then(
           () => removed++,
           () => undefined, // gone already, or another writer's: not ours to fail on
         );
@@ -291,7 +302,9 @@ export class NfsLocation implements Location {
         path: this.where(path),
       });
     }
-    await this.run(path, 'create symlink', signal, (fs) => fs.symlink(path, target, signal));
+    await this.run(path, 'create symlink', signal, (fs) =>
+      fs.symlink(this.full(path), target, signal),
+    );
   }
 
   /** "NFS server:/export/folder/path", for messages. */
@@ -299,9 +312,16 @@ export class NfsLocation implements Location {
     return path === '' ? this.description : `${this.description}/${path}`;
   }
 
-  private notDir(path: string): AppError {
-    return new AppError('not-dir', `Not a folder: ${this.where(path)} (a file is in the way)`, {
-      path: this.where(path),
+  /** The path inside the export of a path inside the location. */
+  private full(path: string): string {
+    return path === '' ? this.endpoint.folder : joinRelative(this.endpoint.folder, path);
+  }
+
+  /** `full`: a path inside the export. */
+  private notDir(full: string): AppError {
+    const where = `NFS ${this.endpoint.server}:${joinRelative(this.endpoint.exportPath, full)}`;
+    return new AppError('not-dir', `Not a folder: ${where} (a file is in the way)`, {
+      path: where,
     });
   }
 
@@ -334,7 +354,7 @@ export class NfsLocation implements Location {
   private async discard(temp: string): Promise<void> {
     try {
       const { fs } = await (this.session as Promise<NfsSession>);
-      await fs.remove(temp, AbortSignal.timeout(this.endpoint.timeoutMs));
+      await fs.remove(this.full(temp), AbortSignal.timeout(this.endpoint.timeoutMs));
     } catch {
       // The server is gone or the file never appeared: removeTemporaries clears it later.
     }
@@ -357,7 +377,7 @@ export class NfsLocation implements Location {
       uid: attributes.uid,
       gid: attributes.gid,
     };
-    if (type === 'symlink') entry.linkTarget = await fs.readlink(path, signal);
+    if (type === 'symlink') entry.linkTarget = await fs.readlink(this.full(path), signal);
     return entry;
   }
 }

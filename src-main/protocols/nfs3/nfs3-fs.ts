@@ -60,19 +60,12 @@ export class Nfs3FileSystem {
   private readonly nfs: Nfs3Client;
   private readonly readChunk: number;
   private readonly writeChunk: number;
-  private readonly options: Nfs3FileSystemOptions;
 
   constructor(options: Nfs3FileSystemOptions) {
-    this.options = options;
     this.nfs = options.nfs;
     this.root = options.root;
     this.readChunk = Math.max(4096, Math.min(options.rtmax || READ_CHUNK_MAX, READ_CHUNK_MAX));
     this.writeChunk = Math.max(4096, Math.min(options.wtmax || WRITE_CHUNK_MAX, WRITE_CHUNK_MAX));
-  }
-
-  /** The same export seen from one of its folders (by handle): paths are relative to it. */
-  below(folder: Buffer): Nfs3FileSystem {
-    return new Nfs3FileSystem({ ...this.options, root: folder });
   }
 
   /**

@@ -132,7 +132,10 @@ export class RpcClient {
   /** Closes the connection; calls still waiting fail with RpcConnectionError('closed'). */
   close(): void {
     this.closed = true;
-    this.socket?.destroy();
+    // A reset rather than a close: a reserved port would otherwise sit in TIME_WAIT for a
+    // minute, and there are only 424 of them.
+    if (this.options.privilegedPort) this.socket?.resetAndDestroy();
+    else this.socket?.destroy();
     this.socket = null;
     this.failAll(new RpcConnectionError('closed', `RPC client for ${this.where} was closed`));
   }
@@ -156,32 +159,41 @@ export class RpcClient {
   private connected(): Promise<net.Socket> {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= (
-      this.options.privilegedPort
-        ? this.connectFromReservedPort(PRIVILEGED_PORTS.highest)
-        : this.connectFrom(undefined)
+      this.options.privilegedPort ? this.connectFromReservedPort() : this.connectFrom(undefined)
     ).finally(() => {
       this.connecting = null;
     });
     return this.connecting;
   }
 
-  /** Tries reserved source ports downwards until one is free (EADDRINUSE moves on). */
-  private async connectFromReservedPort(port: number): Promise<net.Socket> {
-    try {
-      return await this.connectFrom(port);
-    } catch (error) {
-      const code = (error as { errno?: string }).errno;
-      if (code === 'EADDRINUSE' && port > PRIVILEGED_PORTS.lowest) {
-        return this.connectFromReservedPort(port - 1);
+  /**
+   * Tries reserved source ports from a random one downwards (wrapping once round the range)
+   * until one is free: a port in use here, or in TIME_WAIT towards this server, moves on.
+   */
+  private async connectFromReservedPort(): Promise<net.Socket> {
+    const { highest, lowest } = PRIVILEGED_PORTS;
+    const span = highest - lowest + 1;
+    const first = randomInt(0, span);
+    for (let i = 0; i < span; i++) {
+      const port = highest - ((first + i) % span);
+      try {
+        return await this.connectFrom(port);
+      } catch (error) {
+        const code = (error as { errno?: string }).errno;
+        if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') continue;
+        if (code === 'EACCES' || code === 'EPERM') {
+          throw new RpcConnectionError(
+            'unreachable',
+            `Cannot connect to ${this.where} from a privileged port (below 1024): that needs root; or export with "insecure" on the server`,
+          );
+        }
+        throw error;
       }
-      if (code === 'EACCES' || code === 'EPERM') {
-        throw new RpcConnectionError(
-          'unreachable',
-          `Cannot connect to ${this.where} from a privileged port (below 1024): that needs root; or export with "insecure" on the server`,
-        );
-      }
-      throw error;
     }
+    throw new RpcConnectionError(
+      'unreachable',
+      `Cannot connect to ${this.where}: every privileged source port (${lowest}-${highest}) is in use`,
+    );
   }
 
   private connectFrom(localPort: number | undefined): Promise<net.Socket> {
