@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { MountClient } from '../../protocols/nfs3/mount3';
+import { MountClient, MountError } from '../../protocols/nfs3/mount3';
 import { Nfs3Client } from '../../protocols/nfs3/nfs3';
 import { openExport, type Nfs3FileSystem } from '../../protocols/nfs3/nfs3-fs';
 import { getPort } from '../../protocols/nfs3/portmap';
@@ -28,13 +28,28 @@ export interface NfsEndpoint {
   timeoutMs: number;
 }
 
+/**
+ * The server refused to mount the path and does not list it among its exports (servers answer
+ * MNT3ERR_ACCES for a path they do not export, as for one they refuse to this client).
+ */
+export class ExportNotFoundError extends Error {
+  constructor(
+    readonly exportPath: string,
+    readonly exports: string[],
+  ) {
+    super(`Export ${exportPath} not found; the server exports ${exports.join(', ') || 'nothing'}`);
+    this.name = 'ExportNotFoundError';
+  }
+}
+
 export interface NfsSession {
   fs: Nfs3FileSystem;
   close(): void;
 }
 
 /**
- * Mounts the export (paths on the session's file system are relative to its root). Throws what the protocol client
+ * Mounts the export (paths on the session's file system are relative to its root).
+ * ExportNotFoundError when the server refuses the mount and does not list the export. Throws what the protocol client
  * throws (mapNfsError turns it into an AppError): MountError for a missing export,
  * Nfs3Error for a missing folder, RpcConnectionError for an unreachable server.
  */
@@ -57,7 +72,23 @@ export async function openNfsSession(endpoint: NfsEndpoint): Promise<NfsSession>
   };
   try {
     const nfs = new Nfs3Client(nfsRpc);
-    const exported = await openExport(new MountClient(mountRpc), nfs, endpoint.exportPath);
+    const mount = new MountClient(mountRpc);
+    const exported = await openExport(mount, nfs, endpoint.exportPath).catch(
+      async (error: unknown) => {
+        if (
+          !(error instanceof MountError) ||
+          !['MNT3ERR_ACCES', 'MNT3ERR_NOENT'].includes(error.status)
+        ) {
+          throw error;
+        }
+        const listed = await mount.exports().catch(() => null);
+        const paths = listed?.map((e) => e.path) ?? [];
+        if (listed && !paths.includes(endpoint.exportPath)) {
+          throw new ExportNotFoundError(endpoint.exportPath, paths);
+        }
+        throw error;
+      },
+    );
     // MOUNT is needed once, for the root handle: its connection is not kept open.
     mountRpc.close();
     return { fs: exported, close };

@@ -6,6 +6,7 @@ import { RpcConnectionError } from '../../protocols/nfs3/rpc-client';
 import { RpcError } from '../../protocols/nfs3/rpc-message';
 import { XdrError } from '../../protocols/nfs3/xdr';
 import { isAbortError } from '../abort';
+import { ExportNotFoundError } from './nfs-connection';
 
 /*
  * What the NFSv3 client throws, and what it becomes: every message names the server and the
@@ -95,6 +96,13 @@ export function mapNfsError(error: unknown, where: string, action: string): AppE
       `${error.message}: the server does not speak NFSv3 on this port? (${where})`,
       { ...details, status: error.status },
     );
+  }
+  if (error instanceof ExportNotFoundError) {
+    const others = error.exports.length > 0 ? error.exports.join(', ') : 'nothing';
+    return new AppError('not-found', `Export not found: ${where} (the server exports ${others})`, {
+      ...details,
+      exports: error.exports,
+    });
   }
   if (error instanceof NotRegisteredError) {
     return new AppError('not-supported', `${error.message} (${where})`, details);

@@ -110,12 +110,12 @@ export class RpcClient {
         settle();
         const seconds = (this.options.timeoutMs ?? 30_000) / 1000;
         reject(
-          new RpcConnectionError(
-            'timeout',
-            this.socket || this.lastConnectError === ''
-              ? `No reply from ${this.where} within ${seconds} s`
-              : `Lost the connection to ${this.where} and could not reconnect within ${seconds} s (${this.lastConnectError})`,
-          ),
+          this.socket || this.lastConnectError === ''
+            ? new RpcConnectionError('timeout', `No reply from ${this.where} within ${seconds} s`)
+            : new RpcConnectionError(
+                'unreachable',
+                `Lost the connection to ${this.where} and could not reconnect within ${seconds} s (${this.lastConnectError})`,
+              ),
         );
       }, this.options.timeoutMs ?? 30_000);
       this.pending.set(xid, {
