@@ -1,5 +1,10 @@
 import { AppError } from '../../../src-shared/errors';
 import type { LocationConfig } from '../../../src-shared/model/location-config';
+import {
+  efsMountCommand,
+  nfs4MountCommand,
+  parseEfsHost,
+} from '../../../src-shared/model/nfs-mount';
 import { NfsLocation } from './nfs-location';
 
 type NfsConfig = Extract<LocationConfig, { kind: 'nfs' }>;
@@ -10,19 +15,40 @@ export const NFS_TIMEOUT_MS = 30_000;
 /**
  * The NFS location for a config. NFSv3 (and AUTOMATIC, which means v3 here) uses our own
  * client; NFS 4.x, which it does not speak, is reached by mounting the export with the OS and
- * choosing the mounted folder as a local location.
- * Throws: invalid-config (a folder path with '..', NFS 4.x).
+ * choosing the mounted folder as a local location; so is Amazon EFS (4.1 only).
+ * Throws: invalid-config (a folder path with '..', NFS 4.x, an EFS host: the message gives the
+ * mount command).
  */
 export function createNfsLocation(
   config: NfsConfig,
   description: string,
   options: { timeoutMs?: number } = {},
 ): NfsLocation {
-  if (config.version === 'NFS4_0' || config.version === 'NFS4_1') {
-    const version = config.version === 'NFS4_0' ? '4.0' : '4.1';
+  const efs = parseEfsHost(config.server);
+  if (efs) {
+    // EFS speaks NFS 4.0 and 4.1 only.
+    const command = efsMountCommand({
+      fileSystem: config.server,
+      region: efs.region,
+      mountPoint: '/mnt/efs',
+    });
     throw new AppError(
       'invalid-config',
-      `NFS ${version} is reached through a mount: run "sudo mount -t nfs -o nfsvers=${version} ${config.server}:${config.export} /mnt/point" and add /mnt/point as a local folder (${description})`,
+      `Amazon EFS speaks NFS 4.1, which DataFerry reaches through a mount: run "${command}" and add /mnt/efs as a local folder (${description})`,
+      { kind: 'nfs', fileSystemId: efs.fileSystemId },
+    );
+  }
+  if (config.version === 'NFS4_0' || config.version === 'NFS4_1') {
+    const version = config.version === 'NFS4_0' ? '4.0' : '4.1';
+    const command = nfs4MountCommand({
+      server: config.server,
+      exportPath: config.export,
+      version,
+      mountPoint: '/mnt/nfs',
+    });
+    throw new AppError(
+      'invalid-config',
+      `NFS ${version} is reached through a mount: run "${command}" and add /mnt/nfs as a local folder (${description})`,
       { kind: 'nfs', version: config.version },
     );
   }

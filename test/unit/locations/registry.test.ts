@@ -61,7 +61,17 @@ describe('createLocation', () => {
       createLocation(config({ kind: 'nfs', server: 'nas', export: '/e', version: 'NFS4_1' }), {}),
     );
     expect(v4.code).toBe('invalid-config');
-    expect(v4.message).toContain('mount -t nfs -o nfsvers=4.1 nas:/e');
+    expect(v4.message).toContain('sudo mount -t nfs4 -o nfsvers=4.1 nas:/e /mnt/nfs');
+    const efs = thrown(() =>
+      createLocation(
+        config({ kind: 'nfs', server: 'fs-0123abcd.efs.eu-west-1.amazonaws.com', export: '/' }),
+        {},
+      ),
+    );
+    expect(efs.code).toBe('invalid-config');
+    expect(efs.message).toContain(
+      'nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport fs-0123abcd.efs.eu-west-1.amazonaws.com:/ /mnt/efs',
+    );
     const escape = thrown(() =>
       createLocation(config({ kind: 'nfs', server: 'nas', export: '/e', path: 'a/../../b' }), {}),
     );
