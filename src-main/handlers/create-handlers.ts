@@ -35,6 +35,7 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
 
     'locations:browse': ({ target, path }) => locations.browse(target, path),
     'locations:buckets': ({ config, secrets }) => locations.buckets(config, secrets ?? {}),
+    'locations:exports': ({ server, mountPort }) => locations.exports(server, mountPort),
 
     'tasks:list': () => tasks.list(),
     'tasks:get': ({ id }) => tasks.get(id),

@@ -12,6 +12,7 @@ import {
 export type LocationTarget = { id: string } | { config: LocationConfig; secrets?: LocationSecrets };
 import { describeNetworkMount, type LocationListing } from '../../src-shared/model/entry';
 import { parentOfRelative } from '../locations/relative-path';
+import { listNfsExports } from '../locations/nfs/nfs-exports';
 import { listBuckets } from '../locations/s3/s3-buckets';
 import { createS3Connection } from '../locations/s3/s3-client';
 import { detectNetworkMount } from '../locations/local/network-mount';
@@ -134,6 +135,16 @@ export class LocationService {
     return listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS)).then((buckets) => ({
       buckets,
     }));
+  }
+
+  /** The exports an NFS server lists. Throws as listNfsExports does. */
+  async exports(
+    server: string,
+    mountPort: number,
+  ): Promise<{ exports: { path: string; allowed: string[] }[] }> {
+    return {
+      exports: await listNfsExports(server, mountPort, AbortSignal.timeout(TEST_TIMEOUT_MS)),
+    };
   }
 
   private resolve(target: LocationTarget): { config: LocationConfig; secrets: LocationSecrets } {

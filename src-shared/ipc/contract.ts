@@ -140,6 +140,19 @@ export const contract = {
       .strict(),
     response: typed<{ buckets: string[] }>(),
   },
+  /**
+   * The exports an NFS server lists, for picking one before any is chosen (MOUNT EXPORT; a
+   * mount port of 0 asks the portmapper). Errors: unavailable, timeout, not-supported.
+   */
+  'locations:exports': {
+    request: z
+      .object({
+        server: z.string().min(1).max(253),
+        mountPort: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict(),
+    response: typed<{ exports: { path: string; allowed: string[] }[] }>(),
+  },
 
   'tasks:list': { request: z.object({}).strict(), response: typed<Task[]>() },
   'tasks:get': { request: z.object({ id }).strict(), response: typed<Task>() },
