@@ -13,7 +13,8 @@ Locations (URL):
   /abs/path  file:///abs/path
   s3://bucket/prefix?endpoint=URL&region=R&pathStyle=true
   smb://user@host:port/share/path?domain=D&version=auto   (password: DATAFERRY_SMB_PASSWORD)
-  nfs://host:port/export/path?mountPort=N&uid=U&gid=G
+  nfs://host:port/export/path?mountPort=N&uid=U&gid=G   (NFSv3; ports 0 or absent: portmapper
+      for MOUNT, 2049 for NFS; exportDepth=N when the export path has N segments)
 
 Run options (DataSync's, defaults first):
   --verify transferred|point-in-time|none
