@@ -133,6 +133,7 @@ export class Nfs3Client {
     let restarts = 0;
     const given = new Set<string>();
     for (;;) {
+      const sent = cookie;
       const xdr = await this.call(
         17,
         (w) =>
@@ -167,9 +168,9 @@ export class Nfs3Client {
         yield { name, fileid, cookie, attributes, handle };
       }
       if (xdr.bool()) return; // eof
-      if (entries === 0) {
-        // Not at the end, and nothing in the page: the server would have us loop for ever.
-        checkStatus(10005, 'READDIRPLUS (an empty page before the end)');
+      if (entries === 0 || cookie === sent) {
+        // Not at the end, and the page did not move on: the server would have us loop for ever.
+        checkStatus(10005, 'READDIRPLUS (a page that does not move on before the end)');
       }
     }
   }
@@ -315,6 +316,9 @@ export class Nfs3Client {
       (w) => {
         w.opaque(dir).string(name);
         if (how.mode === 'EXCLUSIVE') {
+          if (how.verifier.length !== 8) {
+            throw new RangeError(`A CREATE verifier is 8 bytes, not ${how.verifier.length}`);
+          }
           w.uint32(2).fixedOpaque(how.verifier);
         } else {
           w.uint32(how.mode === 'GUARDED' ? 1 : 0);

@@ -20,7 +20,6 @@ const JUKEBOX = 10008;
 const DIR = Buffer.from('dir-handle');
 
 interface Call {
-  xid: number;
   program: number;
   version: number;
   procedure: number;
@@ -61,7 +60,7 @@ async function peer(
         xdr.uint32();
         xdr.opaque(); // verifier
         const args = record.subarray(record.length - xdr.remaining);
-        const call = { xid, program, version, procedure, args };
+        const call = { program, version, procedure, args };
         calls.push(call);
         const results = script(call);
         if (results) socket.write(frameRecord(Buffer.concat([accepted(xid), results])));
@@ -81,35 +80,29 @@ async function peer(
   };
 }
 
-/** xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS. */
-const accepted = (xid: number): Buffer =>
-  Buffer.from(
-    new XdrWriter().uint32(xid).uint32(1).uint32(0).uint32(0).uint32(0).uint32(0).bytes(),
-  );
-
 const done = (w: XdrWriter): Buffer => Buffer.from(w.bytes());
+/** `values` as uint32s after what `w` holds. */
+const words = (w: XdrWriter, ...values: number[]): XdrWriter =>
+  values.reduce((x, n) => x.uint32(n), w);
+/** xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS. */
+const accepted = (xid: number): Buffer => done(words(new XdrWriter(), xid, 1, 0, 0, 0, 0));
 
 /** fattr3 of a regular file (mode 0100644, times 1.7e9 s and a half). */
 function fattr3(w: XdrWriter, fileid: bigint, type = 1): XdrWriter {
-  w.uint32(type).uint32(0o100644).uint32(1).uint32(1000).uint32(100);
-  w.uint64(2n ** 60n)
-    .uint64(4096n)
-    .uint32(0)
-    .uint32(0)
-    .uint64(7n)
-    .uint64(fileid);
+  words(w, type, 0o100644, 1, 1000, 100)
+    .uint64(2n ** 60n)
+    .uint64(4096n);
+  words(w, 0, 0).uint64(7n).uint64(fileid); // rdev, fsid, fileid
   for (let i = 0; i < 3; i++) w.uint32(1_700_000_000).uint32(500_000_000);
   return w;
 }
 
 /** A READDIRPLUS3resok page: each entry with attributes and a handle "fh-NAME". */
-function dirPage(verifier: string, entries: [string, bigint][], eof: boolean): Buffer {
+function dirPage(verifier: string, entries: Record<string, bigint>, eof: boolean): Buffer {
   const w = new XdrWriter().uint32(NFS3_OK).bool(false).fixedOpaque(Buffer.from(verifier));
-  for (const [name, cookie] of entries) {
-    w.bool(true)
-      .uint64(1000n + cookie)
-      .string(name)
-      .uint64(cookie);
+  for (const [name, cookie] of Object.entries(entries)) {
+    w.bool(true).uint64(1000n + cookie);
+    w.string(name).uint64(cookie);
     fattr3(w.bool(true), 1000n + cookie);
     w.bool(true).opaque(Buffer.from(`fh-${name}`));
   }
@@ -146,27 +139,9 @@ describe('Nfs3Client READDIRPLUS', () => {
   it('pages with the cookie and verifier of the previous page, leaving out . and ..', async () => {
     const server = await peer(({ args }) => {
       const { cookie } = listingArgs(args);
-      if (cookie === 0n)
-        return dirPage(
-          'VERIFY01',
-          [
-            ['.', 1n],
-            ['..', 2n],
-            ['a', 3n],
-            ['b', 4n],
-          ],
-          false,
-        );
-      if (cookie === 4n)
-        return dirPage(
-          'VERIFY02',
-          [
-            ['c', 5n],
-            ['d', 6n],
-          ],
-          false,
-        );
-      return dirPage('VERIFY03', [['e', 9n]], true);
+      if (cookie === 0n) return dirPage('VERIFY01', { '.': 1n, '..': 2n, a: 3n, b: 4n }, false);
+      if (cookie === 4n) return dirPage('VERIFY02', { c: 5n, d: 6n }, false);
+      return dirPage('VERIFY03', { e: 9n }, true);
     });
     const entries: DirEntry[] = [];
     for await (const entry of server.nfs().readdirplus(DIR)) entries.push(entry);
@@ -190,31 +165,14 @@ describe('Nfs3Client READDIRPLUS', () => {
     let expired = false;
     const server = await peer(({ args }) => {
       const { cookie } = listingArgs(args);
-      if (cookie === 0n && !expired)
-        return dirPage(
-          'VERIFY01',
-          [
-            ['a', 1n],
-            ['b', 2n],
-          ],
-          false,
-        );
+      if (cookie === 0n && !expired) return dirPage('VERIFY01', { a: 1n, b: 2n }, false);
       if (cookie === 2n) {
         expired = true;
         return failure(BAD_COOKIE);
       }
       // The folder changed: the listing from the start now has c as well.
-      if (cookie === 0n)
-        return dirPage(
-          'VERIFY02',
-          [
-            ['a', 1n],
-            ['b', 2n],
-            ['c', 3n],
-          ],
-          false,
-        );
-      return dirPage('VERIFY02', [['d', 4n]], true);
+      if (cookie === 0n) return dirPage('VERIFY02', { a: 1n, b: 2n, c: 3n }, false);
+      return dirPage('VERIFY02', { d: 4n }, true);
     });
     const { names, error } = await drain(server.nfs().readdirplus(DIR));
     expect(error).toBeNull();
@@ -229,9 +187,7 @@ describe('Nfs3Client READDIRPLUS', () => {
 
   it('gives up with Nfs3Error after a bounded number of restarts when every cookie expires', async () => {
     const server = await peer(({ args }) =>
-      listingArgs(args).cookie === 0n
-        ? dirPage('VERIFY01', [['a', 1n]], false)
-        : failure(BAD_COOKIE),
+      listingArgs(args).cookie === 0n ? dirPage('VERIFY01', { a: 1n }, false) : failure(BAD_COOKIE),
     );
     const { names, error } = await drain(server.nfs().readdirplus(DIR));
     expect(error).toBeInstanceOf(Nfs3Error);
@@ -243,12 +199,25 @@ describe('Nfs3Client READDIRPLUS', () => {
   });
 
   it('fails an empty page that is not the last with Nfs3Error instead of asking for ever', async () => {
-    const server = await peer(() => dirPage('VERIFY01', [], false));
+    const server = await peer(() => dirPage('VERIFY01', {}, false));
     const { names, error } = await drain(server.nfs().readdirplus(DIR));
     expect(error).toBeInstanceOf(Nfs3Error);
     expect(error).toMatchObject({ status: 'NFS3ERR_TOOSMALL' });
     expect(names).toEqual([]);
     expect(server.calls).toHaveLength(1);
+  });
+
+  it('ends a listing whose pages never move on (the same cookie again) instead of asking for ever', async () => {
+    const server = await peer(() => dirPage('VERIFY01', { a: 1n }, false));
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      drain(server.nfs().readdirplus(DIR)),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still asking'), 1_000))),
+    ]);
+    clearTimeout(timer);
+    for (const c of clients) c.close(); // ends a listing still asking
+    expect(outcome).toMatchObject({ names: ['a'], error: expect.any(Error) });
+    expect(server.calls.length).toBeLessThan(10);
   });
 });
 
@@ -299,13 +268,7 @@ describe('Nfs3Client CREATE', () => {
   /** CREATE3resok: a handle, no attributes, empty wcc_data. */
   const created = (): Buffer =>
     done(
-      new XdrWriter()
-        .uint32(NFS3_OK)
-        .bool(true)
-        .opaque(Buffer.from('new-file'))
-        .bool(false)
-        .bool(false)
-        .bool(false),
+      words(new XdrWriter().uint32(NFS3_OK).bool(true).opaque(Buffer.from('new-file')), 0, 0, 0),
     );
   const head = (name: string): XdrWriter => new XdrWriter().opaque(DIR).string(name);
 
@@ -325,14 +288,12 @@ describe('Nfs3Client CREATE', () => {
   it('sends GUARDED (1) and UNCHECKED (0) each with a sattr3', async () => {
     const server = await peer(created);
     const nfs = server.nfs();
-    await nfs.create(DIR, 'g', { mode: 'GUARDED', set: { mode: 0o640 } });
+    await nfs.create(DIR, 'g', { mode: 'GUARDED', set: { mode: 0o640, gid: 100 } });
     await nfs.create(DIR, 'u', { mode: 'UNCHECKED' });
-    // sattr3: mode set to 0640; uid, gid and size not; atime and mtime DONT_CHANGE.
-    const words = (w: XdrWriter, ...values: number[]): Buffer =>
-      done(values.reduce((x, n) => x.uint32(n), w));
-    // createmode, then set_mode (1, 0640), set_uid, set_gid, set_size, set_atime, set_mtime.
-    expect(server.calls[0]?.args).toEqual(words(head('g'), 1, 1, 0o640, 0, 0, 0, 0, 0));
-    expect(server.calls[1]?.args).toEqual(words(head('u'), 0, 0, 0, 0, 0, 0, 0));
+    // createmode, then sattr3: set_mode (1, 0640), set_uid (0), set_gid (1, 100), set_size (0),
+    // and set_atime, set_mtime DONT_CHANGE (0).
+    expect(server.calls[0]?.args).toEqual(done(words(head('g'), 1, 1, 0o640, 0, 1, 100, 0, 0, 0)));
+    expect(server.calls[1]?.args).toEqual(done(words(head('u'), 0, 0, 0, 0, 0, 0, 0)));
   });
 });
 
@@ -414,29 +375,9 @@ describe('Nfs3Client malformed replies', () => {
       // An entry whose name claims 10 bytes and has 3.
       done(head().bool(true).uint64(1n).uint32(10).fixedOpaque(Buffer.from('abc'))),
       // A name of 300 bytes, all there: more than NAME_MAX (255).
-      done(
-        head()
-          .bool(true)
-          .uint64(1n)
-          .string('n'.repeat(300))
-          .uint64(1n)
-          .bool(false)
-          .bool(false)
-          .bool(false)
-          .bool(true),
-      ),
+      done(words(head().bool(true).uint64(1n).string('n'.repeat(300)).uint64(1n), 0, 0, 0, 1)),
       // A good entry, then one cut after its fileid.
-      done(
-        head()
-          .bool(true)
-          .uint64(1n)
-          .string('ok')
-          .uint64(1n)
-          .bool(false)
-          .bool(false)
-          .bool(true)
-          .uint64(2n),
-      ),
+      done(words(head().bool(true).uint64(1n).string('ok').uint64(1n), 0, 0, 1).uint64(2n)),
     ];
     const server = await peer(() => replies[server.calls.length - 1] ?? null);
     const nfs = server.nfs();
