@@ -165,11 +165,18 @@ describe('dataferry errors', () => {
   });
 
   it('exit 1 with "not supported yet" for kinds that do not exist yet', async () => {
-    for (const url of ['smb://user@127.0.0.1/share/x', 'nfs://127.0.0.1/export/x']) {
-      const run = await dataferry(['run', '--from', url, '--to', dst]);
-      expect(run.code, url).toBe(1);
-      expect(run.stderr).toContain('not supported yet');
-    }
+    const run = await dataferry(['run', '--from', 'smb://user@127.0.0.1/share/x', '--to', dst]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('not supported yet');
+  });
+
+  it('exit 1 naming the portmapper when an NFS server without given ports has none', async () => {
+    // No rpcbind runs here; where one does, it answers that MOUNT (100005) is not registered.
+    const run = await dataferry(['run', '--from', 'nfs://127.0.0.1/export/x', '--to', dst]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /no portmapper \(rpcbind\) answers on 127\.0\.0\.1:111|does not offer RPC program 100005/,
+    );
   });
 
   it('exit 1 naming the source when it does not exist', async () => {
