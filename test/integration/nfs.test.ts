@@ -201,6 +201,7 @@ describe('dataferry with NFS (nfs-ganesha)', () => {
     expect(notes).toBe('notes');
     const onServer = await stat(path.join(server.root, folder, 'zero'));
     expect(onServer.mtimeMs).toBe(new Date('2020-01-01T01:02:03.456Z').getTime());
+    expect(onServer.atimeMs).toBe(new Date('2020-01-01').getTime()); // Atime=BEST_EFFORT
 
     const down = await dataferry(['run', '--from', url(folder), '--to', dst, '--json']);
     expect(down.code, down.stderr).toBe(0);
