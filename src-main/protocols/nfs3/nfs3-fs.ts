@@ -380,29 +380,32 @@ export class Nfs3FileSystem {
       inFlight.add(tracked);
     };
 
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (final: boolean): Promise<void> => {
-      while (pendingBytes >= this.writeChunk || (final && pendingBytes > 0)) {
-        const all = Buffer.concat(pending, pendingBytes);
-        const chunk = all.subarray(0, Math.min(this.writeChunk, all.length));
-        const rest = all.subarray(chunk.length);
-        pending = rest.length > 0 ? [rest] : [];
-        pendingBytes = rest.length;
-        while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-        if (failure !== null) throw failure;
-        send(offset, Buffer.from(chunk));
-        offset += chunk.length;
-        uncommittedBytes += chunk.length;
-        if (uncommittedBytes >= COMMIT_EVERY_BYTES) await commit();
-      }
+    // Pieces are copied once, into WRITE-sized buffers of our own: kept until the COMMIT for a
+    // resend, and sent as they are (the RPC layer borrows them).
+    let chunk = Buffer.allocUnsafe(this.writeChunk);
+    let filled = 0;
+    const sendChunk = async (): Promise<void> => {
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      if (failure !== null) throw failure;
+      const full = chunk.subarray(0, filled);
+      send(offset, full);
+      offset += full.length;
+      uncommittedBytes += full.length;
+      chunk = Buffer.allocUnsafe(this.writeChunk);
+      filled = 0;
+      if (uncommittedBytes >= COMMIT_EVERY_BYTES) await commit();
     };
     for await (const piece of data) {
-      pending.push(piece);
-      pendingBytes += piece.length;
-      await flush(false);
+      let at = 0;
+      while (at < piece.length) {
+        const n = Math.min(chunk.length - filled, piece.length - at);
+        piece.copy(chunk, filled, at, at + n);
+        filled += n;
+        at += n;
+        if (filled === chunk.length) await sendChunk();
+      }
     }
-    await flush(true);
+    if (filled > 0) await sendChunk();
     await commit();
     return offset;
   }

@@ -97,7 +97,7 @@ export class Nfs3Client {
     return { handle, attributes: readPostOpAttr(xdr) };
   }
 
-  /** READ up to `count` bytes at `offset` (a copy: it outlives the reply). */
+  /** READ up to `count` bytes at `offset` (a view into the reply, which nothing else holds). */
   async read(
     handle: Buffer,
     offset: bigint,
@@ -114,7 +114,8 @@ export class Nfs3Client {
     checkStatus(status, 'READ');
     xdr.uint32(); // count, repeated by the data's own length
     const eof = xdr.bool();
-    return { data: Buffer.from(xdr.opaque(count)), eof };
+    // A view into the reply's own buffer (RecordReader gives each record one): no copy.
+    return { data: xdr.opaque(count), eof };
   }
 
   /**
@@ -276,7 +277,7 @@ export class Nfs3Client {
           .uint64(offset)
           .uint32(data.length)
           .uint32(STABILITY.indexOf(stable))
-          .opaque(data),
+          .opaqueBorrowed(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
       signal,
     );
     const status = xdr.uint32();

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
-import { frameRecord, RecordReader } from './rpc-record';
+import { recordMark, RecordReader } from './rpc-record';
 import { callWriter, readReply, xidOf, type AuthSys } from './rpc-message';
 import { XdrError, type XdrReader, type XdrWriter } from './xdr';
 
@@ -48,8 +48,12 @@ export class RpcConnectionError extends Error {
   }
 }
 
+/** The socket reads into this many bytes of its own, reused: RecordReader copies out of it. */
+const READ_BUFFER_BYTES = 256 * 1024;
+
 interface Pending {
-  record: Buffer;
+  /** The record mark and the call's parts, sent as they are (a WRITE's data is not copied). */
+  record: Buffer[];
   resolve(results: XdrReader): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -92,7 +96,8 @@ export class RpcClient {
     this.nextXid = (this.nextXid + 1) >>> 0 || 1;
     const xdr = callWriter({ xid, program, version, procedure, auth: this.options.auth });
     args(xdr);
-    const record = frameRecord(xdr.bytes());
+    const { parts, length } = xdr.segments();
+    const record = [recordMark(length), ...parts];
     return new Promise<XdrReader>((resolve, reject) => {
       const settle = (): void => {
         const entry = this.pending.get(xid);
@@ -146,7 +151,12 @@ export class RpcClient {
     entry.attempts++;
     try {
       const socket = await this.connected();
-      if (this.pending.has(xid)) socket.write(entry.record);
+      if (this.pending.has(xid)) {
+        // One writev for the mark and the parts.
+        socket.cork();
+        for (const part of entry.record) socket.write(part);
+        socket.uncork();
+      }
     } catch (error) {
       this.lastConnectError = (error as Error).message;
       const giveUp = !this.everConnected && entry.attempts >= (this.options.maxConnects ?? 3);
@@ -198,16 +208,28 @@ export class RpcClient {
 
   private connectFrom(localPort: number | undefined): Promise<net.Socket> {
     return new Promise<net.Socket>((resolve, reject) => {
-      const socket = net.connect({ host: this.options.host, port: this.options.port, localPort });
-      socket.setNoDelay(true);
       const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
+      // Reads land in one buffer of this connection's instead of a new one per read: the
+      // reader copies each record out once.
+      const socket = net.connect({
+        host: this.options.host,
+        port: this.options.port,
+        localPort,
+        onread: {
+          buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+          callback: (bytes: number, buffer: Uint8Array) => {
+            this.receive(socket, reader, buffer.subarray(0, bytes));
+            return true;
+          },
+        },
+      });
+      socket.setNoDelay(true);
       socket.once('connect', () => {
         this.socket = socket;
         this.everConnected = true;
         this.lastConnectError = '';
         resolve(socket);
       });
-      socket.on('data', (data) => this.receive(socket, reader, data));
       socket.on('error', (error: NodeJS.ErrnoException) => {
         if (this.socket !== socket) {
           reject(
@@ -225,7 +247,7 @@ export class RpcClient {
     });
   }
 
-  private receive(socket: net.Socket, reader: RecordReader, data: Buffer): void {
+  private receive(socket: net.Socket, reader: RecordReader, data: Uint8Array): void {
     let records: Buffer[];
     try {
       records = reader.push(data);

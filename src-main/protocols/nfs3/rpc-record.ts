@@ -9,45 +9,75 @@ import { XdrError } from './xdr';
 const LAST_FRAGMENT = 0x80000000;
 const MAX_FRAGMENT = 0x7fffffff;
 
-/** One record as a single last fragment. Throws RangeError past 2 GiB. */
-export function frameRecord(record: Uint8Array): Buffer {
-  if (record.length > MAX_FRAGMENT) throw new RangeError('RPC record too large for one fragment');
+/**
+ * The record-marking header for a record of `length` bytes sent as one last fragment (the
+ * record's parts follow it on the wire as they are: nothing is copied). Throws RangeError past
+ * 2 GiB.
+ */
+export function recordMark(length: number): Buffer {
+  if (length > MAX_FRAGMENT) throw new RangeError('RPC record too large for one fragment');
   const header = Buffer.alloc(4);
-  header.writeUInt32BE((LAST_FRAGMENT | record.length) >>> 0);
-  return Buffer.concat([header, record]);
+  header.writeUInt32BE((LAST_FRAGMENT | length) >>> 0);
+  return header;
+}
+
+/** One record as a single last fragment, in one buffer. Throws RangeError past 2 GiB. */
+export function frameRecord(record: Uint8Array): Buffer {
+  return Buffer.concat([recordMark(record.length), record]);
 }
 
 /**
  * Reassembles records from TCP data. `push` takes whatever a read returned and hands back the
- * records it completed. A record larger than `maxRecord` (the largest reply we accept: a READ
- * of rtmax bytes and its header) throws XdrError instead of buffering without end.
+ * records it completed. It copies what it keeps, straight into a buffer of the fragment's size
+ * once its header is read, so the caller may reuse the buffer it passed (the socket reads into
+ * one buffer) and a 1 MiB READ reply costs one allocation and one copy. A record larger than
+ * `maxRecord` (the largest reply we accept: a READ of rtmax bytes and its header) throws
+ * XdrError instead of buffering without end.
  */
 export class RecordReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly header = Buffer.alloc(4);
+  private headerBytes = 0;
+  /** The fragment being filled, once its header is known. */
+  private fragment: Buffer | null = null;
+  private fragmentBytes = 0;
+  private lastFragment = false;
   private fragments: Buffer[] = [];
   private recordBytes = 0;
 
   constructor(private readonly maxRecord: number) {}
 
-  push(data: Buffer): Buffer[] {
-    this.chunks.push(data);
-    this.buffered += data.length;
+  push(data: Uint8Array): Buffer[] {
     const records: Buffer[] = [];
-    for (;;) {
-      if (this.buffered < 4) break;
-      const header = this.peek(4).readUInt32BE(0);
-      const length = header & MAX_FRAGMENT;
-      if (this.recordBytes + length > this.maxRecord) {
-        throw new XdrError(
-          `RPC record of more than ${this.maxRecord} bytes (fragment of ${length}): refused`,
-        );
+    let at = 0;
+    while (at < data.length || (this.fragment && this.fragmentBytes === this.fragment.length)) {
+      if (!this.fragment) {
+        const n = Math.min(4 - this.headerBytes, data.length - at);
+        this.header.set(data.subarray(at, at + n), this.headerBytes);
+        this.headerBytes += n;
+        at += n;
+        if (this.headerBytes < 4) break;
+        this.headerBytes = 0;
+        const word = this.header.readUInt32BE(0);
+        const length = word & MAX_FRAGMENT;
+        if (this.recordBytes + length > this.maxRecord) {
+          throw new XdrError(
+            `RPC record of more than ${this.maxRecord} bytes (fragment of ${length}): refused`,
+          );
+        }
+        this.fragment = Buffer.allocUnsafe(length);
+        this.fragmentBytes = 0;
+        this.lastFragment = (word & LAST_FRAGMENT) !== 0;
       }
-      if (this.buffered < 4 + length) break;
-      this.take(4);
-      this.fragments.push(this.take(length));
-      this.recordBytes += length;
-      if ((header & LAST_FRAGMENT) !== 0) {
+      const n = Math.min(this.fragment.length - this.fragmentBytes, data.length - at);
+      if (n > 0) this.fragment.set(data.subarray(at, at + n), this.fragmentBytes);
+      this.fragmentBytes += n;
+      at += n;
+      if (this.fragmentBytes < this.fragment.length) break;
+      this.fragments.push(this.fragment);
+      this.recordBytes += this.fragment.length;
+      this.fragment = null;
+      this.fragmentBytes = 0;
+      if (this.lastFragment) {
         records.push(
           this.fragments.length === 1
             ? (this.fragments[0] as Buffer)
@@ -62,24 +92,6 @@ export class RecordReader {
 
   /** Bytes received but not yet part of a complete record. */
   get pending(): number {
-    return this.buffered + this.recordBytes;
-  }
-
-  private peek(bytes: number): Buffer {
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= bytes) return first;
-    const joined = Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [joined];
-    return joined;
-  }
-
-  private take(bytes: number): Buffer {
-    const source = this.peek(bytes);
-    const taken = source.subarray(0, bytes);
-    const rest = source.subarray(bytes);
-    if (rest.length > 0) this.chunks[0] = rest;
-    else this.chunks.shift();
-    this.buffered -= bytes;
-    return taken;
+    return this.headerBytes + this.fragmentBytes + this.recordBytes;
   }
 }

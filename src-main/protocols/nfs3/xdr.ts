@@ -14,10 +14,16 @@ export class XdrError extends Error {
 
 const pad = (n: number): number => (4 - (n % 4)) % 4;
 
-/** Builds an XDR buffer; grows as needed. Throws RangeError for values out of their type. */
+/**
+ * Builds XDR; grows as needed. Throws RangeError for values out of their type. Large data can
+ * be borrowed rather than copied (`opaqueBorrowed`): the result is then several parts, written
+ * to the socket one after the other.
+ */
 export class XdrWriter {
   private buffer: Buffer;
   private length = 0;
+  /** Finished parts before `buffer`, when data was borrowed. */
+  private readonly parts: Buffer[] = [];
 
   constructor(initialSize = 256) {
     this.buffer = Buffer.alloc(initialSize);
@@ -79,14 +85,36 @@ export class XdrWriter {
     return this.uint32(data.length).fixedOpaque(data);
   }
 
+  /**
+   * Like `opaque`, without copying `data`: it becomes a part of its own, so it must not change
+   * until the call is answered (a WRITE's payload).
+   */
+  opaqueBorrowed(data: Buffer): this {
+    this.uint32(data.length);
+    this.parts.push(this.buffer.subarray(0, this.length), data);
+    this.buffer = Buffer.alloc(64);
+    this.length = 0;
+    this.reserve(pad(data.length));
+    this.length += pad(data.length);
+    return this;
+  }
+
+  /** The parts to send, in order, and their total length. */
+  segments(): { parts: Buffer[]; length: number } {
+    const parts = [...this.parts, this.buffer.subarray(0, this.length)].filter((p) => p.length > 0);
+    return { parts, length: parts.reduce((sum, p) => sum + p.length, 0) };
+  }
+
   /** A UTF-8 string as variable-length opaque data. */
   string(value: string): this {
     return this.opaque(Buffer.from(value, 'utf8'));
   }
 
-  /** The bytes written so far (a view: copy it before writing more). */
+  /** The bytes written so far, in one buffer (a view when nothing was borrowed). */
   bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    if (this.parts.length === 0) return this.buffer.subarray(0, this.length);
+    const { parts, length } = this.segments();
+    return Buffer.concat(parts, length);
   }
 }
 

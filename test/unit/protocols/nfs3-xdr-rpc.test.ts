@@ -68,6 +68,18 @@ describe('RPC record marking', () => {
     expect(new RecordReader(1 << 20).push(stream)).toEqual(records);
   });
 
+  it('copies what it keeps, so the caller may reuse the buffer it passed (the socket does)', () => {
+    const reader = new RecordReader(1 << 20);
+    const scratch = Buffer.alloc(7);
+    const got: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += scratch.length) {
+      const n = stream.copy(scratch, 0, i, i + scratch.length);
+      got.push(...reader.push(scratch.subarray(0, n)));
+      scratch.fill(0xee); // the next read overwrites it
+    }
+    expect(got).toEqual(records);
+  });
+
   it('joins a record sent as several fragments', () => {
     const fragment = (data: string, last: boolean): Buffer => {
       const header = Buffer.alloc(4);
