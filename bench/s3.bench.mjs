@@ -25,22 +25,16 @@
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_S3_FILES=5000
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync,
   createReadStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
-  readSync,
-  readdirSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -52,21 +46,27 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import {
+  BIG_MIB,
+  BIN,
+  FILE_SIZE,
+  RUNS,
+  compareListing,
+  median,
+  progress,
+  repo,
+  readRange,
+  smallContent,
+  smallPath,
+  walk,
+} from './bench-data.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(repo, 'bin', 'dataferry.js');
 const FAUXQS = path.join(repo, 'test', 'support', 'fauxqs-server.mjs');
 const AWS = '/usr/bin/aws'; // an older `aws` (pyenv) may come first on PATH
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1024);
 const FILES = Number(process.env.BENCH_S3_FILES ?? 5000);
-const FILE_SIZE = 4096;
 const BUCKET = 'bench';
 const REGION = 'us-east-1';
 const PART = 8 * 1024 * 1024;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const progress = (text) => process.stderr.write(`  ${text}\n`);
 
 function have(tool) {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -143,53 +143,6 @@ async function seedMultipart(client, key, file) {
       MultipartUpload: { Parts: parts },
     }),
   );
-}
-
-/** The files of one data set: relative path -> size, and their content for spot checks. */
-function smallContent(i) {
-  const buf = Buffer.alloc(FILE_SIZE, i % 251);
-  buf.write(`file ${i}\n`);
-  return buf;
-}
-const smallPath = (i) => `d${Math.floor(i / 1000)}/f${i}.dat`;
-
-function walk(dir, prefix = '', out = new Map()) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) walk(path.join(dir, entry.name), rel, out);
-    else out.set(rel, statSync(path.join(dir, entry.name)).size);
-  }
-  return out;
-}
-
-function readRange(file, start, length) {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, start);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Checks that a listing (relative path -> size) is exactly the expected one. */
-function compareListing(actual, expected, where) {
-  let missing = 0;
-  let wrongSize = 0;
-  let bytes = 0;
-  for (const [rel, size] of expected) {
-    if (!actual.has(rel)) missing++;
-    else if (actual.get(rel) !== size) wrongSize++;
-  }
-  for (const size of actual.values()) bytes += size;
-  const extra = [...actual.keys()].filter((rel) => !expected.has(rel)).length;
-  const wantBytes = [...expected.values()].reduce((a, b) => a + b, 0);
-  if (missing || wrongSize || extra || bytes !== wantBytes)
-    throw new Error(
-      `wrong result in ${where}: ${actual.size} of ${expected.size} entries, ` +
-        `${bytes} of ${wantBytes} bytes (${missing} missing, ${extra} extra, ${wrongSize} wrong size)`,
-    );
 }
 
 export async function run() {
@@ -367,7 +320,7 @@ export async function run() {
     await checks[set].s3(prefix);
   };
   const verifyLocal = (set, dir) => {
-    compareListing(existsSync(dir) ? walk(dir) : new Map(), checks[set].expected, dir);
+    compareListing(walk(dir), checks[set].expected, dir);
     checks[set].local(dir);
   };
 
