@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { MountClient } from './mount3';
-import type { FsStat, Nfs3Client, Stability } from './nfs3';
+import type { FsStat, Nfs3Client } from './nfs3';
+import { streamWrite } from './nfs3-write';
 import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
 
 /*
@@ -11,12 +12,12 @@ import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
  */
 
 const HANDLE_CACHE_ENTRIES = 4096;
-const READS_IN_FLIGHT = 4;
-const READ_CHUNK_MAX = 1024 * 1024;
-const WRITES_IN_FLIGHT = 4;
+// 16 READs of 256 KiB in flight rather than 4 of 1 MiB: the same window, but replies of this
+// size are allocated from the heap rather than mapped fresh (and faulted in) one by one; 1 GiB
+// from ganesha took 1.85 s against 1.5-2.5 s, with a third less system time.
+const READS_IN_FLIGHT = 16;
+const READ_CHUNK_MAX = 256 * 1024;
 const WRITE_CHUNK_MAX = 1024 * 1024;
-/** UNSTABLE writes kept for a resend until a COMMIT makes them durable. */
-const COMMIT_EVERY_BYTES = 16 * 1024 * 1024;
 const NFS3ERR_STALE = 70;
 /** Modes of what is created without one given (the usual umask 022 applied). */
 const DEFAULT_FILE_MODE = 0o644;
@@ -307,12 +308,10 @@ export class Nfs3FileSystem {
   /**
    * Creates `path` with `mode` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED:
    * truncates; EXCLUSIVE: like GUARDED, but a CREATE sent again after a lost reply is
-   * recognised) and writes `data` into it: UNSTABLE WRITEs, four in flight, each within wtmax,
-   * made durable by a COMMIT every 16 MiB and at the end. When a COMMIT's verifier differs from
-   * the one the WRITEs got, the server restarted and may have lost them: they are sent again,
-   * FILE_SYNC. Owner and times are the caller's to set afterwards (setattr). Resolves with the
-   * bytes written. Throws Nfs3Error and the RPC client's errors; the stream's own errors pass
-   * through.
+   * recognised) and writes `data` into it, durably (streamWrite: UNSTABLE WRITEs within
+   * wtmax, COMMITs checked against the write verifier, resent after a server restart). Owner
+   * and times are the caller's to set afterwards (setattr). Resolves with the bytes written.
+   * Throws Nfs3Error and the RPC client's errors; the stream's own errors pass through.
    */
   async write(
     path: string,
@@ -337,77 +336,13 @@ export class Nfs3FileSystem {
       return created;
     });
     this.remember(path, handle);
-    const nfs = this.nfs;
-    let uncommitted: { offset: number; data: Buffer; verifier: string }[] = [];
-    let uncommittedBytes = 0;
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    let offset = 0;
-
-    const writeAll = async (at: number, chunk: Buffer, stable: Stability): Promise<string> => {
-      let done = 0;
-      let verifier = '';
-      while (done < chunk.length) {
-        const result = await nfs.write(
-          handle,
-          BigInt(at + done),
-          chunk.subarray(done),
-          stable,
-          signal,
-        );
-        if (result.count === 0)
-          throw new Nfs3Error(5, 'NFS3ERR_IO', `WRITE ${path}: nothing written`);
-        done += result.count;
-        verifier = result.verifier.toString('hex');
-      }
-      return verifier;
-    };
-    const commit = async (): Promise<void> => {
-      await Promise.all(inFlight);
-      if (failure !== null) throw failure;
-      const verifier = (await nfs.commit(handle, signal)).toString('hex');
-      const lost = uncommitted.filter((w) => w.verifier !== verifier);
-      for (const w of lost) await writeAll(w.offset, w.data, 'FILE_SYNC');
-      uncommitted = [];
-      uncommittedBytes = 0;
-    };
-    const send = (at: number, chunk: Buffer): void => {
-      const task = writeAll(at, chunk, 'UNSTABLE').then(
-        (verifier) => void uncommitted.push({ offset: at, data: chunk, verifier }),
-        (error: unknown) => void (failure ??= error),
-      );
-      const tracked = task.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
-    };
-
-    // Pieces are copied once, into WRITE-sized buffers of our own: kept until the COMMIT for a
-    // resend, and sent as they are (the RPC layer borrows them).
-    let chunk = Buffer.allocUnsafe(this.writeChunk);
-    let filled = 0;
-    const sendChunk = async (): Promise<void> => {
-      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-      if (failure !== null) throw failure;
-      const full = chunk.subarray(0, filled);
-      send(offset, full);
-      offset += full.length;
-      uncommittedBytes += full.length;
-      chunk = Buffer.allocUnsafe(this.writeChunk);
-      filled = 0;
-      if (uncommittedBytes >= COMMIT_EVERY_BYTES) await commit();
-    };
-    for await (const piece of data) {
-      let at = 0;
-      while (at < piece.length) {
-        const n = Math.min(chunk.length - filled, piece.length - at);
-        piece.copy(chunk, filled, at, at + n);
-        filled += n;
-        at += n;
-        if (filled === chunk.length) await sendChunk();
-      }
-    }
-    if (filled > 0) await sendChunk();
-    await commit();
-    return offset;
+    return streamWrite(data, {
+      nfs: this.nfs,
+      handle,
+      chunkBytes: this.writeChunk,
+      path,
+      signal,
+    });
   }
 
   private remember(path: string, handle: Buffer): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Nfs3Client, Stability } from '../../../src-main/protocols/nfs3/nfs3';
 import { Nfs3FileSystem } from '../../../src-main/protocols/nfs3/nfs3-fs';
+import { streamWrite } from '../../../src-main/protocols/nfs3/nfs3-write';
 
 /*
  * The write path's COMMIT verifier rule, with a stand-in for the NFSv3 client (the path against
@@ -8,12 +9,19 @@ import { Nfs3FileSystem } from '../../../src-main/protocols/nfs3/nfs3-fs';
  * WRITEs and the COMMIT answers another verifier, and what it may have lost is sent again.
  */
 
-function fakeServer(options: { restartBeforeCommit: number | null; shortWrites?: boolean }) {
+function fakeServer(options: {
+  restartBeforeCommit: number | null;
+  shortWrites?: boolean;
+  commitMs?: number;
+}) {
   const stored = Buffer.alloc(4 * 1024 * 1024);
+  /** What COMMITs made durable: what survives a restart. */
+  const durable = Buffer.alloc(stored.length);
   let size = 0;
   let verifier = Buffer.from('AAAAAAAA');
   let commits = 0;
   const writes: { offset: number; length: number; stable: Stability }[] = [];
+  const log: string[] = [];
   const client = {
     create: async () => Buffer.from('file-handle'),
     lookup: async () => ({ handle: Buffer.from('dir'), attributes: null }),
@@ -25,15 +33,21 @@ function fakeServer(options: { restartBeforeCommit: number | null; shortWrites?:
       stored.set(data.subarray(0, count), Number(offset));
       size = Math.max(size, Number(offset) + count);
       writes.push({ offset: Number(offset), length: count, stable });
+      log.push(`write ${offset}`);
       return { count, committed: stable, verifier };
     },
     commit: async () => {
       commits++;
+      log.push(`commit ${commits} sent`);
+      // The server flushes to disk meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, options.commitMs ?? 0));
+      log.push(`commit ${commits} answered`);
       if (commits === options.restartBeforeCommit) {
         // The server restarted: its cache of UNSTABLE data is gone, and so is its verifier.
-        stored.fill(0);
+        stored.set(durable);
         verifier = Buffer.from('BBBBBBBB');
       }
+      durable.set(stored);
       return verifier;
     },
   };
@@ -41,6 +55,7 @@ function fakeServer(options: { restartBeforeCommit: number | null; shortWrites?:
     client: client as unknown as Nfs3Client,
     content: () => stored.subarray(0, size),
     writes,
+    log,
   };
 }
 
@@ -88,5 +103,28 @@ describe('Nfs3FileSystem.write', () => {
     });
     await fs.write('out.bin', pieces(), 'GUARDED');
     expect(server.content().equals(data)).toBe(true);
+  });
+
+  it('commits window by window while the next window is written, and resends only a lost window', async () => {
+    const server = fakeServer({ restartBeforeCommit: 2, commitMs: 20 });
+    const written = await streamWrite(pieces(), {
+      nfs: server.client,
+      handle: Buffer.from('file'),
+      chunkBytes: 20_000,
+      windowBytes: 100_000,
+      path: 'out.bin',
+    });
+    expect(written).toBe(data.length);
+    expect(server.content().equals(data)).toBe(true);
+    // Three windows of 100,000 bytes, three COMMITs. The restart lost the second window (and
+    // whatever of the third went out before it); the first, committed, was not sent again.
+    expect(server.log.filter((e) => e.endsWith('sent'))).toHaveLength(3);
+    const resent = server.writes.filter((w) => w.stable === 'FILE_SYNC').map((w) => w.offset);
+    expect(resent).toEqual(expect.arrayContaining([100_000, 120_000, 140_000, 160_000, 180_000]));
+    expect(resent.every((offset) => offset >= 100_000)).toBe(true);
+    // The first COMMIT was answered only after the next window's WRITEs had gone out.
+    const sent = server.log.indexOf('commit 1 sent');
+    const answered = server.log.indexOf('commit 1 answered');
+    expect(server.log.slice(sent, answered).some((e) => e.startsWith('write '))).toBe(true);
   });
 });
