@@ -99,8 +99,8 @@ export async function run() {
   const cpQuery = `?nfsport=${nfsPort}&mountport=${mountPort}&version=3`;
   const cpUrl = (rel) => `nfs://127.0.0.1${server.exportPath}/${rel}${cpQuery}`;
 
-  function dataferry(from, to) {
-    const args = [BIN, 'run', '--from', from, '--to', to, '--json'];
+  function dataferry(from, to, extra = []) {
+    const args = [BIN, 'run', '--from', from, '--to', to, '--json', ...extra];
     const { ms, result } = timed(process.execPath, args, { env });
     let execution;
     try {
@@ -128,8 +128,8 @@ export async function run() {
 
   // Each tool: the large file up and down, a tree up and down. NFS-side paths are relative to
   // the export; the destination folder exists before every run (nfs-cp needs it).
-  const dfUp = (srcDir, rel) => dataferry(srcDir, dfUrl(rel));
-  const dfDown = (rel, dstDir) => dataferry(dfUrl(rel), dstDir);
+  const dfUp = (srcDir, rel, extra) => dataferry(srcDir, dfUrl(rel), extra);
+  const dfDown = (rel, dstDir, extra) => dataferry(dfUrl(rel), dstDir, extra);
   const tools = {
     dataferry: { bigUp: dfUp, bigDown: dfDown, treeUp: dfUp, treeDown: dfDown },
     'nfs-cp': {
@@ -257,28 +257,40 @@ export async function run() {
     const smallUpCase = `local -> NFS, ${FILES} files of 4 KiB`;
     const smallDownCase = `NFS -> local, ${FILES} files of 4 KiB`;
 
-    await measure(bigUpCase, async (tool, n) => {
-      const rel = `up/${slug(tool)}-big-${n}`;
-      mkdirSync(path.join(root, rel));
-      try {
-        const sample = tools[tool].bigUp(bigDir, rel);
-        verify('big', path.join(root, rel));
-        return sample;
-      } finally {
-        rmSync(path.join(root, rel), { recursive: true, force: true }); // 1 GiB each
-      }
-    });
-    await measure(bigDownCase, async (tool, n) => {
-      const dir = path.join(base, 'down', `${slug(tool)}-big-${n}`);
-      mkdirSync(dir);
-      try {
-        const sample = tools[tool].bigDown('seed-big', dir);
-        verify('big', dir);
-        return sample;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+    // The large file twice: DataFerry with its defaults (it reads the copy back), and without
+    // verification, the same work as nfs-cp's.
+    for (const [caseName, extra] of [
+      [bigUpCase, []],
+      [`${bigUpCase}, --verify none`, ['--verify', 'none']],
+    ]) {
+      await measure(caseName, async (tool, n) => {
+        const rel = `up/${slug(tool)}-big-${n}`;
+        mkdirSync(path.join(root, rel));
+        try {
+          const sample = tools[tool].bigUp(bigDir, rel, extra);
+          verify('big', path.join(root, rel));
+          return sample;
+        } finally {
+          rmSync(path.join(root, rel), { recursive: true, force: true }); // 1 GiB each
+        }
+      });
+    }
+    for (const [caseName, extra] of [
+      [bigDownCase, []],
+      [`${bigDownCase}, --verify none`, ['--verify', 'none']],
+    ]) {
+      await measure(caseName, async (tool, n) => {
+        const dir = path.join(base, 'down', `${slug(tool)}-big-${n}`);
+        mkdirSync(dir);
+        try {
+          const sample = tools[tool].bigDown('seed-big', dir, extra);
+          verify('big', dir);
+          return sample;
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
     await measure(smallUpCase, async (tool, n) => {
       const rel = `up/${slug(tool)}-small-${n}`;
       mkdirSync(path.join(root, rel));
@@ -299,12 +311,7 @@ export async function run() {
     });
 
     // The report, a markdown table.
-    const sizes = {
-      [bigUpCase]: bigBytes,
-      [bigDownCase]: bigBytes,
-      [smallUpCase]: FILES * FILE_SIZE,
-      [smallDownCase]: FILES * FILE_SIZE,
-    };
+    const sizeOf = (caseName) => (caseName.includes(' files of ') ? FILES * FILE_SIZE : bigBytes);
     const secs = (r) => ('ms' in r ? (r.ms / 1000).toFixed(2) : 'failed');
     const mbps = (r, bytes) => ('ms' in r ? (bytes / 1e6 / (r.ms / 1000)).toFixed(1) : '-');
     console.log(
@@ -314,7 +321,7 @@ export async function run() {
     const header = 'case|DataFerry s|nfs-cp s|ratio|DataFerry MB/s|nfs-cp MB/s|note'.split('|');
     const rows = Object.entries(results).map(
       ([caseName, { dataferry: ours, 'nfs-cp': theirs }]) => {
-        const bytes = sizes[caseName];
+        const bytes = sizeOf(caseName);
         const notes = [];
         if ('ms' in ours) notes.push(`DataFerry VERIFYING ${(ours.verifyMs / 1000).toFixed(2)} s`);
         const perSec = (r) => ('ms' in r ? (FILES / (r.ms / 1000)).toFixed(0) : '-');
