@@ -305,6 +305,13 @@ describe('dataferry with NFS (nfs-ganesha)', () => {
         loc.write('readonly/new.txt', Readable.from([Buffer.from('x')]), {}, live()),
       ).rejects.toMatchObject({ code: 'permission-denied' });
       expect(await readdir(path.join(server.root, folder, 'readonly'))).toEqual([]);
+      // Found when the location is opened, not in the middle of a run.
+      const rooted = location(`${folder}/private`, { uid: 4321, gid: 4321 });
+      await expect(rooted.connect(live())).rejects.toMatchObject({
+        code: 'permission-denied',
+        message: expect.stringContaining('uid 4321'),
+      });
+      await rooted.close();
     } finally {
       await loc.close();
     }

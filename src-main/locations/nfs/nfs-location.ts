@@ -23,6 +23,9 @@ import { mapNfsError } from './nfs-errors';
 
 /** The mode of files written without one (the usual umask 022 applied). */
 const DEFAULT_FILE_MODE = 0o644;
+/** ACCESS3 bits: read a folder's entries, look names up in it. */
+const ACCESS_READ = 0x1;
+const ACCESS_LOOKUP = 0x2;
 /** Symlink targets read at once while listing a folder full of links. */
 const READLINK_CONCURRENCY = 16;
 
@@ -67,10 +70,18 @@ export class NfsLocation implements Location {
         path: this.description,
       });
     }
-    // A folder we may not read shows up now, not in the middle of the run.
-    await this.run('', 'open location', signal, (fs) =>
-      fs.list(this.full(''), signal).then(() => undefined),
+    // A folder we may not read shows up now, not in the middle of the run (ACCESS asks the
+    // server's own rules, ACLs and squashing included, without listing a large folder).
+    const granted = await this.run('', 'open location', signal, (fs) =>
+      fs.access(this.full(''), ACCESS_READ | ACCESS_LOOKUP, signal),
     );
+    if ((granted & (ACCESS_READ | ACCESS_LOOKUP)) !== (ACCESS_READ | ACCESS_LOOKUP)) {
+      throw new AppError(
+        'permission-denied',
+        `Permission denied: ${this.description} (the uid ${this.endpoint.uid} may not list it)`,
+        { path: this.description },
+      );
+    }
   }
 
   async close(): Promise<void> {

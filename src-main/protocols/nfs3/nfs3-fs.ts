@@ -206,6 +206,13 @@ export class Nfs3FileSystem {
     );
   }
 
+  /** Which of the `wanted` ACCESS3 bits the caller has on a path. Throws Nfs3Error. */
+  async access(path: string, wanted: number, signal?: AbortSignal): Promise<number> {
+    return this.fresh(path, async () =>
+      this.nfs.access(await this.handleOf(path, signal), wanted, signal),
+    );
+  }
+
   /** Space and file slots of the export's file system. Throws Nfs3Error. */
   async fsstat(signal?: AbortSignal): Promise<FsStat> {
     return this.nfs.fsstat(this.root, signal);
