@@ -113,26 +113,28 @@ export async function streamWrite(
     if (owner.bytes >= (options.windowBytes ?? COMMIT_WINDOW_BYTES)) await closeWindow();
   };
 
-  // Pieces are copied once, into WRITE-sized buffers of our own: kept until their COMMIT for a
-  // resend, and sent as they are (the RPC layer borrows them).
-  let chunk = Buffer.allocUnsafe(options.chunkBytes);
-  let filled = 0;
+  // Pieces are gathered until a WRITE's worth, then joined (one copy, of exactly that size; a
+  // piece that is a WRITE on its own is sent as it is). Kept until their COMMIT for a resend,
+  // and sent without another copy (the RPC layer borrows them). A small file costs a buffer of
+  // its own size, not of a WRITE's.
+  let pieces: Buffer[] = [];
+  let gathered = 0;
+  const take = (bytes: number): Buffer => {
+    const joined = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, gathered);
+    const out = joined.subarray(0, bytes);
+    const rest = joined.subarray(bytes);
+    pieces = rest.length > 0 ? [rest] : [];
+    gathered = rest.length;
+    return out;
+  };
   try {
     for await (const piece of data) {
-      let at = 0;
-      while (at < piece.length) {
-        const n = Math.min(chunk.length - filled, piece.length - at);
-        piece.copy(chunk, filled, at, at + n);
-        filled += n;
-        at += n;
-        if (filled === chunk.length) {
-          await send(chunk);
-          chunk = Buffer.allocUnsafe(options.chunkBytes);
-          filled = 0;
-        }
-      }
+      if (piece.length === 0) continue;
+      pieces.push(piece);
+      gathered += piece.length;
+      while (gathered >= options.chunkBytes) await send(take(options.chunkBytes));
     }
-    if (filled > 0) await send(chunk.subarray(0, filled));
+    if (gathered > 0) await send(take(gathered));
     // The last window (none when the file ended on a window's end, or is empty).
     if (window.bytes > 0) await closeWindow();
     await committing;
