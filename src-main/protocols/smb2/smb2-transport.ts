@@ -1,0 +1,334 @@
+import net from 'node:net';
+import {
+  Command,
+  Flags,
+  HEADER_SIZE,
+  readHeader,
+  writeHeader,
+  type Smb2Header,
+} from './smb2-header';
+import { Status } from './smb2-status';
+
+/*
+ * One TCP connection to an SMB2 server (MS-SMB2 2.1, 3.2.4.1): Direct TCP framing (a zero byte
+ * and a 24-bit length before each message), message ids, the credits the server grants, many
+ * requests in flight routed back by message id, interim STATUS_PENDING answers (not an answer:
+ * the final one follows, maybe much later), CANCEL, and a time limit per request. Signing and
+ * encryption are applied by the session through the `security` hooks, so this file knows
+ * nothing of keys.
+ */
+
+/** Direct TCP: the largest message we accept (an 8 MiB READ and its header, with room). */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 4096;
+/** Credits asked for with each request: enough for several large READs in flight. */
+const CREDITS_WANTED = 128;
+
+/** The server could not be reached, went away, or did not answer in time. */
+export class Smb2ConnectionError extends Error {
+  constructor(
+    readonly reason: 'unreachable' | 'closed' | 'timeout' | 'cancelled',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Smb2ConnectionError';
+  }
+}
+
+/** What a session does to the messages of its requests and responses. */
+export interface MessageSecurity {
+  /** Signs or encrypts an outgoing message (header + body); returns what goes on the wire. */
+  protect(message: Buffer): Buffer;
+  /** Checks an incoming message (already decrypted); throws when its signature is wrong. */
+  check(message: Buffer, header: Smb2Header): void;
+  /** Decrypts a TRANSFORM_HEADER message, or returns null when `frame` is not one. */
+  unwrap(frame: Buffer): Buffer | null;
+}
+
+export interface Smb2Response {
+  header: Smb2Header;
+  /** The response body (after the header), any status. */
+  body: Buffer;
+  /** The whole message, for the preauth integrity hash. */
+  message: Buffer;
+}
+
+export interface RequestOptions {
+  sessionId?: bigint;
+  treeId?: number;
+  /** Credits this request costs: one per 64 KiB of payload (MS-SMB2 3.2.4.1.5). */
+  creditCharge?: number;
+  signal?: AbortSignal;
+  /** Milliseconds before the request fails with 'timeout' (an interim PENDING restarts it). */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve(response: Smb2Response): void;
+  reject(error: Error): void;
+  command: number;
+  asyncId: bigint | null;
+  timer: NodeJS.Timeout;
+  restartTimer(): void;
+}
+
+export class Smb2Transport {
+  private nextMessageId = 0n;
+  /** Credits granted and not yet spent. */
+  private credits = 1;
+  private readonly waitingForCredits: (() => void)[] = [];
+  private readonly pending = new Map<bigint, Pending>();
+  private closed = false;
+  private frame: Buffer | null = null;
+  private frameFill = 0;
+  private readonly head = Buffer.alloc(4);
+  private headFill = 0;
+  /** Sessions' security, by session id; the null session's messages pass as they are. */
+  readonly security = new Map<bigint, MessageSecurity>();
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly where: string,
+    private readonly defaultTimeoutMs: number,
+  ) {
+    socket.on('data', (data) => this.receive(data));
+    socket.on('close', () =>
+      this.fail(new Smb2ConnectionError('closed', `${where} closed the connection`)),
+    );
+    socket.on('error', () => undefined); // 'close' follows with the failure
+  }
+
+  /** Connects. Throws Smb2ConnectionError('unreachable') naming the address and the cause. */
+  static connect(host: string, port: number, timeoutMs = 30_000): Promise<Smb2Transport> {
+    const where = `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new Smb2ConnectionError(
+            'unreachable',
+            `Cannot reach ${where}: no answer within ${timeoutMs / 1000} s`,
+          ),
+        );
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new Smb2Transport(socket, where, timeoutMs));
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          new Smb2ConnectionError(
+            'unreachable',
+            `Cannot reach ${where}: ${error.code ?? error.message}`,
+          ),
+        );
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Sends one request (`body` after a header this builds) and resolves with the final
+   * response, whatever its status (the caller decides what fails). Waits for credits first.
+   * Rejects with Smb2ConnectionError (closed, timeout, cancelled: a CANCEL is sent to the
+   * server too) or with what `security.check` throws for a response that fails its check.
+   */
+  async request(
+    command: number,
+    body: Buffer,
+    options: RequestOptions = {},
+  ): Promise<Smb2Response> {
+    const charge = Math.max(1, options.creditCharge ?? 1);
+    await this.takeCredits(charge, options.signal);
+    if (this.closed) throw new Smb2ConnectionError('closed', `${this.where} is closed`);
+    const messageId = this.nextMessageId;
+    // NEGOTIATE is sent before any credit is granted and costs none (MS-SMB2 3.2.4.1.5).
+    this.nextMessageId += BigInt(charge);
+    const sessionId = options.sessionId ?? 0n;
+    const header = writeHeader({
+      command,
+      messageId,
+      creditCharge: command === Command.NEGOTIATE ? 0 : charge,
+      credits: Math.max(charge, CREDITS_WANTED),
+      treeId: options.treeId ?? 0,
+      sessionId,
+    });
+    let message: Buffer = Buffer.concat([header, body]);
+    const security = this.security.get(sessionId);
+    if (security) message = security.protect(message);
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise<Smb2Response>((resolve, reject) => {
+      const signal = options.signal;
+      const done = (): void => {
+        const entry = this.pending.get(messageId);
+        if (entry) clearTimeout(entry.timer);
+        this.pending.delete(messageId);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onTimeout = (): void => {
+        done();
+        reject(
+          new Smb2ConnectionError(
+            'timeout',
+            `No answer from ${this.where} within ${timeoutMs / 1000} s`,
+          ),
+        );
+      };
+      const entry: Pending = {
+        command,
+        asyncId: null,
+        timer: setTimeout(onTimeout, timeoutMs),
+        restartTimer() {
+          clearTimeout(this.timer);
+          this.timer = setTimeout(onTimeout, timeoutMs);
+        },
+        resolve: (response) => (done(), resolve(response)),
+        reject: (error) => (done(), reject(error)),
+      };
+      const onAbort = (): void => {
+        this.cancel(messageId, entry.asyncId, sessionId);
+        done();
+        reject(new Smb2ConnectionError('cancelled', `Cancelled: request to ${this.where}`));
+      };
+      this.pending.set(messageId, entry);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.write(message);
+    });
+  }
+
+  /** Closes the connection; requests still waiting fail with 'closed'. */
+  close(): void {
+    this.socket.destroy();
+    this.fail(new Smb2ConnectionError('closed', `Connection to ${this.where} closed`));
+  }
+
+  private write(message: Buffer): void {
+    const frameHeader = Buffer.alloc(4);
+    frameHeader.writeUInt32BE(message.length); // the top byte is the zero Direct TCP wants
+    this.socket.cork();
+    this.socket.write(frameHeader);
+    this.socket.write(message);
+    this.socket.uncork();
+  }
+
+  /** CANCEL (MS-SMB2 3.2.4.24): takes no credit and gets no answer of its own. */
+  private cancel(messageId: bigint, asyncId: bigint | null, sessionId: bigint): void {
+    if (this.closed) return;
+    const header = writeHeader({
+      command: Command.CANCEL,
+      messageId: asyncId === null ? messageId : 0n,
+      creditCharge: 0,
+      credits: 0,
+      flags: asyncId === null ? 0 : Flags.ASYNC_COMMAND,
+      asyncId: asyncId ?? 0n,
+      sessionId,
+    });
+    const body = Buffer.alloc(4);
+    body.writeUInt16LE(4, 0); // StructureSize
+    let message: Buffer = Buffer.concat([header, body]);
+    const security = this.security.get(sessionId);
+    if (security) message = security.protect(message);
+    this.write(message);
+  }
+
+  private async takeCredits(charge: number, signal?: AbortSignal): Promise<void> {
+    while (this.credits < charge && !this.closed) {
+      if (signal?.aborted)
+        throw new Smb2ConnectionError('cancelled', `Cancelled: request to ${this.where}`);
+      await new Promise<void>((resolve) => this.waitingForCredits.push(resolve));
+    }
+    this.credits -= charge;
+  }
+
+  private grant(credits: number): void {
+    this.credits += credits;
+    for (const wake of this.waitingForCredits.splice(0)) wake();
+  }
+
+  /** Reassembles Direct TCP frames, copying each once into a buffer of its own. */
+  private receive(data: Buffer): void {
+    let at = 0;
+    while (at < data.length) {
+      if (!this.frame) {
+        const n = Math.min(4 - this.headFill, data.length - at);
+        data.copy(this.head, this.headFill, at, at + n);
+        this.headFill += n;
+        at += n;
+        if (this.headFill < 4) return;
+        this.headFill = 0;
+        const length = this.head.readUInt32BE(0);
+        if (length > MAX_MESSAGE_BYTES) {
+          this.socket.destroy();
+          this.fail(
+            new Smb2ConnectionError(
+              'closed',
+              `${this.where} sent a message of ${length} bytes: refused`,
+            ),
+          );
+          return;
+        }
+        this.frame = Buffer.allocUnsafe(length);
+        this.frameFill = 0;
+      }
+      const n = Math.min(this.frame.length - this.frameFill, data.length - at);
+      data.copy(this.frame, this.frameFill, at, at + n);
+      this.frameFill += n;
+      at += n;
+      if (this.frameFill === this.frame.length) {
+        const frame = this.frame;
+        this.frame = null;
+        this.dispatch(frame);
+      }
+    }
+  }
+
+  private dispatch(frame: Buffer): void {
+    let message = frame;
+    let header: Smb2Header;
+    try {
+      for (const security of this.security.values()) {
+        const plain = security.unwrap(frame);
+        if (plain) {
+          message = plain;
+          break;
+        }
+      }
+      header = readHeader(message);
+    } catch (error) {
+      // A message we cannot read cannot be routed: the stream is no longer trustworthy.
+      this.socket.destroy();
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.grant(header.credits);
+    const entry = this.pending.get(header.messageId);
+    if (!entry) return; // the late answer to a cancelled or timed-out request
+    const interim = header.status === Status.PENDING && (header.flags & Flags.ASYNC_COMMAND) !== 0;
+    if (interim) {
+      // Not an answer: the server works on it and will answer with this async id.
+      entry.asyncId = header.asyncId;
+      entry.restartTimer();
+      return;
+    }
+    try {
+      this.security.get(header.sessionId)?.check(message, header);
+    } catch (error) {
+      entry.reject(error as Error);
+      return;
+    }
+    entry.resolve({ header, body: message.subarray(HEADER_SIZE), message });
+  }
+
+  private fail(error: Error): void {
+    this.closed = true;
+    for (const entry of [...this.pending.values()]) entry.reject(error);
+    for (const wake of this.waitingForCredits.splice(0)) wake();
+  }
+}
