@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Smb2Client } from '../../src-main/protocols/smb2/smb2-client';
 import { Command } from '../../src-main/protocols/smb2/smb2-header';
 import {
   DIALECTS,
@@ -70,5 +71,57 @@ describe('SMB2 NEGOTIATE against Samba', () => {
       (e: Error) => e.message,
     );
     expect(old).not.toBe(0);
+  });
+});
+
+function client(server: RunningSmbServer, dialect?: DialectCode, password = server.password) {
+  return Smb2Client.connect({
+    host: '127.0.0.1',
+    port: server.port,
+    credentials: { domain: 'TESTGROUP', user: server.user, password },
+    dialect,
+  });
+}
+
+describe('SMB2 logon (NTLMv2 in SPNEGO) and TREE_CONNECT against Samba', () => {
+  it('logs on with every dialect, signs, and opens the share', async () => {
+    for (const dialect of ALL) {
+      const smb = await client(plain, dialect);
+      try {
+        expect(smb.negotiated.dialect).toBe(dialect);
+        expect(smb.session.signing).toBe(dialect >= DIALECTS.SMB30 ? 'AES-CMAC' : 'HMAC-SHA256');
+        const tree = await smb.treeConnect(plain.share);
+        expect(tree.id).toBeGreaterThan(0);
+      } finally {
+        await smb.close();
+      }
+    }
+  });
+
+  it('encrypts everything on a hardened server (signing mandatory, encryption required)', async () => {
+    const smb = await client(hardened);
+    try {
+      expect(smb.negotiated.dialect).toBe(DIALECTS.SMB311);
+      const tree = await smb.treeConnect(hardened.share);
+      expect(tree.encrypted).toBe(true);
+      expect(smb.session.encryptAll).toBe(true);
+    } finally {
+      await smb.close();
+    }
+  });
+
+  it('names a wrong password and a missing share', async () => {
+    await expect(client(plain, undefined, 'wrong-password')).rejects.toMatchObject({
+      name: 'Smb2AuthError',
+      statusName: 'STATUS_LOGON_FAILURE',
+    });
+    const smb = await client(plain);
+    try {
+      await expect(smb.treeConnect('no-such-share')).rejects.toMatchObject({
+        statusName: 'STATUS_BAD_NETWORK_NAME',
+      });
+    } finally {
+      await smb.close();
+    }
   });
 });

@@ -38,8 +38,11 @@ export class Smb2ConnectionError extends Error {
 export interface MessageSecurity {
   /** Signs or encrypts an outgoing message (header + body); returns what goes on the wire. */
   protect(message: Buffer): Buffer;
-  /** Checks an incoming message (already decrypted); throws when its signature is wrong. */
-  check(message: Buffer, header: Smb2Header): void;
+  /**
+   * Checks an incoming message (`encrypted`: it arrived in a TRANSFORM_HEADER and decrypted,
+   * which authenticates it); throws when it should be signed and its signature is wrong.
+   */
+  check(message: Buffer, header: Smb2Header, encrypted: boolean): void;
   /** Decrypts a TRANSFORM_HEADER message, or returns null when `frame` is not one. */
   unwrap(frame: Buffer): Buffer | null;
 }
@@ -60,6 +63,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Milliseconds before the request fails with 'timeout' (an interim PENDING restarts it). */
   timeoutMs?: number;
+  /** Sees the request as built, before signing or encryption (the preauth integrity hash). */
+  onMessage?(message: Buffer): void;
 }
 
 interface Pending {
@@ -160,6 +165,7 @@ export class Smb2Transport {
       sessionId,
     });
     let message: Buffer = Buffer.concat([header, body]);
+    options.onMessage?.(message);
     const security = this.security.get(sessionId);
     if (security) message = security.protect(message);
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
@@ -291,12 +297,14 @@ export class Smb2Transport {
 
   private dispatch(frame: Buffer): void {
     let message = frame;
+    let encrypted = false;
     let header: Smb2Header;
     try {
       for (const security of this.security.values()) {
         const plain = security.unwrap(frame);
         if (plain) {
           message = plain;
+          encrypted = true;
           break;
         }
       }
@@ -318,7 +326,7 @@ export class Smb2Transport {
       return;
     }
     try {
-      this.security.get(header.sessionId)?.check(message, header);
+      this.security.get(header.sessionId)?.check(message, header, encrypted);
     } catch (error) {
       entry.reject(error as Error);
       return;
