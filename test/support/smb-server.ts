@@ -22,6 +22,8 @@ export interface RunningSmbServer {
   root: string;
   user: string;
   password: string;
+  /** Hands what a test made under the share on disk to the test user (chown -R). */
+  giveToUser(folder: string): void;
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,6 +74,8 @@ export async function startSmbServer(options: SmbServerOptions = {}): Promise<Ru
   // smbd works in the share as the test user, who must be able to reach it.
   await chmod(base, 0o755);
   await chown(root, uid, gid);
+  // Tests arrange files straight on disk (as root without DAC override) before handing them over.
+  await chmod(root, 0o777);
   const port = await freePort();
   const conf = path.join(base, 'smb.conf');
   await writeFile(
@@ -149,6 +153,7 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
     root,
     user: SMB_TEST_USER,
     password: SMB_TEST_PASSWORD,
+    giveToUser: (folder) => void execFileSync('chown', ['-R', `${uid}:${gid}`, folder]),
     kill,
     async stop() {
       if (stopped) return;

@@ -9,6 +9,7 @@ import {
   type DialectCode,
   type NegotiateResult,
 } from './smb2-negotiate';
+import { Smb2Share } from './smb2-files';
 import { sessionSetup, type Smb2Session } from './smb2-session';
 import { Smb2StatusError, Status } from './smb2-status';
 import { Smb2Transport } from './smb2-transport';
@@ -88,6 +89,16 @@ export class Smb2Client {
       transport.close();
       throw error;
     }
+  }
+
+  /** "\\\\host\\share", for messages. */
+  unc(share: string): string {
+    return `\\\\${this.host}\\${share}`;
+  }
+
+  /** The file operations of `share` (TREE_CONNECT first). Throws as treeConnect does. */
+  async share(name: string, signal?: AbortSignal): Promise<Smb2Share> {
+    return new Smb2Share(this, await this.treeConnect(name, signal));
   }
 
   /** TREE_CONNECT to `share`. Throws Smb2StatusError (STATUS_BAD_NETWORK_NAME for a missing one). */
