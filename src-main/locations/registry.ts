@@ -7,6 +7,7 @@ import type { Location } from './location';
 import { MemoryLocation } from './memory/memory-location';
 import { createNfsLocation } from './nfs/create-nfs-location';
 import { createS3Location } from './s3/create-s3-location';
+import { createSmbLocation } from './smb/create-smb-location';
 
 /**
  * The Location for a config. Nothing is contacted yet: call `connect()`.
@@ -36,10 +37,7 @@ export function createLocation(
     case 'memory':
       return new MemoryLocation(config.name);
     case 'smb':
-      throw notYet(
-        config,
-        'SMB locations are not supported yet: they arrive with our own SMB 2/3 client',
-      );
+      return createSmbLocation(config, secrets, describeLocation(config));
     case 'nfs':
       return createNfsLocation(config, describeLocation(config));
     case 's3':
@@ -75,12 +73,6 @@ export function describeLocation(config: LocationConfig): string {
     default:
       return assertNever(config, 'location kind');
   }
-}
-
-function notYet(config: LocationConfig, message: string): AppError {
-  return new AppError('not-supported', `${message} (${describeLocation(config)})`, {
-    kind: config.kind,
-  });
 }
 
 /** `base` + "/" + `sub` with the slashes (and Windows backslashes) of `sub` tidied. */

@@ -164,10 +164,10 @@ describe('dataferry errors', () => {
     expect(run.stderr).toContain(message);
   });
 
-  it('exit 1 with "not supported yet" for kinds that do not exist yet', async () => {
-    const run = await dataferry(['run', '--from', 'smb://user@127.0.0.1/share/x', '--to', dst]);
+  it('exit 1 naming the SMB server when nothing answers there', async () => {
+    const run = await dataferry(['run', '--from', 'smb://user@127.0.0.1:1/share/x', '--to', dst]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('not supported yet');
+    expect(run.stdout).toMatch(/Cannot reach 127\.0\.0\.1:1: ECONNREFUSED/);
   });
 
   it('exit 1 naming the portmapper when an NFS server without given ports has none', async () => {

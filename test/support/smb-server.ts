@@ -22,7 +22,7 @@ export interface RunningSmbServer {
   root: string;
   user: string;
   password: string;
-  /** Hands what a test made under the share on disk to the test user (chown -R). */
+  /** Lets the test user change what a test made under the share on disk (chmod -R a+rwX). */
   giveToUser(folder: string): void;
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -101,6 +101,8 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
    read only = no
    create mask = 0777
    directory mask = 0777
+   force create mode = 0666
+   force directory mode = 0777
 `,
   );
   execFileSync('smbpasswd', ['-c', conf, '-s', '-a', SMB_TEST_USER], {
@@ -153,7 +155,7 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
     root,
     user: SMB_TEST_USER,
     password: SMB_TEST_PASSWORD,
-    giveToUser: (folder) => void execFileSync('chown', ['-R', `${uid}:${gid}`, folder]),
+    giveToUser: (folder) => void execFileSync('chmod', ['-R', 'a+rwX', folder]),
     kill,
     async stop() {
       if (stopped) return;

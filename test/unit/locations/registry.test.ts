@@ -78,15 +78,20 @@ describe('createLocation', () => {
     expect(escape).toMatchObject({ code: 'invalid-config' });
   });
 
-  it.each([
-    [{ kind: 'smb', server: 'nas', share: 'data', user: 'u' }, 'SMB', 'SMB //nas/data'],
-  ] as const)('says %j is not supported yet, in words', (input, words, described) => {
-    const error = thrown(() => createLocation(config(input), { password: 'secret' }));
-    expect(error.code).toBe('not-supported');
-    expect(error.message).toContain(words);
-    expect(error.message).toContain('not supported yet');
-    expect(error.message).toContain(described);
-    expect(error.message).not.toContain('secret');
+  it('makes an SMB location that never puts its password in its description', () => {
+    const location = createLocation(
+      config({ kind: 'smb', server: 'nas', share: 'data', user: 'u' }),
+      { password: 'secret' },
+    );
+    expect(location).toMatchObject({ kind: 'smb', description: 'SMB //nas/data' });
+    expect(JSON.stringify(location.description)).not.toContain('secret');
+    const escape = thrown(() =>
+      createLocation(
+        config({ kind: 'smb', server: 'nas', share: 'd', user: 'u', path: 'a/../..' }),
+        {},
+      ),
+    );
+    expect(escape).toMatchObject({ code: 'invalid-config' });
   });
 });
 

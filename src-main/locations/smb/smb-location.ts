@@ -1,0 +1,605 @@
+import { Readable } from 'node:stream';
+import { AppError } from '../../../src-shared/errors';
+import { Smb2Client, type Smb2ClientOptions } from '../../protocols/smb2/smb2-client';
+import {
+  Access,
+  CreateOption,
+  Disposition,
+  InfoType,
+  ShareAccess,
+  type OpenFile,
+  type Smb2Share,
+} from '../../protocols/smb2/smb2-files';
+import {
+  FileAttribute,
+  FileInfoClass,
+  encodeBasicInformation,
+  encodeDispositionInformation,
+  encodeRenameInformation,
+  filetimeToMs,
+  msToFiletime,
+  parseDirectoryEntries,
+  type SmbFileInfo,
+} from '../../protocols/smb2/smb2-info';
+import { cancelledError, throwIfAborted } from '../abort';
+import type {
+  EntryInfo,
+  HashAlgorithm,
+  Location,
+  LocationCapabilities,
+  MetadataUpdate,
+  ReadOptions,
+  WriteOptions,
+} from '../location';
+import { mappedBody } from '../mapped-stream';
+import { checkReadRange } from '../read-range';
+import { assertSafeRelativePath, joinRelative, parentOfRelative } from '../relative-path';
+import { isTemporaryName, temporaryName } from '../temp-names';
+import { mapSmbError } from './smb-errors';
+
+/** READs and WRITEs in flight per file, each at most 1 MiB (or the server's maximum). */
+const IN_FLIGHT = 4;
+const CHUNK_MAX = 1024 * 1024;
+const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
+
+interface Session {
+  client: Smb2Client;
+  share: Smb2Share;
+}
+
+/**
+ * A folder of an SMB share through our own SMB 2/3 client (src-main/protocols/smb2): signed
+ * always, encrypted when the server or share asks. Writes go to a temporary name, get their
+ * times, and are renamed over the final name on the same open handle; a failed write deletes
+ * its temporary through the handle it holds.
+ */
+export class SmbLocation implements Location {
+  readonly kind = 'smb' as const;
+  readonly capabilities: LocationCapabilities = {
+    // FILETIME counts 100 ns; EntryInfo keeps milliseconds with a fraction.
+    mtimePrecisionMs: 1,
+    // Windows and NAS shares match names without regard to case.
+    caseSensitive: false,
+    emptyDirectories: true,
+    symlinks: false,
+    posixMetadata: false,
+    storedHashes: [],
+    shareableAcrossThreads: true,
+    usefulConcurrency: 8,
+    objectTags: false,
+    snapshotReads: false,
+  };
+  private session: Promise<Session> | null = null;
+
+  constructor(
+    private readonly options: Smb2ClientOptions & { share: string; folder: string },
+    readonly description: string,
+  ) {}
+
+  /** Throws: auth-failed, not-found (share or folder), not-dir, permission-denied, unavailable. */
+  async connect(signal: AbortSignal): Promise<void> {
+    const entry = await this.stat('', signal);
+    if (entry.type !== 'dir') {
+      throw new AppError('not-dir', `Not a folder: ${this.description}`, {
+        path: this.description,
+      });
+    }
+    // Listing rights show up now, not in the middle of a run.
+    await this.run('', 'open location', signal, async (share) => {
+      const dir = await this.openDir(share, '', signal);
+      await share.close(dir);
+    });
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    await session?.then((s) => s.client.close()).catch(() => undefined);
+  }
+
+  async stat(path: string, signal: AbortSignal): Promise<EntryInfo> {
+    assertSafeRelativePath(path);
+    return this.run(path, 'stat', signal, async (share) => {
+      const file = await share.create(
+        this.full(path),
+        {
+          access: Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+          disposition: Disposition.OPEN,
+          options: CreateOption.OPEN_REPARSE_POINT,
+        },
+        signal,
+      );
+      await share.close(file);
+      return toEntry(path, file);
+    });
+  }
+
+  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+    assertSafeRelativePath(path);
+    return this.run(path, 'read folder', signal, async (share) =>
+      (await this.entries(share, path, signal))
+        .filter((e) => !isTemporaryName(e.name))
+        .map((e) => toEntry(joinRelative(path, e.name), e)),
+    );
+  }
+
+  async read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable> {
+    assertSafeRelativePath(path);
+    checkReadRange(options, this.where(path));
+    return this.run(path, 'open file', signal, async (share) => {
+      const file = await share.create(
+        this.full(path),
+        {
+          access: Access.READ_DATA | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+          disposition: Disposition.OPEN,
+          options: CreateOption.NON_DIRECTORY_FILE,
+          shareAccess: ShareAccess.ALL,
+        },
+        signal,
+      );
+      const size = Number(file.endOfFile);
+      const last = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, size - 1);
+      const chunk = Math.min(share.maxRead, CHUNK_MAX);
+      let next = options.start ?? 0;
+      const pending: Promise<Buffer>[] = [];
+      let closed = false;
+      const closeFile = (): void => {
+        if (closed) return;
+        closed = true;
+        void share.close(file).catch(() => undefined);
+      };
+      const body = new Readable({
+        highWaterMark: chunk,
+        read() {
+          while (pending.length < IN_FLIGHT && next <= last) {
+            const count = Math.min(chunk, last - next + 1);
+            const piece = share.read(file, BigInt(next), count, signal);
+            piece.catch(() => undefined);
+            pending.push(piece);
+            next += count;
+          }
+          const piece = pending.shift();
+          if (!piece) {
+            closeFile();
+            this.push(null);
+            return;
+          }
+          piece.then(
+            (data) => {
+              this.push(data);
+              if (pending.length === 0 && next > last) {
+                closeFile();
+                this.push(null);
+              }
+            },
+            (error: unknown) => this.destroy(error as Error),
+          );
+        },
+        destroy(error, callback) {
+          closeFile();
+          callback(error);
+        },
+      });
+      return mappedBody(body, signal, this.where(path), (error) =>
+        mapSmbError(error, this.where(path), 'read file'),
+      );
+    });
+  }
+
+  async write(
+    path: string,
+    data: Readable,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number> {
+    try {
+      assertSafeRelativePath(path);
+      if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+      throwIfAborted(signal, this.where(path));
+    } catch (error) {
+      data.destroy();
+      throw error;
+    }
+    const temp = joinRelative(parentOfRelative(path), temporaryName());
+    const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.run(path, 'write file', signal, async (share) => {
+        const file = await share.create(
+          this.full(temp),
+          {
+            access:
+              Access.WRITE_DATA |
+              Access.READ_ATTRIBUTES |
+              Access.WRITE_ATTRIBUTES |
+              Access.DELETE |
+              Access.SYNCHRONIZE,
+            disposition: Disposition.CREATE,
+            options: CreateOption.NON_DIRECTORY_FILE,
+            shareAccess: 0,
+          },
+          signal,
+        );
+        try {
+          const written = await writeStream(share, file, data, signal);
+          throwIfAborted(signal, this.where(path));
+          const basic = basicInformation(options.metadata);
+          if (basic)
+            await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
+              signal,
+            });
+          await renameOver(share, file, this.full(path), signal);
+          await share.close(file);
+          return written;
+        } catch (error) {
+          // Deleted through the handle we hold, with a signal of its own (the run's may be gone).
+          const own = AbortSignal.timeout(10_000);
+          await share
+            .setInfo(
+              file,
+              InfoType.FILE,
+              FileInfoClass.FileDispositionInformation,
+              encodeDispositionInformation(true),
+              { signal: own },
+            )
+            .catch(() => undefined);
+          await share.close(file, own).catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      data.destroy();
+      if (signal.aborted) throw cancelledError(this.where(path));
+      if (
+        error instanceof AppError &&
+        error.code === 'not-found' &&
+        (await this.fileInTheWay(path))
+      ) {
+        throw new AppError(
+          'not-dir',
+          `Not a folder: ${this.where(parentOfRelative(path))} (a file is in the way)`,
+          {
+            path: this.where(path),
+          },
+        );
+      }
+      if (
+        error instanceof AppError &&
+        (error.code === 'already-exists' || error.code === 'permission-denied')
+      ) {
+        // A rename over a folder: say so rather than blame permissions.
+        const existing = await this.stat(path, AbortSignal.timeout(10_000)).catch(() => null);
+        if (existing?.type === 'dir')
+          throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, {
+            path: this.where(path),
+          });
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async mkdir(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    await this.run(path, 'create folder', signal, async (share) => {
+      const segments = this.full(path).split('\\').filter(Boolean);
+      for (let i = 1; i <= segments.length; i++) {
+        const dir = await share
+          .create(
+            segments.slice(0, i).join('\\'),
+            {
+              access: Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+              disposition: Disposition.OPEN_IF,
+              options: CreateOption.DIRECTORY_FILE,
+            },
+            signal,
+          )
+          .catch((error: unknown) => {
+            const name = (error as { statusName?: string }).statusName;
+            if (name === 'STATUS_NOT_A_DIRECTORY' || name === 'STATUS_OBJECT_NAME_COLLISION') {
+              throw new AppError(
+                'not-dir',
+                `Not a folder: ${this.where(path)} (a file is in the way)`,
+                { path: this.where(path) },
+              );
+            }
+            throw error;
+          });
+        await share.close(dir);
+      }
+    });
+  }
+
+  async remove(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    await this.run(path, 'remove file', signal, (share) => this.delete(share, path, false, signal));
+  }
+
+  async rmdir(path: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    if (path === '')
+      throw new AppError('invalid-input', `Cannot remove the location's root: ${this.description}`);
+    await this.run(path, 'remove folder', signal, async (share) => {
+      const names = (await this.entries(share, path, signal)).map((e) => e.name);
+      if (!names.every(isTemporaryName)) {
+        throw new AppError('dir-not-empty', `Folder not empty: ${this.where(path)}`, {
+          path: this.where(path),
+        });
+      }
+      for (const name of names) await this.delete(share, joinRelative(path, name), false, signal);
+      await this.delete(share, path, true, signal);
+    });
+  }
+
+  async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    const basic = basicInformation(metadata);
+    if (!basic) return void (await this.stat(path, signal));
+    await this.run(path, 'set metadata', signal, async (share) => {
+      const file = await share.create(
+        this.full(path),
+        {
+          access: Access.WRITE_ATTRIBUTES | Access.SYNCHRONIZE,
+          disposition: Disposition.OPEN,
+        },
+        signal,
+      );
+      try {
+        await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
+          signal,
+        });
+      } finally {
+        await share.close(file).catch(() => undefined);
+      }
+    });
+  }
+
+  async storedHash(
+    path: string,
+    _algorithm: HashAlgorithm,
+    signal: AbortSignal,
+  ): Promise<string | null> {
+    assertSafeRelativePath(path);
+    throwIfAborted(signal, this.where(path));
+    return null;
+  }
+
+  async removeTemporaries(folder: string, signal: AbortSignal): Promise<number> {
+    assertSafeRelativePath(folder);
+    return this.run(folder, 'read folder', signal, async (share) => {
+      let removed = 0;
+      for (const e of await this.entries(share, folder, signal)) {
+        if (!isTemporaryName(e.name) || e.attributes & FileAttribute.DIRECTORY) continue;
+        await this.delete(share, joinRelative(folder, e.name), false, signal).then(
+          () => removed++,
+          () => undefined,
+        );
+      }
+      return removed;
+    });
+  }
+
+  /** Throws invalid-name, cancelled, not-supported: SMB shares keep no symlinks here. */
+  async symlink(path: string, _target: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    throwIfAborted(signal, this.where(path));
+    throw new AppError('not-supported', `Symlinks are not kept on SMB shares: ${this.where(path)}`);
+  }
+
+  /** Whether a file stands where one of `path`'s folders should be (servers say NOT_FOUND). */
+  private async fileInTheWay(path: string): Promise<boolean> {
+    const signal = AbortSignal.timeout(10_000);
+    for (let folder = parentOfRelative(path); folder !== ''; folder = parentOfRelative(folder)) {
+      const found = await this.stat(folder, signal).catch(() => null);
+      if (found) return found.type !== 'dir';
+    }
+    return false;
+  }
+
+  /** "SMB //server/share/folder/path", for messages. */
+  private where(path: string): string {
+    return path === '' ? this.description : `${this.description}/${path}`;
+  }
+
+  /** The path inside the share, with backslashes. */
+  private full(path: string): string {
+    return (path === '' ? this.options.folder : joinRelative(this.options.folder, path)).replace(
+      /\//g,
+      '\\',
+    );
+  }
+
+  private async openDir(share: Smb2Share, path: string, signal: AbortSignal): Promise<OpenFile> {
+    return share.create(
+      this.full(path),
+      {
+        access: Access.READ_DATA | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+        disposition: Disposition.OPEN,
+        options: CreateOption.DIRECTORY_FILE,
+      },
+      signal,
+    );
+  }
+
+  /** Every entry of a folder ('.' and '..' left out), temporaries included. */
+  private async entries(
+    share: Smb2Share,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<SmbFileInfo[]> {
+    const dir = await this.openDir(share, path, signal);
+    const out: SmbFileInfo[] = [];
+    try {
+      for await (const batch of share.queryDirectory(dir, LISTING, signal)) {
+        for (const e of parseDirectoryEntries(batch, LISTING))
+          if (e.name !== '.' && e.name !== '..') out.push(e);
+      }
+    } finally {
+      await share.close(dir).catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** Opens `path` for deletion (a folder when `folder`), marks it deleted, closes it. */
+  private async delete(
+    share: Smb2Share,
+    path: string,
+    folder: boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const file = await share.create(
+      this.full(path),
+      {
+        access: Access.DELETE | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+        disposition: Disposition.OPEN,
+        options: folder ? CreateOption.DIRECTORY_FILE : CreateOption.NON_DIRECTORY_FILE,
+      },
+      signal,
+    );
+    try {
+      await share.setInfo(
+        file,
+        InfoType.FILE,
+        FileInfoClass.FileDispositionInformation,
+        encodeDispositionInformation(true),
+        { signal },
+      );
+    } finally {
+      await share.close(file).catch(() => undefined);
+    }
+  }
+
+  private async run<T>(
+    path: string,
+    action: string,
+    signal: AbortSignal,
+    operation: (share: Smb2Share) => Promise<T>,
+  ): Promise<T> {
+    throwIfAborted(signal, this.where(path));
+    try {
+      this.session ??= (async () => {
+        const client = await Smb2Client.connect(this.options);
+        try {
+          return { client, share: await client.share(this.options.share) };
+        } catch (error) {
+          await client.close();
+          throw error;
+        }
+      })().catch((error: unknown) => {
+        this.session = null;
+        throw error;
+      });
+      const { share, client } = await this.session;
+      if (client.transport.isClosed) {
+        // The server went away: the next call starts a new connection.
+        this.session = null;
+      }
+      return await operation(share);
+    } catch (error) {
+      if (signal.aborted) throw cancelledError(this.where(path));
+      throw mapSmbError(error, this.where(path), action);
+    }
+  }
+}
+
+/**
+ * Renames the open temporary over `target`. A target another writer still holds open cannot be
+ * replaced (Windows semantics: ACCESS_DENIED or SHARING_VIOLATION) until it closes it, which is
+ * a moment away when two writes race: tried again for up to a second.
+ */
+async function renameOver(
+  share: Smb2Share,
+  file: OpenFile,
+  target: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const info = encodeRenameInformation(target, true);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await share.setInfo(file, InfoType.FILE, FileInfoClass.FileRenameInformation, info, {
+        signal,
+      });
+    } catch (error) {
+      const name = (error as { statusName?: string }).statusName;
+      const busy = name === 'STATUS_ACCESS_DENIED' || name === 'STATUS_SHARING_VIOLATION';
+      if (!busy || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
+async function writeStream(
+  share: Smb2Share,
+  file: OpenFile,
+  data: Readable,
+  signal: AbortSignal,
+): Promise<number> {
+  const chunk = Math.min(share.maxWrite, CHUNK_MAX);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let offset = 0;
+  let pieces: Buffer[] = [];
+  let gathered = 0;
+  const send = async (piece: Buffer): Promise<void> => {
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    if (failure !== null) throw failure;
+    const at = offset;
+    offset += piece.length;
+    const task = (async () => {
+      let done = 0;
+      while (done < piece.length) {
+        const n = await share.write(file, BigInt(at + done), piece.subarray(done), signal);
+        if (n === 0) throw new AppError('unknown', 'The server took no bytes of a WRITE');
+        done += n;
+      }
+    })().catch((error: unknown) => void (failure ??= error));
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+  const take = (bytes: number): Buffer => {
+    const joined = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, gathered);
+    const rest = joined.subarray(bytes);
+    pieces = rest.length > 0 ? [rest] : [];
+    gathered = rest.length;
+    return joined.subarray(0, bytes);
+  };
+  try {
+    for await (const piece of data as AsyncIterable<Buffer>) {
+      if (piece.length === 0) continue;
+      pieces.push(piece);
+      gathered += piece.length;
+      while (gathered >= chunk) await send(take(chunk));
+    }
+    if (gathered > 0) await send(take(gathered));
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+  if (failure !== null) throw failure;
+  return offset;
+}
+
+function basicInformation(metadata: MetadataUpdate | undefined): Buffer | null {
+  if (!metadata || (metadata.mtimeMs === undefined && metadata.atimeMs === undefined)) return null;
+  return encodeBasicInformation({
+    lastWriteTime: metadata.mtimeMs === undefined ? undefined : msToFiletime(metadata.mtimeMs),
+    lastAccessTime: metadata.atimeMs === undefined ? undefined : msToFiletime(metadata.atimeMs),
+  });
+}
+
+function toEntry(
+  path: string,
+  info: { attributes: number; endOfFile: bigint; lastWriteTime: bigint; lastAccessTime: bigint },
+): EntryInfo {
+  const dir = (info.attributes & FileAttribute.DIRECTORY) !== 0;
+  const reparse = (info.attributes & FileAttribute.REPARSE_POINT) !== 0;
+  const type = reparse && !dir ? 'other' : dir ? 'dir' : 'file';
+  return {
+    path,
+    type,
+    size: type === 'file' ? Number(info.endOfFile) : 0,
+    mtimeMs: filetimeToMs(info.lastWriteTime),
+    atimeMs: filetimeToMs(info.lastAccessTime),
+  };
+}
