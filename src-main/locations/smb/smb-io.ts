@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+import { AppError } from '../../../src-shared/errors';
+import { InfoType, type OpenFile, type Smb2Share } from '../../protocols/smb2/smb2-files';
+import {
+  FileAttribute,
+  FileInfoClass,
+  encodeBasicInformation,
+  encodeRenameInformation,
+  filetimeToMs,
+  msToFiletime,
+} from '../../protocols/smb2/smb2-info';
+import type { EntryInfo, MetadataUpdate } from '../location';
+
+/* The SMB location's data path and conversions, kept apart so the class reads as the contract. */
+
+/** WRITEs in flight per file, each at most 1 MiB (or the server's maximum). */
+const IN_FLIGHT = 4;
+const CHUNK_MAX = 1024 * 1024;
+
+/**
+ * Renames the open temporary over `target`. A target another writer still holds open cannot be
+ * replaced (Windows semantics: ACCESS_DENIED or SHARING_VIOLATION) until it closes it, which is
+ * a moment away when two writes race: tried again for up to a second.
+ */
+export async function renameOver(
+  share: Smb2Share,
+  file: OpenFile,
+  target: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const info = encodeRenameInformation(target, true);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await share.setInfo(file, InfoType.FILE, FileInfoClass.FileRenameInformation, info, {
+        signal,
+      });
+    } catch (error) {
+      const name = (error as { statusName?: string }).statusName;
+      const busy = name === 'STATUS_ACCESS_DENIED' || name === 'STATUS_SHARING_VIOLATION';
+      if (!busy || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
+export async function writeStream(
+  share: Smb2Share,
+  file: OpenFile,
+  data: Readable,
+  signal: AbortSignal,
+): Promise<number> {
+  const chunk = Math.min(share.maxWrite, CHUNK_MAX);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let offset = 0;
+  let pieces: Buffer[] = [];
+  let gathered = 0;
+  const send = async (piece: Buffer): Promise<void> => {
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    if (failure !== null) throw failure;
+    const at = offset;
+    offset += piece.length;
+    const task = (async () => {
+      let done = 0;
+      while (done < piece.length) {
+        const n = await share.write(file, BigInt(at + done), piece.subarray(done), signal);
+        if (n === 0) throw new AppError('unknown', 'The server took no bytes of a WRITE');
+        done += n;
+      }
+    })().catch((error: unknown) => void (failure ??= error));
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+  const take = (bytes: number): Buffer => {
+    const joined = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, gathered);
+    const rest = joined.subarray(bytes);
+    pieces = rest.length > 0 ? [rest] : [];
+    gathered = rest.length;
+    return joined.subarray(0, bytes);
+  };
+  try {
+    for await (const piece of data as AsyncIterable<Buffer>) {
+      if (piece.length === 0) continue;
+      pieces.push(piece);
+      gathered += piece.length;
+      while (gathered >= chunk) await send(take(chunk));
+    }
+    if (gathered > 0) await send(take(gathered));
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+  if (failure !== null) throw failure;
+  return offset;
+}
+
+export function basicInformation(metadata: MetadataUpdate | undefined): Buffer | null {
+  if (!metadata || (metadata.mtimeMs === undefined && metadata.atimeMs === undefined)) return null;
+  return encodeBasicInformation({
+    lastWriteTime: metadata.mtimeMs === undefined ? undefined : msToFiletime(metadata.mtimeMs),
+    lastAccessTime: metadata.atimeMs === undefined ? undefined : msToFiletime(metadata.atimeMs),
+  });
+}
+
+export function toEntry(
+  path: string,
+  info: { attributes: number; endOfFile: bigint; lastWriteTime: bigint; lastAccessTime: bigint },
+): EntryInfo {
+  const dir = (info.attributes & FileAttribute.DIRECTORY) !== 0;
+  const reparse = (info.attributes & FileAttribute.REPARSE_POINT) !== 0;
+  const type = reparse && !dir ? 'other' : dir ? 'dir' : 'file';
+  return {
+    path,
+    type,
+    size: type === 'file' ? Number(info.endOfFile) : 0,
+    mtimeMs: filetimeToMs(info.lastWriteTime),
+    atimeMs: filetimeToMs(info.lastAccessTime),
+  };
+}
