@@ -5,6 +5,7 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLocation } from '../../src-main/locations/registry';
 import { tempDir } from '../support/engine-harness';
 import { runCli, type CliRun } from '../support/run-cli';
 import { startSmbServer, type RunningSmbServer } from '../support/smb-server';
@@ -167,4 +168,39 @@ describe.each([
       message: expect.stringContaining('STATUS_BAD_NETWORK_NAME'),
     });
   });
+});
+
+describe('SMB location when the server goes away', () => {
+  it('logs on again after the server restarts, and names the server while it is gone', async () => {
+    const s = plain;
+    await mkdir(path.join(s.root, 'restart'), { recursive: true });
+    await writeFile(path.join(s.root, 'restart', 'a.txt'), 'a');
+    s.giveToUser(path.join(s.root, 'restart'));
+    const location = createLocation(
+      {
+        kind: 'smb',
+        server: '127.0.0.1',
+        port: s.port,
+        share: s.share,
+        path: 'restart',
+        domain: 'TESTGROUP',
+        user: s.user,
+        version: 'AUTOMATIC',
+      },
+      { password: s.password },
+    );
+    const live = (): AbortSignal => new AbortController().signal;
+    try {
+      expect((await location.list('', live())).map((e) => e.path)).toEqual(['a.txt']);
+      await s.kill();
+      await expect(location.list('', live())).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining(`127.0.0.1:${s.port}`),
+      });
+      await s.restart();
+      expect((await location.list('', live())).map((e) => e.path)).toEqual(['a.txt']);
+    } finally {
+      await location.close();
+    }
+  }, 60_000);
 });

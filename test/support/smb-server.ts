@@ -24,7 +24,10 @@ export interface RunningSmbServer {
   password: string;
   /** Lets the test user change what a test made under the share on disk (chmod -R a+rwX). */
   giveToUser(folder: string): void;
+  /** Kills smbd and its helpers (SIGKILL): a crash, to a client. */
   kill(): Promise<void>;
+  /** Starts it again on the same port and share (after kill). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,23 +113,31 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   const stdout = path.join(base, 'log', 'stdout');
-  const child: ChildProcess = spawn(
-    'sh',
-    [
-      '-c',
-      `exec smbd --foreground --no-process-group --debug-stdout -s "${conf}" >"${stdout}" 2>&1`,
-    ],
-    { detached: true, stdio: 'ignore' },
-  );
-  const deadline = Date.now() + 15_000;
-  while (!(await answers(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      const log = await readFile(stdout, 'utf8').catch(() => '');
-      throw new Error(`smbd did not listen on ${port} within 15 s:\n${log.slice(-3000)}`);
+  let child: ChildProcess;
+  let exited: Promise<unknown> = Promise.resolve();
+  const launch = async (): Promise<void> => {
+    const started = spawn(
+      'sh',
+      [
+        '-c',
+        `exec smbd --foreground --no-process-group --debug-stdout -s "${conf}" >"${stdout}" 2>&1`,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    child = started;
+    exited = new Promise((resolve) => started.once('exit', resolve));
+    const deadline = Date.now() + 15_000;
+    while (!(await answers(port))) {
+      if (Date.now() > deadline || started.exitCode !== null) {
+        started.kill('SIGKILL');
+        const log = await readFile(stdout, 'utf8').catch(() => '');
+        throw new Error(`smbd did not listen on ${port} within 15 s:\n${log.slice(-3000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  };
+  await launch();
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const signalAll = (signal: NodeJS.Signals): void => {
     // Its helpers (one smbd per client) are in its process group.
     try {
@@ -135,14 +146,17 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
       child.kill(signal);
     }
   };
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) signalAll('SIGKILL');
+    if (running()) signalAll('SIGKILL');
     await exited;
+    // Gone when its port refuses connections.
+    for (let i = 0; i < 100 && (await answers(port)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   };
   /** SIGTERM lets smbd stop its helpers and reap them; SIGKILL after 5 s. */
   const terminate = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!running()) return;
     signalAll('SIGTERM');
     const late = setTimeout(() => signalAll('SIGKILL'), 5000);
     await exited;
@@ -157,6 +171,7 @@ ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandato
     password: SMB_TEST_PASSWORD,
     giveToUser: (folder) => void execFileSync('chmod', ['-R', 'a+rwX', folder]),
     kill,
+    restart: launch,
     async stop() {
       if (stopped) return;
       stopped = true;

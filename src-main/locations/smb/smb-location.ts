@@ -467,6 +467,23 @@ export class SmbLocation implements Location {
     }
   }
 
+  /** The session, opened on first use (again after a failed open or a dropped connection). */
+  private connected(): Promise<Session> {
+    this.session ??= (async () => {
+      const client = await Smb2Client.connect(this.options);
+      try {
+        return { client, share: await client.share(this.options.share) };
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
+    })().catch((error: unknown) => {
+      this.session = null;
+      throw error;
+    });
+    return this.session;
+  }
+
   private async run<T>(
     path: string,
     action: string,
@@ -475,22 +492,11 @@ export class SmbLocation implements Location {
   ): Promise<T> {
     throwIfAborted(signal, this.where(path));
     try {
-      this.session ??= (async () => {
-        const client = await Smb2Client.connect(this.options);
-        try {
-          return { client, share: await client.share(this.options.share) };
-        } catch (error) {
-          await client.close();
-          throw error;
-        }
-      })().catch((error: unknown) => {
-        this.session = null;
-        throw error;
-      });
-      const { share, client } = await this.session;
+      let { share, client } = await this.connected();
       if (client.transport.isClosed) {
-        // The server went away: the next call starts a new connection.
-        this.session = null;
+        // The connection dropped (a server restart, a network blip): log on again, once.
+        if (this.session) this.session = null;
+        ({ share, client } = await this.connected());
       }
       return await operation(share);
     } catch (error) {
