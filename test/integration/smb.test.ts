@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +82,12 @@ function snapshot(root: string): Record<string, string> {
   };
   walk('');
   return out;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function makeTree(root: string): Promise<void> {
@@ -168,6 +175,38 @@ describe.each([
       message: expect.stringContaining('STATUS_BAD_NETWORK_NAME'),
     });
   });
+});
+
+describe('dataferry with SMB: a large file', () => {
+  it('moves a 1 GiB file each way over an encrypted session with matching checksums', async () => {
+    const s = hardened;
+    const file = path.join(src, 'one-gib.bin');
+    const block = Buffer.alloc(1024 * 1024);
+    const handle = await open(file, 'w');
+    const expected = createHash('sha256');
+    for (let i = 0; i < 1024; i++) {
+      block.fill(i % 251);
+      block.writeUInt32LE(i, 0);
+      expected.update(block);
+      await handle.write(block);
+    }
+    await handle.close();
+    const sum = expected.digest('hex');
+    const folder = `big${++count}`;
+    const up = await dataferry(
+      ['run', '--from', src, '--to', url(s, folder), '--json'],
+      s.password,
+    );
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    expect(parsed(up).counters).toMatchObject({ FilesVerified: 1, BytesVerified: 1024 ** 3 });
+    expect(await sha256File(path.join(s.root, folder, 'one-gib.bin'))).toBe(sum);
+    const down = await dataferry(
+      ['run', '--from', url(s, folder), '--to', dst, '--json'],
+      s.password,
+    );
+    expect(parsed(down).counters).toMatchObject({ FilesVerified: 1, BytesWritten: 1024 ** 3 });
+    expect(await sha256File(path.join(dst, 'one-gib.bin'))).toBe(sum);
+  }, 300_000);
 });
 
 describe('SMB location when the server goes away', () => {
