@@ -244,11 +244,25 @@ export class Smb2Transport {
     this.write(message);
   }
 
+  /** Waits until the server has granted `charge` credits; an abort ends the wait at once. */
   private async takeCredits(charge: number, signal?: AbortSignal): Promise<void> {
+    const cancelled = (): Smb2ConnectionError =>
+      new Smb2ConnectionError('cancelled', `Cancelled: request to ${this.where}`);
+    if (signal?.aborted) throw cancelled();
     while (this.credits < charge && !this.closed) {
-      if (signal?.aborted)
-        throw new Smb2ConnectionError('cancelled', `Cancelled: request to ${this.where}`);
-      await new Promise<void>((resolve) => this.waitingForCredits.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          const at = this.waitingForCredits.indexOf(wake);
+          if (at !== -1) this.waitingForCredits.splice(at, 1);
+          reject(cancelled());
+        };
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waitingForCredits.push(wake);
+      });
     }
     this.credits -= charge;
   }
@@ -270,12 +284,13 @@ export class Smb2Transport {
         if (this.headFill < 4) return;
         this.headFill = 0;
         const length = this.head.readUInt32BE(0);
-        if (length > MAX_MESSAGE_BYTES) {
+        // The first byte is Direct TCP's zero: anything else means the stream is not ours.
+        if (this.head[0] !== 0 || length > MAX_MESSAGE_BYTES) {
           this.socket.destroy();
           this.fail(
             new Smb2ConnectionError(
               'closed',
-              `${this.where} sent a message of ${length} bytes: refused`,
+              `${this.where} sent a frame of ${length} bytes (or not a Direct TCP frame): refused`,
             ),
           );
           return;
