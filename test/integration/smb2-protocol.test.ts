@@ -109,7 +109,13 @@ describe('SMB2 logon (NTLMv2 in SPNEGO) and TREE_CONNECT against Samba', () => {
       const smb = await client(plain, dialect);
       try {
         expect(smb.negotiated.dialect).toBe(dialect);
-        expect(smb.session.signing).toBe(dialect >= DIALECTS.SMB30 ? 'AES-CMAC' : 'HMAC-SHA256');
+        expect(smb.session.signing).toBe(
+          dialect === DIALECTS.SMB311
+            ? 'AES-GMAC'
+            : dialect >= DIALECTS.SMB30
+              ? 'AES-CMAC'
+              : 'HMAC-SHA256',
+        );
         const tree = await smb.treeConnect(plain.share);
         expect(tree.id).toBeGreaterThan(0);
       } finally {
