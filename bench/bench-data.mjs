@@ -1,6 +1,14 @@
 // The data sets and result checks the transfer benchmarks share (not a benchmark itself:
 // run.mjs runs only *.bench.mjs).
-import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,4 +79,82 @@ export function compareListing(actual, expected, where) {
         `${bytes} of ${wantBytes} bytes (${missing} missing, ${extra.length} extra` +
         `${extra.length ? ` such as ${extra[0]}` : ''}, ${wrongSize} wrong size)`,
     );
+}
+
+/**
+ * The checks of the two data sets (one large file `bigFile` of `bigBytes`, `files` small
+ * files): `verify('big' | 'small', dir)` throws unless `dir` holds exactly that set, with the
+ * start, middle and end of the large file and three small files equal byte for byte.
+ */
+export function dataSetChecks(bigFile, bigBytes, files) {
+  const spotRanges = [0, Math.floor(bigBytes / 2) - 1000, bigBytes - 65536].map((start) => [
+    Math.max(0, start),
+    Math.min(65536, bigBytes),
+  ]);
+  const spotFiles = [0, Math.floor(files / 2), files - 1];
+  const checks = {
+    big: {
+      expected: new Map([['big.bin', bigBytes]]),
+      bytes(dir) {
+        for (const [start, length] of spotRanges)
+          if (
+            !readRange(path.join(dir, 'big.bin'), start, length).equals(
+              readRange(bigFile, start, length),
+            )
+          )
+            throw new Error(`wrong bytes at ${start} of ${dir}/big.bin`);
+      },
+    },
+    small: {
+      expected: new Map(Array.from({ length: files }, (_, i) => [smallPath(i), FILE_SIZE])),
+      bytes(dir) {
+        for (const i of spotFiles)
+          if (!readFileSync(path.join(dir, smallPath(i))).equals(smallContent(i)))
+            throw new Error(`wrong content in ${dir}/${smallPath(i)}`);
+      },
+    },
+  };
+  return (set, dir) => {
+    compareListing(walk(dir), checks[set].expected, dir);
+    checks[set].bytes(dir);
+  };
+}
+
+/**
+ * Runs each case RUNS times per tool, the tools taking turns, and keeps the median time (and
+ * of VERIFYING) per tool in `results[case][tool]`, or the first error a tool hit (it is not
+ * run again for that case; the others go on). `runOne(tool, n)` resolves with { ms, verifyMs? }.
+ */
+export function medianRunner(toolNames) {
+  let counter = 0;
+  const results = {}; // case -> tool -> { ms, verifyMs } | { error }
+  async function measure(caseName, runOne) {
+    const samples = Object.fromEntries(toolNames.map((t) => [t, []]));
+    const errors = {};
+    for (let i = 0; i < RUNS; i++) {
+      for (const tool of toolNames) {
+        if (errors[tool]) continue;
+        try {
+          const sample = await runOne(tool, ++counter);
+          samples[tool].push(sample);
+          progress(`${caseName}: ${tool} ${(sample.ms / 1000).toFixed(2)} s`);
+        } catch (err) {
+          errors[tool] = err.message.split('\n')[0].slice(0, 240);
+          progress(`${caseName}: ${tool} FAILED: ${errors[tool]}`);
+        }
+      }
+    }
+    results[caseName] = Object.fromEntries(
+      toolNames.map((t) => [
+        t,
+        errors[t]
+          ? { error: errors[t] }
+          : {
+              ms: median(samples[t].map((s) => s.ms)),
+              verifyMs: median(samples[t].map((s) => s.verifyMs ?? 0)),
+            },
+      ]),
+    );
+  }
+  return { measure, results };
 }

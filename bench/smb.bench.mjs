@@ -37,7 +37,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -48,14 +47,12 @@ import {
   BIN,
   FILE_SIZE,
   RUNS,
-  compareListing,
-  median,
   progress,
   repo,
-  readRange,
   smallContent,
   smallPath,
-  walk,
+  dataSetChecks,
+  medianRunner,
 } from './bench-data.mjs';
 
 const SMBCLIENT = '/usr/bin/smbclient';
@@ -150,69 +147,8 @@ export async function run() {
   const bigFile = path.join(bigDir, 'big.bin');
   const bigBytes = BIG_MIB * 1024 * 1024;
   const smallSrc = path.join(base, 'small-src');
-  // Spot checks: the start, middle and end of the large file; three of the small files.
-  const spotRanges = [0, Math.floor(bigBytes / 2) - 1000, bigBytes - 65536].map((start) => [
-    Math.max(0, start),
-    Math.min(65536, bigBytes),
-  ]);
-  const spotFiles = [0, Math.floor(FILES / 2), FILES - 1];
-  const checks = {
-    big: {
-      expected: new Map([['big.bin', bigBytes]]),
-      bytes(dir) {
-        for (const [start, length] of spotRanges)
-          if (
-            !readRange(path.join(dir, 'big.bin'), start, length).equals(
-              readRange(bigFile, start, length),
-            )
-          )
-            throw new Error(`wrong bytes at ${start} of ${dir}/big.bin`);
-      },
-    },
-    small: {
-      expected: new Map(Array.from({ length: FILES }, (_, i) => [smallPath(i), FILE_SIZE])),
-      bytes(dir) {
-        for (const i of spotFiles)
-          if (!readFileSync(path.join(dir, smallPath(i))).equals(smallContent(i)))
-            throw new Error(`wrong content in ${dir}/${smallPath(i)}`);
-      },
-    },
-  };
-  const verify = (set, dir) => {
-    compareListing(walk(dir), checks[set].expected, dir);
-    checks[set].bytes(dir);
-  };
-
-  let counter = 0;
-  const results = {}; // case -> tool -> { ms, verifyMs } | { error }
-  async function measure(caseName, runOne) {
-    const samples = Object.fromEntries(Object.keys(tools).map((t) => [t, []]));
-    const errors = {};
-    for (let i = 0; i < RUNS; i++) {
-      for (const tool of Object.keys(tools)) {
-        if (errors[tool]) continue;
-        try {
-          const sample = await runOne(tool, ++counter);
-          samples[tool].push(sample);
-          progress(`${caseName}: ${tool} ${(sample.ms / 1000).toFixed(2)} s`);
-        } catch (err) {
-          errors[tool] = err.message.split('\n')[0].slice(0, 240);
-          progress(`${caseName}: ${tool} FAILED: ${errors[tool]}`);
-        }
-      }
-    }
-    results[caseName] = Object.fromEntries(
-      Object.keys(tools).map((t) => [
-        t,
-        errors[t]
-          ? { error: errors[t] }
-          : {
-              ms: median(samples[t].map((s) => s.ms)),
-              verifyMs: median(samples[t].map((s) => s.verifyMs ?? 0)),
-            },
-      ]),
-    );
-  }
+  const verify = dataSetChecks(bigFile, bigBytes, FILES);
+  const { measure, results } = medianRunner(Object.keys(tools));
 
   /** A fresh folder under the share, which smbd (as the test user) may write in. */
   const shareFolder = (rel) => {
