@@ -1,5 +1,6 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
 import { metadataFor } from '../metadata-policy';
+import { removeLeftoverTemporaries } from './leftovers';
 import type { PlanAction } from '../plan';
 import type { StoredPlanItem } from '../plan-store';
 import type { RunContext } from '../run-context';
@@ -10,7 +11,7 @@ const BACKOFF_MS = 250;
 const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
 
 /**
- * TRANSFERRING: creates folders, moves files through the runner with Parallelism items in
+ * TRANSFERRING: creates folders, removes what interrupted runs left in the others, moves files through the runner with Parallelism items in
  * flight (retrying retryable errors with backoff), applies folder times last (writing into a
  * folder changes its mtime), then deletes destination-only entries when PreserveDeletedFiles is
  * REMOVE and nothing went wrong. A file that still fails is counted and reported; the rest go
@@ -18,6 +19,7 @@ const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
  */
 export async function transfer(ctx: RunContext, runner: TransferRunner): Promise<void> {
   await createFolders(ctx);
+  await removeLeftoverTemporaries(ctx);
   reportSkips(ctx);
   await moveData(ctx, runner);
   await applyFolderMetadata(ctx);

@@ -22,34 +22,61 @@ export async function verify(
   filter: PathFilter,
   runner: TransferRunner,
 ): Promise<void> {
-  const mismatches: string[] = [];
+  const failures = new VerifyFailures();
   const pool = new BoundedPool(runner.queueDepth);
   if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED')
-    await verifyTransferred(ctx, runner, pool, mismatches);
+    await verifyTransferred(ctx, runner, pool, failures);
   if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT')
-    await verifyEverything(ctx, filter, runner, pool, mismatches);
+    await verifyEverything(ctx, filter, runner, pool, failures);
   await pool.drain();
   ctx.flushReport();
   if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
-  if (mismatches.length > 0) {
-    mismatches.sort();
-    const named = mismatches.slice(0, NAMED_IN_MESSAGE).join(', ');
-    const more =
-      mismatches.length > NAMED_IN_MESSAGE
-        ? ` and ${mismatches.length - NAMED_IN_MESSAGE} more`
-        : '';
-    // A file that could not be read back (the server went away) is not a mismatch: say why.
+  if (failures.count > 0) throw failures.error(ctx);
+}
+
+/** The files VERIFYING failed: those that differ, and those it could not read back. */
+class VerifyFailures {
+  private readonly differ: string[] = [];
+  private readonly unread: string[] = [];
+
+  get count(): number {
+    return this.differ.length + this.unread.length;
+  }
+
+  add(path: string, code: ErrorCode): void {
+    (code === 'checksum-mismatch' ? this.differ : this.unread).push(path);
+  }
+
+  /**
+   * What ends the run: checksum-mismatch naming the files that differ; when none differs but
+   * some could not be read back (the server went away), the run's first failure leads with its
+   * own code and cause, so files that are fine are not called bad.
+   */
+  error(ctx: RunContext): AppError {
+    const differ = [...this.differ].sort();
+    const unread = [...this.unread].sort();
+    const details = { files: [...differ, ...unread].slice(0, 100) };
+    if (differ.length > 0) {
+      const also = unread.length ? `; ${unread.length} more could not be read back` : '';
+      return new AppError(
+        'checksum-mismatch',
+        `Verification failed for ${differ.length} file(s): ${named(differ)}${also}`,
+        details,
+      );
+    }
     const first = ctx.firstFailure;
-    const cause =
-      first && first.code !== 'checksum-mismatch' ? ` (${first.path}: ${first.message})` : '';
-    throw new AppError(
-      first && first.code !== 'checksum-mismatch' ? first.code : 'checksum-mismatch',
-      `Verification failed for ${mismatches.length} file(s): ${named}${more}${cause}`,
-      {
-        files: mismatches.slice(0, 100),
-      },
+    const cause = first ? `${first.path}: ${first.message}; ` : '';
+    return new AppError(
+      first?.code ?? 'unknown',
+      `${cause}${unread.length} transferred file(s) could not be read back to verify them: ${named(unread)}`,
+      details,
     );
   }
+}
+
+function named(paths: string[]): string {
+  const more = paths.length - NAMED_IN_MESSAGE;
+  return paths.slice(0, NAMED_IN_MESSAGE).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
 /** Runs at most `limit` tasks at once; `add` waits for a free place. */
@@ -72,7 +99,7 @@ async function verifyTransferred(
   ctx: RunContext,
   runner: TransferRunner,
   pool: BoundedPool,
-  mismatches: string[],
+  failures: VerifyFailures,
 ): Promise<void> {
   for (const item of ctx.plan.doneItems(['copy', 'update'])) {
     if (ctx.signal.aborted) break;
@@ -92,16 +119,7 @@ async function verifyTransferred(
         problem = info.message;
         code = info.code;
       }
-      record(
-        ctx,
-        item.path,
-        item.size,
-        item.sourceHash,
-        destinationHash,
-        problem,
-        mismatches,
-        code,
-      );
+      record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, failures, code);
     });
   }
 }
@@ -111,7 +129,7 @@ async function verifyEverything(
   filter: PathFilter,
   runner: TransferRunner,
   pool: BoundedPool,
-  mismatches: string[],
+  failures: VerifyFailures,
 ): Promise<void> {
   const source = walkTree(ctx.source, ctx.signal, { filter });
   const destination = walkTree(ctx.destination, ctx.signal, { filter });
@@ -124,7 +142,7 @@ async function verifyEverything(
     if (order < 0) {
       const src = a.value as EntryInfo;
       if (expectedAtDestination(src, ctx))
-        record(ctx, src.path, src.size, null, null, 'missing at the destination', mismatches);
+        record(ctx, src.path, src.size, null, null, 'missing at the destination', failures);
       a = await source.next();
     } else if (order > 0) {
       const dst = b.value as EntryInfo;
@@ -136,16 +154,16 @@ async function verifyEverything(
           null,
           null,
           'at the destination but not at the source',
-          mismatches,
+          failures,
         );
       b = await destination.next();
     } else {
       const src = a.value as EntryInfo;
       const dst = b.value as EntryInfo;
       const problem = metadataProblem(ctx, src, dst);
-      if (problem) record(ctx, src.path, src.size, null, null, problem, mismatches);
+      if (problem) record(ctx, src.path, src.size, null, null, problem, failures);
       else if (src.type === 'file')
-        await pool.add(() => compareContent(ctx, runner, src, mismatches));
+        await pool.add(() => compareContent(ctx, runner, src, failures));
       a = await source.next();
       b = await destination.next();
     }
@@ -178,7 +196,7 @@ async function compareContent(
   ctx: RunContext,
   runner: TransferRunner,
   src: EntryInfo,
-  mismatches: string[],
+  failures: VerifyFailures,
 ): Promise<void> {
   try {
     const [sourceHash, destinationHash] = await Promise.all([
@@ -187,10 +205,10 @@ async function compareContent(
     ]);
     const problem =
       sourceHash === destinationHash ? null : 'checksum differs between source and destination';
-    record(ctx, src.path, src.size, sourceHash, destinationHash, problem, mismatches);
+    record(ctx, src.path, src.size, sourceHash, destinationHash, problem, failures);
   } catch (error) {
     const info = toAppError(error);
-    record(ctx, src.path, src.size, null, null, info.message, mismatches, info.code);
+    record(ctx, src.path, src.size, null, null, info.message, failures, info.code);
   }
 }
 
@@ -201,12 +219,12 @@ function record(
   sourceChecksum: string | null,
   destinationChecksum: string | null,
   problem: string | null,
-  mismatches: string[],
+  failures: VerifyFailures,
   errorCode: ErrorCode = 'checksum-mismatch',
 ): void {
   if (ctx.signal.aborted) return;
   if (problem) {
-    mismatches.push(path);
+    failures.add(path, errorCode);
     ctx.counters.FilesFailed++;
     ctx.progress.file({ path, size, bytesDone: 0, state: 'failed' });
     ctx.report({

@@ -33,10 +33,8 @@ import { assertSafeRelativePath, joinRelative, parentOfRelative } from '../relat
 import { isTemporaryName, temporaryName } from '../temp-names';
 import { mapSmbError } from './smb-errors';
 import { basicInformation, renameOver, toEntry, writeStream } from './smb-io';
+import { assertVersion, readBody } from './smb-read';
 
-/** READs in flight per file, each at most 1 MiB (or the server's maximum). */
-const IN_FLIGHT = 4;
-const CHUNK_MAX = 1024 * 1024;
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
 
 interface Session {
@@ -64,7 +62,8 @@ export class SmbLocation implements Location {
     shareableAcrossThreads: true,
     usefulConcurrency: 8,
     objectTags: false,
-    snapshotReads: false,
+    // A read checks the planned size and mtime when it opens and again at its CLOSE.
+    snapshotReads: true,
   };
   private session: Promise<Session> | null = null;
 
@@ -134,49 +133,16 @@ export class SmbLocation implements Location {
         },
         signal,
       );
-      const size = Number(file.endOfFile);
-      const last = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, size - 1);
-      const chunk = Math.min(share.maxRead, CHUNK_MAX);
-      let next = options.start ?? 0;
-      const pending: Promise<Buffer>[] = [];
-      let closed = false;
-      const closeFile = (): void => {
-        if (closed) return;
-        closed = true;
+      const where = this.where(path);
+      try {
+        assertVersion(options.expect, file, where, 'since it was listed');
+      } catch (error) {
         void share.close(file).catch(() => undefined);
-      };
-      const body = new Readable({
-        highWaterMark: chunk,
-        read() {
-          while (pending.length < IN_FLIGHT && next <= last) {
-            const count = Math.min(chunk, last - next + 1);
-            const piece = share.read(file, BigInt(next), count, signal);
-            piece.catch(() => undefined);
-            pending.push(piece);
-            next += count;
-          }
-          const piece = pending.shift();
-          if (!piece) {
-            closeFile();
-            this.push(null);
-            return;
-          }
-          piece.then(
-            (data) => {
-              this.push(data);
-              if (pending.length === 0 && next > last) {
-                closeFile();
-                this.push(null);
-              }
-            },
-            (error: unknown) => this.destroy(error as Error),
-          );
-        },
-        destroy(error, callback) {
-          closeFile();
-          callback(error);
-        },
-      });
+        throw error;
+      }
+      const body = readBody(share, file, options, signal, (attributes) =>
+        assertVersion(options.expect, attributes, where, 'while it was being read'),
+      );
       return mappedBody(body, signal, this.where(path), (error) =>
         mapSmbError(error, this.where(path), 'read file'),
       );
