@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AppError } from '../../../src-shared/errors';
 import { Smb2Client, type Smb2ClientOptions } from '../../protocols/smb2/smb2-client';
 import {
