@@ -26,6 +26,8 @@ Run options (DataSync's, defaults first):
   --include PATTERNS       DataSync simple patterns joined with |, e.g. "/photos|*.pdf"
   --exclude PATTERNS
   --log-level basic|transfer|off
+  --security-descriptors none|owner-dacl|owner-dacl-sacl
+                           SMB to SMB: copy owners and ACLs (and audit ACLs)
   --dry-run                compare and plan only: counts what would move, moves nothing
   --json                   print the final execution as one JSON object on stdout
 
@@ -63,6 +65,11 @@ const CHOICES = {
   overwrite: { always: 'ALWAYS', never: 'NEVER' },
   'transfer-mode': { changed: 'CHANGED', all: 'ALL' },
   'log-level': { basic: 'BASIC', transfer: 'TRANSFER', off: 'OFF' },
+  'security-descriptors': {
+    none: 'NONE',
+    'owner-dacl': 'OWNER_DACL',
+    'owner-dacl-sacl': 'OWNER_DACL_SACL',
+  },
 } as const;
 
 function choice<K extends keyof typeof CHOICES>(
@@ -182,6 +189,7 @@ function parse(argv: string[]) {
       include: { type: 'string' },
       exclude: { type: 'string' },
       'log-level': { type: 'string' },
+      'security-descriptors': { type: 'string' },
       json: { type: 'boolean' },
       limit: { type: 'string' },
       format: { type: 'string' },
@@ -201,6 +209,7 @@ function runOptions(v: ReturnType<typeof parse>['values']): TaskOptions {
     BytesPerSecond: v.bwlimit === undefined ? undefined : parseBytesPerSecond(v.bwlimit),
     Parallelism: v.parallel === undefined ? undefined : positiveInt('parallel', v.parallel, 8),
     LogLevel: choice('log-level', v['log-level']),
+    SecurityDescriptorCopyFlags: choice('security-descriptors', v['security-descriptors']),
   };
   const parsed = taskOptionsSchema.safeParse(
     Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)),

@@ -4,6 +4,7 @@ import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import { createContentHasher, type ContentHashAlgorithm } from './content-hash';
 import { metadataFor } from './metadata-policy';
+import { securityToCopy } from './security-copy';
 import type { PlanItem } from './plan';
 import type { SharedTokenBucket } from './throttle';
 
@@ -40,6 +41,16 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
     ctx.source.capabilities,
     ctx.destination.capabilities,
   );
+  if (item.action !== 'symlink') {
+    const security = await securityToCopy(
+      item.path,
+      ctx.options,
+      ctx.source,
+      ctx.destination,
+      ctx.signal,
+    );
+    if (security) metadata.securityDescriptor = security;
+  }
   switch (item.action) {
     case 'copy':
     case 'update': {

@@ -37,6 +37,9 @@ export interface EntryInfo {
   problem?: string;
 }
 
+/** Which parts of a Windows security descriptor a task copies (SecurityDescriptorCopyFlags). */
+export type SecurityDescriptorParts = 'OWNER_DACL' | 'OWNER_DACL_SACL';
+
 /** Metadata a write or setMetadata applies; absent fields are left as they are. */
 export interface MetadataUpdate {
   mtimeMs?: number;
@@ -44,6 +47,11 @@ export interface MetadataUpdate {
   mode?: number;
   uid?: number;
   gid?: number;
+  /**
+   * A security descriptor read with `securityDescriptor()` from a location of the same kind
+   * (self-relative bytes, opaque to the engine), and the parts of it to set.
+   */
+  securityDescriptor?: { parts: SecurityDescriptorParts; descriptor: Uint8Array };
 }
 
 export type HashAlgorithm = 'sha256' | 'md5' | 'crc32c' | 'xxh64';
@@ -188,6 +196,18 @@ export interface Location {
     options: WriteOptions & { alongside(): Promise<void> },
     signal: AbortSignal,
   ): Promise<number | null>;
+
+  /**
+   * The owner, DACL and (with OWNER_DACL_SACL) SACL of a file or folder, for MetadataUpdate's
+   * securityDescriptor. Only stores with Windows security have it (SMB); the engine copies
+   * descriptors when both sides do. Optional. Throws not-found, permission-denied (the SACL
+   * needs the server's "manage auditing" privilege).
+   */
+  securityDescriptor?(
+    path: string,
+    parts: SecurityDescriptorParts,
+    signal: AbortSignal,
+  ): Promise<Uint8Array>;
 
   /** An object's tags (capabilities.objectTags). Optional. Throws not-found. */
   tags?(path: string, signal: AbortSignal): Promise<Record<string, string>>;

@@ -1,5 +1,6 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
 import { metadataFor } from '../metadata-policy';
+import { securityToCopy } from '../security-copy';
 import { removeLeftoverTemporaries } from './leftovers';
 import type { PlanAction } from '../plan';
 import type { StoredPlanItem } from '../plan-store';
@@ -151,7 +152,13 @@ function fatalOrFail(ctx: RunContext, item: StoredPlanItem, error: unknown): voi
 }
 
 async function applyFolderMetadata(ctx: RunContext): Promise<void> {
-  if (ctx.options.Mtime === 'NONE' && ctx.options.PosixPermissions === 'NONE') return;
+  const o = ctx.options;
+  if (
+    o.Mtime === 'NONE' &&
+    o.PosixPermissions === 'NONE' &&
+    o.SecurityDescriptorCopyFlags === 'NONE'
+  )
+    return;
   for (const item of ctx.plan.items(['mkdir', 'meta'], 'backward')) {
     if (item.type !== 'dir') continue;
     throwIfCancelled(ctx);
@@ -161,12 +168,22 @@ async function applyFolderMetadata(ctx: RunContext): Promise<void> {
       ctx.source.capabilities,
       ctx.destination.capabilities,
     );
-    await ctx.destination.setMetadata(item.path, metadata, ctx.signal).catch((error: unknown) => {
+    try {
+      const security = await securityToCopy(
+        item.path,
+        ctx.options,
+        ctx.source,
+        ctx.destination,
+        ctx.signal,
+      );
+      if (security) metadata.securityDescriptor = security;
+      await ctx.destination.setMetadata(item.path, metadata, ctx.signal);
+    } catch (error) {
       ctx.logAlways(
         'warn',
-        `Could not set the times of folder ${item.path}: ${toAppError(error).message}`,
+        `Could not set the metadata of folder ${item.path}: ${toAppError(error).message}`,
       );
-    });
+    }
   }
 }
 

@@ -26,7 +26,14 @@ const BY_STATUS: Record<string, [ErrorCode, string]> = {
   STATUS_DELETE_PENDING: ['not-found', 'Being deleted'],
   STATUS_ACCESS_DENIED: ['permission-denied', 'Permission denied'],
   STATUS_NETWORK_ACCESS_DENIED: ['permission-denied', 'Permission denied'],
-  STATUS_PRIVILEGE_NOT_HELD: ['permission-denied', 'Permission denied (a privilege is needed)'],
+  STATUS_PRIVILEGE_NOT_HELD: [
+    'permission-denied',
+    'Permission denied: the user lacks a privilege this needs (a SACL needs "manage auditing")',
+  ],
+  STATUS_INVALID_OWNER: [
+    'permission-denied',
+    'The server will not give this owner (copying owners needs the restore privilege, as Backup Operators have)',
+  ],
   STATUS_CANNOT_DELETE: ['permission-denied', 'Cannot be deleted'],
   STATUS_DISK_FULL: ['no-space', 'The share is full'],
   STATUS_QUOTA_EXCEEDED: ['quota-exceeded', 'Quota exceeded on the share'],
