@@ -54,17 +54,20 @@ export async function writeStream(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
   let offset = 0;
-  let pieces: Buffer[] = [];
+  const pieces: Buffer[] = [];
   let gathered = 0;
-  const send = async (piece: Buffer): Promise<void> => {
+  const send = async (parts: Buffer[]): Promise<void> => {
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
     if (failure !== null) throw failure;
     const at = offset;
-    offset += piece.length;
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    offset += length;
     const task = (async () => {
-      let done = 0;
-      while (done < piece.length) {
-        const n = await share.write(file, BigInt(at + done), piece.subarray(done), signal);
+      let done = await share.write(file, BigInt(at), parts, signal);
+      // A server may take less than asked (rare): the rest goes again, joined this once.
+      const whole = done < length ? Buffer.concat(parts, length) : null;
+      while (whole && done < length) {
+        const n = await share.write(file, BigInt(at + done), whole.subarray(done), signal);
         if (n === 0) throw new AppError('unknown', 'The server took no bytes of a WRITE');
         done += n;
       }
@@ -72,12 +75,24 @@ export async function writeStream(
     const tracked = task.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
-  const take = (bytes: number): Buffer => {
-    const joined = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, gathered);
-    const rest = joined.subarray(bytes);
-    pieces = rest.length > 0 ? [rest] : [];
-    gathered = rest.length;
-    return joined.subarray(0, bytes);
+  // The next `bytes` of what was gathered, as the stream's own pieces (split where one
+  // straddles the boundary): WRITE sends pieces as they are, so nothing is copied to join them.
+  const take = (bytes: number): Buffer[] => {
+    const out: Buffer[] = [];
+    let need = bytes;
+    while (need > 0) {
+      const piece = pieces.shift() as Buffer;
+      if (piece.length > need) {
+        out.push(piece.subarray(0, need));
+        pieces.unshift(piece.subarray(need));
+        need = 0;
+      } else {
+        out.push(piece);
+        need -= piece.length;
+      }
+    }
+    gathered -= bytes;
+    return out;
   };
   try {
     for await (const piece of data as AsyncIterable<Buffer>) {

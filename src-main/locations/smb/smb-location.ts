@@ -36,6 +36,7 @@ import { mapSmbError } from './smb-errors';
 import { basicInformation, renameOver, toEntry, writeStream } from './smb-io';
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
+import { copyOnServer, sameSmbSession } from './smb-copy';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -69,6 +70,8 @@ export class SmbLocation implements Location {
     snapshotReads: true,
   };
   private session: Promise<Session> | null = null;
+  /** The server answered that it has no server-side copy: copyFrom stops asking. */
+  private noServerCopy = false;
 
   constructor(
     private readonly options: Smb2ClientOptions & { share: string; folder: string },
@@ -166,85 +169,55 @@ export class SmbLocation implements Location {
       data.destroy();
       throw error;
     }
-    const temp = joinRelative(parentOfRelative(path), temporaryName());
     const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.run(path, 'write file', signal, async (share) => {
-        const file = await share.create(
-          this.full(temp),
-          {
-            access:
-              Access.WRITE_DATA |
-              Access.READ_ATTRIBUTES |
-              Access.WRITE_ATTRIBUTES |
-              Access.DELETE |
-              Access.SYNCHRONIZE |
-              securityWriteAccess(options.metadata),
-            disposition: Disposition.CREATE,
-            options: CreateOption.NON_DIRECTORY_FILE,
-            shareAccess: 0,
-          },
-          signal,
-        );
-        try {
-          const written = await writeStream(share, file, data, signal);
-          throwIfAborted(signal, this.where(path));
-          const basic = basicInformation(options.metadata);
-          if (basic)
-            await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
-              signal,
-            });
-          await this.applySecurity(share, file, path, options.metadata, signal);
-          await renameOver(share, file, this.full(path), signal);
-          await share.close(file);
-          return written;
-        } catch (error) {
-          // Deleted through the handle we hold, with a signal of its own (the run's may be gone).
-          const own = AbortSignal.timeout(10_000);
-          await share
-            .setInfo(
-              file,
-              InfoType.FILE,
-              FileInfoClass.FileDispositionInformation,
-              encodeDispositionInformation(true),
-              { signal: own },
-            )
-            .catch(() => undefined);
-          await share.close(file, own).catch(() => undefined);
-          throw error;
-        }
-      });
+      return await this.run(path, 'write file', signal, (share) =>
+        this.intoTemporary(share, path, options.metadata, signal, (file) =>
+          writeStream(share, file, data, signal),
+        ),
+      );
     } catch (error) {
       data.destroy();
-      if (signal.aborted) throw cancelledError(this.where(path));
-      if (
-        error instanceof AppError &&
-        error.code === 'not-found' &&
-        (await this.fileInTheWay(path))
-      ) {
-        throw new AppError(
-          'not-dir',
-          `Not a folder: ${this.where(parentOfRelative(path))} (a file is in the way)`,
-          {
-            path: this.where(path),
-          },
-        );
-      }
-      if (
-        error instanceof AppError &&
-        (error.code === 'already-exists' || error.code === 'permission-denied')
-      ) {
-        // A rename over a folder: say so rather than blame permissions.
-        const existing = await this.stat(path, AbortSignal.timeout(10_000)).catch(() => null);
-        if (existing?.type === 'dir')
-          throw new AppError('is-dir', `Is a folder: ${this.where(path)}`, {
-            path: this.where(path),
-          });
-      }
-      throw error;
+      throw await this.writeFailure(path, error, signal);
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Server-side copy (FSCTL_SRV_COPYCHUNK_WRITE, smb-copy.ts) from another folder of the same
+   * share reached as the same user: the server copies the bytes, atomically as `write` writes
+   * them. Null for any other source, and when the server has no server-side copy (remembered).
+   * Throws as write does, and changed-during-transfer when the source is not the planned size
+   * or changes while it is copied.
+   */
+  async copyFrom(
+    source: Location,
+    path: string,
+    options: WriteOptions & { alongside(): Promise<void> },
+    signal: AbortSignal,
+  ): Promise<number | null> {
+    if (!(source instanceof SmbLocation) || this.noServerCopy) return null;
+    if (!sameSmbSession(this.options, source.options)) return null;
+    assertSafeRelativePath(path);
+    if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+    throwIfAborted(signal, this.where(path));
+    const from = { path: source.full(path), where: source.where(path), size: options.size };
+    try {
+      const copied = await this.run(path, 'copy file', signal, (share) =>
+        copyOnServer(
+          share,
+          from,
+          () => options.alongside(),
+          signal,
+          (fill) => this.intoTemporary(share, path, options.metadata, signal, fill),
+        ),
+      );
+      if (copied === null) this.noServerCopy = true;
+      return copied;
+    } catch (error) {
+      throw await this.writeFailure(path, error, signal);
     }
   }
 
@@ -386,6 +359,93 @@ export class SmbLocation implements Location {
     assertSafeRelativePath(path);
     throwIfAborted(signal, this.where(path));
     throw new AppError('not-supported', `Symlinks are not kept on SMB shares: ${this.where(path)}`);
+  }
+
+  /**
+   * A write's temporary, on the session `run` gave: created beside `path` with the access its
+   * metadata needs, filled by `fill` through its handle, given its times and security
+   * descriptor, then renamed over `path` on that same handle. On any failure it is deleted
+   * through the handle, and the failure is rethrown as it came.
+   */
+  private async intoTemporary(
+    share: Smb2Share,
+    path: string,
+    metadata: MetadataUpdate | undefined,
+    signal: AbortSignal,
+    fill: (file: OpenFile) => Promise<number>,
+  ): Promise<number> {
+    const temp = joinRelative(parentOfRelative(path), temporaryName());
+    const file = await share.create(
+      this.full(temp),
+      {
+        access:
+          Access.WRITE_DATA |
+          Access.READ_ATTRIBUTES |
+          Access.WRITE_ATTRIBUTES |
+          Access.DELETE |
+          Access.SYNCHRONIZE |
+          securityWriteAccess(metadata),
+        disposition: Disposition.CREATE,
+        options: CreateOption.NON_DIRECTORY_FILE,
+        shareAccess: 0,
+      },
+      signal,
+    );
+    try {
+      const written = await fill(file);
+      throwIfAborted(signal, this.where(path));
+      const basic = basicInformation(metadata);
+      if (basic)
+        await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
+          signal,
+        });
+      await this.applySecurity(share, file, path, metadata, signal);
+      await renameOver(share, file, this.full(path), signal);
+      await share.close(file);
+      return written;
+    } catch (error) {
+      // Deleted through the handle we hold, with a signal of its own (the run's may be gone).
+      const own = AbortSignal.timeout(10_000);
+      await share
+        .setInfo(
+          file,
+          InfoType.FILE,
+          FileInfoClass.FileDispositionInformation,
+          encodeDispositionInformation(true),
+          { signal: own },
+        )
+        .catch(() => undefined);
+      await share.close(file, own).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** What a failed write says: cancelled, a file in the way of a folder, a folder at `path`. */
+  private async writeFailure(path: string, error: unknown, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) return cancelledError(this.where(path));
+    if (
+      error instanceof AppError &&
+      error.code === 'not-found' &&
+      (await this.fileInTheWay(path))
+    ) {
+      return new AppError(
+        'not-dir',
+        `Not a folder: ${this.where(parentOfRelative(path))} (a file is in the way)`,
+        { path: this.where(path) },
+      );
+    }
+    if (
+      error instanceof AppError &&
+      (error.code === 'already-exists' || error.code === 'permission-denied')
+    ) {
+      // A rename over a folder: say so rather than blame permissions.
+      const existing = await this.stat(path, AbortSignal.timeout(10_000)).catch(() => null);
+      if (existing?.type === 'dir')
+        return new AppError('is-dir', `Is a folder: ${this.where(path)}`, {
+          path: this.where(path),
+        });
+    }
+    return error;
   }
 
   /** Whether a file stands where one of `path`'s folders should be (servers say NOT_FOUND). */

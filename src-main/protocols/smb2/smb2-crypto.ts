@@ -16,7 +16,12 @@ import { SmbCryptoError, type SigningAlgorithm } from './smb2-signing';
 
 export { aesCmac, signMessage, SmbCryptoError, verifySignature } from './smb2-signing';
 export type { SigningAlgorithm } from './smb2-signing';
-export { decryptMessage, encryptMessage, isTransformHeader } from './smb2-encryption';
+export {
+  decryptMessage,
+  encryptMessage,
+  encryptMessageParts,
+  isTransformHeader,
+} from './smb2-encryption';
 export type { Cipher } from './smb2-encryption';
 
 /** An SMB2 dialect revision as it appears on the wire: 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1. */

@@ -106,29 +106,48 @@ export function encryptMessage(
   cipher: Cipher,
   sessionId: bigint,
 ): Buffer {
+  return Buffer.concat(encryptMessageParts(message, key, cipher, sessionId));
+}
+
+/**
+ * encryptMessage as [TRANSFORM_HEADER, ciphertext...], to be sent one after the other; `rest`
+ * are bytes that follow `message` (a WRITE's data): with GCM neither is copied to join them.
+ * Throws as encryptMessage does.
+ */
+export function encryptMessageParts(
+  message: Buffer,
+  key: Buffer,
+  cipher: Cipher,
+  sessionId: bigint,
+  rest: readonly Buffer[] = [],
+): Buffer[] {
   const params = paramsFor(cipher, key);
-  if (message.length === 0 || message.length > 0xffffffff) {
-    throw new SmbCryptoError(`Cannot encrypt a message of ${message.length} bytes`);
+  const length = rest.reduce((sum, part) => sum + part.length, message.length);
+  if (length === 0 || length > 0xffffffff) {
+    throw new SmbCryptoError(`Cannot encrypt a message of ${length} bytes`);
   }
-  const out = Buffer.alloc(TRANSFORM_HEADER_SIZE + message.length);
-  PROTOCOL_ID.copy(out, 0);
+  const header = Buffer.alloc(TRANSFORM_HEADER_SIZE);
+  PROTOCOL_ID.copy(header, 0);
   // Random rather than a counter: it needs no state shared between callers, and at 88 or 96 bits
   // a collision stays negligible for the 2^32 messages a key may protect (SP 800-38D 8.3).
-  randomBytes(params.nonceBytes).copy(out, NONCE_OFFSET);
-  out.writeUInt32LE(message.length, ORIGINAL_SIZE_OFFSET);
-  out.writeUInt16LE(0, RESERVED_OFFSET);
-  out.writeUInt16LE(ENCRYPTED, FLAGS_OFFSET);
-  out.writeBigUInt64LE(sessionId, SESSION_ID_OFFSET);
+  randomBytes(params.nonceBytes).copy(header, NONCE_OFFSET);
+  header.writeUInt32LE(length, ORIGINAL_SIZE_OFFSET);
+  header.writeUInt16LE(0, RESERVED_OFFSET);
+  header.writeUInt16LE(ENCRYPTED, FLAGS_OFFSET);
+  header.writeBigUInt64LE(sessionId, SESSION_ID_OFFSET);
 
-  const nonce = out.subarray(NONCE_OFFSET, NONCE_OFFSET + params.nonceBytes);
+  const nonce = header.subarray(NONCE_OFFSET, NONCE_OFFSET + params.nonceBytes);
   const encrypt = cipherFor(params, key, nonce);
-  encrypt.setAAD(out.subarray(NONCE_OFFSET, TRANSFORM_HEADER_SIZE), {
-    plaintextLength: message.length,
+  encrypt.setAAD(header.subarray(NONCE_OFFSET, TRANSFORM_HEADER_SIZE), {
+    plaintextLength: length,
   });
-  encrypt.update(message).copy(out, TRANSFORM_HEADER_SIZE);
+  // CCM takes its plaintext in one update; GCM streams, piece by piece.
+  const plain =
+    params.ccm && rest.length > 0 ? [Buffer.concat([message, ...rest])] : [message, ...rest];
+  const ciphertext = plain.map((part) => encrypt.update(part));
   encrypt.final();
-  encrypt.getAuthTag().copy(out, SIGNATURE_OFFSET);
-  return out;
+  encrypt.getAuthTag().copy(header, SIGNATURE_OFFSET);
+  return [header, ...ciphertext];
 }
 
 /**

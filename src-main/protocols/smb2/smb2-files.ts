@@ -1,5 +1,6 @@
 import type { Smb2Client, Smb2Tree } from './smb2-client';
 import { Command } from './smb2-header';
+import { encodeIoctlRequest, readIoctlAnswer, type IoctlAnswer } from './smb2-ioctl';
 import { DIALECTS, slice } from './smb2-negotiate';
 import { Smb2StatusError, Status } from './smb2-status';
 import type { Smb2Response } from './smb2-transport';
@@ -206,17 +207,28 @@ export class Smb2Share {
     return slice(response.message, dataOffset, dataLength, 'READ data');
   }
 
-  /** WRITE `data` (at most maxWrite) at `offset`; resolves with the bytes the server took. */
-  async write(file: OpenFile, offset: bigint, data: Buffer, signal?: AbortSignal): Promise<number> {
-    const body = Buffer.alloc(48 + data.length);
+  /**
+   * WRITE `data` (at most maxWrite in all; pieces are sent as they are) at `offset`; resolves
+   * with the bytes the server took. Throws Smb2StatusError.
+   */
+  async write(
+    file: OpenFile,
+    offset: bigint,
+    data: Buffer | readonly Buffer[],
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const pieces = Buffer.isBuffer(data) ? [data] : data;
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const body = Buffer.alloc(48);
     body.writeUInt16LE(49, 0);
     body.writeUInt16LE(64 + 48, 2); // DataOffset
-    body.writeUInt32LE(data.length, 4);
+    body.writeUInt32LE(length, 4);
     body.writeBigUInt64LE(offset, 8);
     file.id.copy(body, 16);
-    data.copy(body, 48);
+    // The data follows the body as it is: never copied to join it (signing and GCM read it).
     const response = await this.client.transport.request(Command.WRITE, body, {
-      ...this.target(data.length),
+      ...this.target(length),
+      payload: pieces,
       signal,
     });
     this.check(response, 'WRITE');
@@ -305,6 +317,28 @@ export class Smb2Share {
     file.id.copy(body, 16);
     data.copy(body, 32);
     await this.send(Command.SET_INFO, body, 'SET_INFO', options.signal);
+  }
+
+  /**
+   * IOCTL of the file system control `ctlCode` on `file` (smb2-ioctl.ts builds and reads the
+   * FSCTLs), at most `maxOutput` bytes back. Resolves with the status and output of an IOCTL
+   * answer, a failure included when it carries an output (copy-chunk limits). Throws
+   * Smb2StatusError for a failure without one, Smb2FormatError for a malformed answer.
+   */
+  async ioctl(
+    file: OpenFile,
+    ctlCode: number,
+    input: Buffer,
+    maxOutput: number,
+    signal?: AbortSignal,
+  ): Promise<IoctlAnswer> {
+    const body = encodeIoctlRequest(file.id, ctlCode, input, maxOutput);
+    // Charged for the larger of what goes and what may come back (MS-SMB2 3.2.4.1.5).
+    const response = await this.client.transport.request(Command.IOCTL, body, {
+      ...this.target(Math.max(input.length, maxOutput)),
+      signal,
+    });
+    return readIoctlAnswer(response, `IOCTL 0x${ctlCode.toString(16).padStart(8, '0')}`);
   }
 
   private target(payload: number): { sessionId: bigint; treeId: number; creditCharge: number } {

@@ -9,7 +9,7 @@ import {
   decryptMessage,
   defaultSigningAlgorithm,
   deriveKeys,
-  encryptMessage,
+  encryptMessageParts,
   isTransformHeader,
   preauthHash,
   signMessage,
@@ -139,11 +139,11 @@ export async function sessionSetup(
   };
   if (session.encryptAll && !cipher) session.requireEncryption();
   const security: MessageSecurity = {
-    protect(message) {
+    protect(message, rest = []) {
       if (session.encryptAll && cipher)
-        return encryptMessage(message, keys.encryptionKey, cipher, sessionId);
-      signMessage(message, keys.signingKey, signing);
-      return message;
+        return encryptMessageParts(message, keys.encryptionKey, cipher, sessionId, rest);
+      signMessage(message, keys.signingKey, signing, rest);
+      return [message, ...rest];
     },
     check(message: Buffer, header: Smb2Header, encrypted: boolean) {
       if (encrypted || header.status === Status.PENDING) return;

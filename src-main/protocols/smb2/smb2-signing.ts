@@ -133,13 +133,19 @@ function checkKey(key: Buffer, algorithm: SigningAlgorithm): void {
 }
 
 /** The signature of a message as if its Signature field were zero, without writing to it. */
-function computeSignature(message: Buffer, key: Buffer, algorithm: SigningAlgorithm): Buffer {
+function computeSignature(
+  message: Buffer,
+  key: Buffer,
+  algorithm: SigningAlgorithm,
+  rest: readonly Buffer[] = [],
+): Buffer {
   // The MAC reads around the Signature field rather than a zeroed copy: a signed READ response
   // can be megabytes.
   const parts = [
     message.subarray(0, SIGNATURE_OFFSET),
     ZERO_BLOCK,
     message.subarray(SIGNATURE_OFFSET + SIGNATURE_SIZE),
+    ...rest,
   ];
   if (algorithm === 'HMAC-SHA256') {
     const hmac = createHmac('sha256', key);
@@ -161,11 +167,17 @@ const isSmb2Message = (message: Buffer): boolean =>
  * Signs an SMB2 message in place: sets SMB2_FLAGS_SIGNED, zeroes then fills the 16-byte Signature
  * at offset 48. HMAC-SHA256 (2.x, keyed with the session key, any length) keeps the first 16 bytes
  * of the hash; AES-CMAC and AES-GMAC take a 16-byte key; the AES-GMAC nonce comes from the
- * MessageId and the flags. `message` is one message (with its padding when in a compound chain).
+ * MessageId and the flags. `message` is one message (with its padding when in a compound chain);
+ * `rest` are bytes that follow it on the wire (a WRITE's data, not joined to save a copy).
  * Throws SmbCryptoError for something that is not an SMB2 message (under 64 bytes, or a
  * ProtocolId other than 0xFE 'S' 'M' 'B'), a key of the wrong length, an unknown algorithm.
  */
-export function signMessage(message: Buffer, key: Buffer, algorithm: SigningAlgorithm): void {
+export function signMessage(
+  message: Buffer,
+  key: Buffer,
+  algorithm: SigningAlgorithm,
+  rest: readonly Buffer[] = [],
+): void {
   checkKey(key, algorithm);
   if (!isSmb2Message(message)) {
     throw new SmbCryptoError(`Not an SMB2 message to sign (${message.length} bytes)`);
@@ -173,7 +185,7 @@ export function signMessage(message: Buffer, key: Buffer, algorithm: SigningAlgo
   const flags = message.readUInt32LE(FLAGS_OFFSET);
   message.writeUInt32LE((flags | SMB2_FLAGS_SIGNED) >>> 0, FLAGS_OFFSET);
   message.fill(0, SIGNATURE_OFFSET, SIGNATURE_OFFSET + SIGNATURE_SIZE);
-  computeSignature(message, key, algorithm).copy(message, SIGNATURE_OFFSET);
+  computeSignature(message, key, algorithm, rest).copy(message, SIGNATURE_OFFSET);
 }
 
 /**

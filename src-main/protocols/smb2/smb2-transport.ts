@@ -36,8 +36,11 @@ export class Smb2ConnectionError extends Error {
 
 /** What a session does to the messages of its requests and responses. */
 export interface MessageSecurity {
-  /** Signs or encrypts an outgoing message (header + body); returns what goes on the wire. */
-  protect(message: Buffer): Buffer;
+  /**
+   * Signs or encrypts an outgoing message (header + body, then `rest`: bytes that follow it, a
+   * WRITE's data); returns what goes on the wire, in pieces sent one after the other.
+   */
+  protect(message: Buffer, rest?: readonly Buffer[]): Buffer[];
   /**
    * Checks an incoming message (`encrypted`: it arrived in a TRANSFORM_HEADER and decrypted,
    * which authenticates it); throws when it should be signed and its signature is wrong.
@@ -65,6 +68,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Sees the request as built, before signing or encryption (the preauth integrity hash). */
   onMessage?(message: Buffer): void;
+  /**
+   * Bytes that follow the body (a WRITE's data), in pieces: sent as they are, never joined
+   * (signing and GCM read them where they lie). Not seen by onMessage.
+   */
+  payload?: readonly Buffer[];
 }
 
 interface Pending {
@@ -164,10 +172,11 @@ export class Smb2Transport {
       treeId: options.treeId ?? 0,
       sessionId,
     });
-    let message: Buffer = Buffer.concat([header, body]);
+    const message = Buffer.concat([header, body]);
     options.onMessage?.(message);
+    const payload = options.payload ?? [];
     const security = this.security.get(sessionId);
-    if (security) message = security.protect(message);
+    const wire = security ? security.protect(message, payload) : [message, ...payload];
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<Smb2Response>((resolve, reject) => {
       const signal = options.signal;
@@ -205,7 +214,7 @@ export class Smb2Transport {
       this.pending.set(messageId, entry);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.write(message);
+      this.write(wire);
     });
   }
 
@@ -215,12 +224,13 @@ export class Smb2Transport {
     this.fail(new Smb2ConnectionError('closed', `Connection to ${this.where} closed`));
   }
 
-  private write(message: Buffer): void {
+  private write(pieces: readonly Buffer[]): void {
     const frameHeader = Buffer.alloc(4);
-    frameHeader.writeUInt32BE(message.length); // the top byte is the zero Direct TCP wants
+    // The top byte is the zero Direct TCP wants.
+    frameHeader.writeUInt32BE(pieces.reduce((sum, piece) => sum + piece.length, 0));
     this.socket.cork();
     this.socket.write(frameHeader);
-    this.socket.write(message);
+    for (const piece of pieces) this.socket.write(piece);
     this.socket.uncork();
   }
 
@@ -238,10 +248,9 @@ export class Smb2Transport {
     });
     const body = Buffer.alloc(4);
     body.writeUInt16LE(4, 0); // StructureSize
-    let message: Buffer = Buffer.concat([header, body]);
+    const message = Buffer.concat([header, body]);
     const security = this.security.get(sessionId);
-    if (security) message = security.protect(message);
-    this.write(message);
+    this.write(security ? security.protect(message) : [message]);
   }
 
   /** Waits until the server has granted `charge` credits; an abort ends the wait at once. */

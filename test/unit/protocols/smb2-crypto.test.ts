@@ -457,6 +457,20 @@ describe('signing', () => {
     expect(verifySignature(message, key, 'HMAC-SHA256')).toBe(true);
   });
 
+  it.each(['HMAC-SHA256', 'AES-CMAC', 'AES-GMAC'] as const)(
+    '%s: a message signed with its data in pieces gets the signature of the whole',
+    (algorithm) => {
+      const key = hex('000102030405060708090a0b0c0d0e0f');
+      const data = [Buffer.alloc(70_000, 1), Buffer.alloc(17, 2)];
+      const head = request();
+      signMessage(head, key, algorithm, data);
+      const whole = Buffer.concat([request(), ...data]);
+      signMessage(whole, key, algorithm);
+      expect(head.subarray(48, 64)).toEqual(whole.subarray(48, 64));
+      expect(verifySignature(Buffer.concat([head, ...data]), key, algorithm)).toBe(true);
+    },
+  );
+
   it('AES-GMAC: GCM over the message, nonce = MessageId || role bit || CANCEL bit', () => {
     const key = hex('00112233445566778899aabbccddeeff');
     const gmac = (message: Buffer, word: number): string => {

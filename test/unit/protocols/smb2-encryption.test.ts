@@ -9,6 +9,7 @@ import {
   decryptMessage,
   deriveKeys,
   encryptMessage,
+  encryptMessageParts,
   isTransformHeader,
   SmbCryptoError,
   type Cipher,
@@ -393,5 +394,22 @@ describe('encryption', () => {
     expect(() => encryptMessage(plaintext, Buffer.alloc(16), 'AES-128-GCM', -1n)).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('encryption of a message in pieces (a WRITE and its data, never joined)', () => {
+  const ciphers: Cipher[] = ['AES-128-GCM', 'AES-128-CCM', 'AES-256-GCM', 'AES-256-CCM'];
+  it.each(ciphers)('%s: the pieces decrypt to the whole message', (cipher) => {
+    const key = Buffer.alloc(cipher.startsWith('AES-256') ? 32 : 16, 7);
+    const message = Buffer.alloc(112, 0x11);
+    message.writeUInt32LE(0x424d53fe, 0);
+    const data = [Buffer.alloc(5000, 0x22), Buffer.alloc(3, 0x33), Buffer.alloc(70_000, 0x44)];
+    const parts = encryptMessageParts(message, key, cipher, 9n, data);
+    const wire = Buffer.concat(parts);
+    expect(wire.readUInt32LE(36)).toBe(112 + 5003 + 70_000);
+    expect(decryptMessage(wire, key, cipher)).toEqual({
+      sessionId: 9n,
+      message: Buffer.concat([message, ...data]),
+    });
   });
 });

@@ -374,9 +374,11 @@ describe('Smb2Transport', () => {
     const protectedMessages: Buffer[] = [];
     const checked: { messageId: bigint; encrypted: boolean; message: Buffer }[] = [];
     const security: MessageSecurity = {
-      protect(message) {
-        protectedMessages.push(Buffer.from(message));
-        return Buffer.from(message).fill(0xab, 48, 64);
+      protect(message, rest = []) {
+        protectedMessages.push(Buffer.concat([message, ...rest]));
+        // Split in two on the wire: the peer must see one frame all the same.
+        const marked = Buffer.concat([message, ...rest]).fill(0xab, 48, 64);
+        return [marked.subarray(0, 10), marked.subarray(10)];
       },
       check(message, header: Smb2Header, encrypted) {
         checked.push({ messageId: header.messageId, encrypted, message });
