@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import {
 } from '../../src-main/protocols/smb2/smb2-ioctl';
 import { Status, statusName } from '../../src-main/protocols/smb2/smb2-status';
 import { tempDir } from '../support/engine-harness';
+import { randomFile, sha256File } from '../support/file-hash';
 import { runCli } from '../support/run-cli';
 import { startSmbServer, type RunningSmbServer } from '../support/smb-server';
 
@@ -115,29 +115,6 @@ function smbLocation(folder: string, port = proxy.port): Location {
 
 const live = (): AbortSignal => new AbortController().signal;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** `size` random bytes written to `file` in 1 MiB blocks; resolves with their sha-256. */
-async function randomFile(file: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'w');
-  try {
-    for (let done = 0; done < size;) {
-      const block = randomBytes(Math.min(MiB, size - done));
-      hash.update(block);
-      await handle.write(block);
-      done += block.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** Two fresh folders of the share, `a` holding big.bin (40 MiB, random) and empty (0 bytes). */
 async function arrange(): Promise<{

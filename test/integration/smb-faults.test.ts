@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createLocation } from '../../src-main/locations/registry';
 import { isTemporaryName } from '../../src-main/locations/temp-names';
 import { tempDir } from '../support/engine-harness';
+import { randomFile, sha256File } from '../support/file-hash';
 import { runCli, type CliRun } from '../support/run-cli';
 import { startSmbServer, type RunningSmbServer } from '../support/smb-server';
 
@@ -37,7 +37,7 @@ let count = 0;
 
 beforeAll(async () => {
   [s, bigDir] = await Promise.all([startSmbServer(), tempDir('smbf-big')]);
-  bigSum = await makeBigFile(path.join(bigDir.dir, 'big.bin'), BIG_SIZE);
+  bigSum = await randomFile(path.join(bigDir.dir, 'big.bin'), BIG_SIZE);
 }, 120_000);
 afterAll(async () => {
   await s?.stop();
@@ -67,29 +67,6 @@ function answers(port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const live = (): AbortSignal => new AbortController().signal;
-
-/** `size` bytes that are not constant (1 MiB random blocks); resolves with the sha-256. */
-async function makeBigFile(file: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'w');
-  try {
-    for (let done = 0; done < size;) {
-      const block = randomBytes(Math.min(MiB, size - done));
-      hash.update(block);
-      await handle.write(block);
-      done += block.length;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** The source tree: several small files (some nested, one unicode name) and big.bin. */
 async function makeTree(root: string): Promise<void> {
