@@ -14,7 +14,12 @@ import {
   s3ConfigSchema,
   type SavedLocation,
 } from '../model/location-config';
-import { taskInputSchema, type Task } from '../model/task';
+import {
+  MAX_PRESET_FILE_BYTES,
+  type FilterPreview,
+  type PresetImportResult,
+} from '../model/preset';
+import { filterPatternSchema, taskInputSchema, type Task } from '../model/task';
 import type { ListenerName } from './listener-name';
 import type { Result } from './result';
 
@@ -63,13 +68,44 @@ const bytesPerSecond = z
   .int()
   .refine((n) => n === -1 || n >= 1024, 'BytesPerSecond is -1 (unlimited) or at least 1024');
 
+const reportAction = z.enum([
+  'transferred',
+  'skipped',
+  'deleted',
+  'verified',
+  'failed',
+] satisfies FileAction[]);
+/** Only report lines whose path contains this text (case-insensitive). */
+const reportSearch = z.string().max(1024).optional();
+
+/** A file's contents for the UI to save (a report, a preset). */
+export interface ExportedFile {
+  /** A suggested file name, e.g. "report-<id>.csv". */
+  fileName: string;
+  mimeType: string;
+  content: string;
+}
+
 /** A page of a task report. */
 export interface ReportPage {
   total: number;
   items: FileResult[];
 }
 
-export const MENU_COMMANDS = ['go-home', 'go-up', 'go-back', 'refresh', 'toggle-hidden'] as const;
+export const MENU_COMMANDS = [
+  'go-home',
+  'go-up',
+  'go-back',
+  'refresh',
+  'toggle-hidden',
+  'new-task',
+  'new-location',
+  'import-preset',
+  'show-tasks',
+  'show-locations',
+  'show-history',
+  'show-files',
+] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 export const contract = {
@@ -114,6 +150,15 @@ export const contract = {
     response: typed<SavedLocation>(),
   },
   'locations:delete': { request: z.object({ id }).strict(), response: typed<null>() },
+  /**
+   * A saved location for a folder inside a saved one (what dragging a folder from a browser pane
+   * onto a task slot makes): the same config and secrets with `path` (relative to the location's
+   * root) appended; an identical saved location is reused. Errors: not-found, invalid-name.
+   */
+  'locations:derive': {
+    request: z.object({ id, path: z.string().min(1).max(4096) }).strict(),
+    response: typed<SavedLocation>(),
+  },
   /** Test connection: a saved location by id, or an unsaved config with its secrets. */
   'locations:test': {
     request: locationTarget,
@@ -162,6 +207,22 @@ export const contract = {
     response: typed<Task>(),
   },
   'tasks:delete': { request: z.object({ id }).strict(), response: typed<null>() },
+  /**
+   * How many of a source location's files a filter pair would move: walks the source (bounded by
+   * `limit` files and ~10 s, `complete` false when it stopped early). Errors: the location's own
+   * (not-found, auth-failed, unavailable...), invalid-input for a malformed pattern.
+   */
+  'tasks:preview-filter': {
+    request: z
+      .object({
+        sourceLocationId: id,
+        includes: filterPatternSchema,
+        excludes: filterPatternSchema,
+        limit: z.number().int().min(1).max(1_000_000).default(200_000),
+      })
+      .strict(),
+    response: typed<FilterPreview>(),
+  },
   /** The next run times of a cron expression (validates it). */
   'tasks:next-runs': {
     request: z
@@ -193,14 +254,48 @@ export const contract = {
     request: z
       .object({
         id,
-        action: z
-          .enum(['transferred', 'skipped', 'deleted', 'verified', 'failed'] satisfies FileAction[])
-          .optional(),
+        action: reportAction.optional(),
         onlyErrors: z.boolean().optional(),
+        search: reportSearch,
         ...paging,
       })
       .strict(),
     response: typed<ReportPage>(),
+  },
+  /**
+   * The whole task report (or one action / errors only / paths containing `search`) as a file's
+   * contents, for the UI to save. Errors: not-found.
+   */
+  'executions:export-report': {
+    request: z
+      .object({
+        id,
+        format: z.enum(['json', 'csv']),
+        action: reportAction.optional(),
+        onlyErrors: z.boolean().optional(),
+        search: reportSearch,
+      })
+      .strict(),
+    response: typed<ExportedFile>(),
+  },
+  /** A preset file for a saved task: the task and its two locations, never their secrets. */
+  'presets:export': { request: z.object({ id }).strict(), response: typed<ExportedFile>() },
+  /**
+   * Saves the task (and its locations, reusing identical saved ones) a preset file describes.
+   * A malformed, oversized or hostile file is refused with invalid-input naming the problem,
+   * and nothing is saved.
+   */
+  'presets:import': {
+    request: z.object({ content: z.string().max(MAX_PRESET_FILE_BYTES) }).strict(),
+    response: typed<PresetImportResult>(),
+  },
+  /**
+   * The OS's own folder picker (desktop only; the web host answers not-supported and the UI
+   * offers its folder browser). `path` is null when the user cancelled.
+   */
+  'dialog:pick-folder': {
+    request: z.object({ title: z.string().max(200).optional() }).strict(),
+    response: typed<{ path: string | null }>(),
   },
   'executions:log': {
     request: z.object({ id, ...paging }).strict(),
