@@ -3,9 +3,12 @@ import path from 'node:path';
 import { app, BrowserWindow, Menu, session } from 'electron';
 import { buildAppMenu } from './app/menu';
 import { registerAppScheme, serveRenderer } from './app/app-protocol';
+import { desktopDialogs } from './app/dialogs';
 import { serveContractOverIpc } from './app/ipc-main';
+import { bringToFront, notifyWhenExecutionsEnd } from './app/notifications';
 import { pushEventsToWindow } from './app/push';
 import { createDesktopSecretBox } from './app/secrets';
+import { showProgressInTaskbar } from './app/taskbar-progress';
 import { createMainWindow, preloadPathFrom, rendererEntryUrl } from './app/window';
 import { EventBus } from './events/event-bus';
 import { createHandlers } from './handlers/create-handlers';
@@ -49,16 +52,20 @@ async function startDesktop(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const bus = new EventBus();
   const services = openServices(dataDir, bus);
+  let mainWindow: BrowserWindow | null = null;
+  const window = (): BrowserWindow | null =>
+    mainWindow && !mainWindow.isDestroyed() ? mainWindow : null;
+  const contents = (): Electron.WebContents | null => window()?.webContents ?? null;
   const handlers = createHandlers({
     appInfo: buildAppInfo({ version: app.getVersion(), dataDir, shell: 'desktop' }),
     services,
+    desktop: desktopDialogs(window),
   });
 
-  let mainWindow: BrowserWindow | null = null;
-  const contents = (): Electron.WebContents | null =>
-    mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null;
   serveContractOverIpc(handlers, contents, log);
   pushEventsToWindow(bus, contents);
+  showProgressInTaskbar(bus, window);
+  notifyWhenExecutionsEnd(bus, window);
   Menu.setApplicationMenu(buildAppMenu((command) => bus.emit('app:menu-command', { command })));
 
   const openWindow = async (): Promise<void> => {
@@ -66,10 +73,7 @@ async function startDesktop(): Promise<void> {
     mainWindow.on('closed', () => (mainWindow = null));
     await mainWindow.loadURL(rendererEntryUrl());
   };
-  app.on('second-instance', () => {
-    if (mainWindow?.isMinimized()) mainWindow.restore();
-    mainWindow?.focus();
-  });
+  app.on('second-instance', () => bringToFront(window()));
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void openWindow();
   });

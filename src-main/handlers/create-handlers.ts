@@ -1,19 +1,28 @@
+import { AppError } from '../../src-shared/errors';
 import type { AppInfo } from '../../src-shared/model/app-info';
 import type { AppServices } from '../services/app-services';
 import { listLocalFolder } from '../services/local-folder-service';
+import { exportReportFile } from '../services/report-file';
 import type { Handlers } from './dispatch';
+
+/** What only the desktop app can do (the OS's own dialogs); absent in the web host and tests. */
+export interface DesktopAbilities {
+  /** The OS folder picker; null when the user cancelled. */
+  pickFolder(title?: string): Promise<string | null>;
+}
 
 export interface HandlerDeps {
   appInfo: AppInfo;
   services: AppServices;
+  desktop?: DesktopAbilities;
 }
 
 /**
  * The handler of every contract channel, built once from the services. Both transports (Electron
  * IPC and the web host) serve this same object, so each channel has exactly one implementation.
  */
-export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
-  const { locations, tasks, executions, store } = services;
+export function createHandlers({ appInfo, services, desktop }: HandlerDeps): Handlers {
+  const { locations, tasks, executions, presets, store } = services;
   return {
     'app:info': () => appInfo,
     'fs:list': (request) =>
@@ -28,6 +37,7 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
       locations.delete(id);
       return null;
     },
+    'locations:derive': ({ id, path }) => locations.derive(id, path),
     'locations:test': (request) =>
       'id' in request
         ? locations.testSaved(request.id)
@@ -46,6 +56,8 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
       return null;
     },
     'tasks:next-runs': ({ cron, count }) => tasks.nextRuns(cron, count),
+    'tasks:preview-filter': ({ sourceLocationId, ...request }) =>
+      locations.previewFilter(sourceLocationId, request),
 
     'executions:list': (query) => store.executions.list(query),
     'executions:get': ({ id }) => store.executions.get(id),
@@ -60,6 +72,21 @@ export function createHandlers({ appInfo, services }: HandlerDeps): Handlers {
         items: store.fileResults.page(id, query),
       };
     },
+    'executions:export-report': ({ id, format, ...filter }) =>
+      exportReportFile(store, id, format, filter),
     'executions:log': ({ id, ...query }) => store.executionLog.list(id, query),
+
+    'presets:export': ({ id }) => presets.export(id),
+    'presets:import': ({ content }) => presets.import(content),
+
+    'dialog:pick-folder': async ({ title }) => {
+      if (!desktop) {
+        throw new AppError(
+          'not-supported',
+          "The web host cannot open this computer's folder picker: use the folder browser instead",
+        );
+      }
+      return { path: await desktop.pickFolder(title) };
+    },
   };
 }

@@ -5,6 +5,7 @@ import { openHistoryStore, type HistoryStore } from '../store/history-store';
 import type { SecretBox } from '../store/secret-box';
 import { ExecutionService } from './execution-service';
 import { LocationService } from './location-service';
+import { PresetService } from './preset-service';
 import { Scheduler } from './scheduler';
 import { TaskService } from './task-service';
 
@@ -13,6 +14,7 @@ export interface AppServices {
   locations: LocationService;
   tasks: TaskService;
   executions: ExecutionService;
+  presets: PresetService;
   /** Cancels running executions, stops the scheduler, closes the store. */
   close(): Promise<void>;
 }
@@ -50,11 +52,13 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     : null;
   tasks = new TaskService(store, executions, scheduler);
   tasks.resync();
+  const locations = new LocationService(store, createLocation);
   return {
     store,
-    locations: new LocationService(store, createLocation),
+    locations,
     tasks,
     executions,
+    presets: new PresetService(store, locations, tasks),
     close: async () => {
       scheduler?.stop();
       await executions.shutdown();

@@ -8,9 +8,8 @@ import {
   type S3Config,
   type SavedLocation,
 } from '../../src-shared/model/location-config';
-
-export type LocationTarget = { id: string } | { config: LocationConfig; secrets?: LocationSecrets };
 import { describeNetworkMount, type LocationListing } from '../../src-shared/model/entry';
+import type { FilterPreview } from '../../src-shared/model/preset';
 import { parentOfRelative } from '../locations/relative-path';
 import { listNfsExports } from '../locations/nfs/nfs-exports';
 import { listBuckets } from '../locations/s3/s3-buckets';
@@ -18,6 +17,10 @@ import { createS3Connection } from '../locations/s3/s3-client';
 import { detectNetworkMount } from '../locations/local/network-mount';
 import type { Location } from '../locations/location';
 import type { HistoryStore } from '../store/history-store';
+import { previewFilter, type PreviewRequest } from './filter-preview';
+import { configForSubfolder, findIdentical, sameSecrets, uniqueName } from './location-identity';
+
+export type LocationTarget = { id: string } | { config: LocationConfig; secrets?: LocationSecrets };
 
 const TEST_TIMEOUT_MS = 15_000;
 
@@ -60,6 +63,55 @@ export class LocationService {
 
   delete(id: string): void {
     this.store.locations.delete(id);
+  }
+
+  /**
+   * A saved location for a folder inside a saved one: the same config (with `path`, relative to
+   * its root, appended to its folder) and the same secrets, named "<name> / <path>". A saved
+   * location naming the same place with the same secrets is returned instead of a twin.
+   * Throws AppError `not-found` (the id), `invalid-name` (an empty path, or one that could leave
+   * the root), `invalid-config` (the parent's secrets cannot be decrypted).
+   */
+  async derive(id: string, path: string): Promise<SavedLocation> {
+    const derived = this.store.db.transaction(() => {
+      const parent = this.store.locations.get(id);
+      const config = configForSubfolder(parent.config, path);
+      const secrets = this.store.locations.secretsOf(id);
+      const all = this.store.locations.list();
+      const same = findIdentical(all, config, (l) => this.hasSecrets(l.id, secrets));
+      if (same) return same;
+      const taken = new Set(all.map((l) => l.name));
+      const name = uniqueName(
+        `${parent.name} / ${path}`,
+        (n) => taken.has(n),
+        (n) => ` (${n + 1})`,
+      );
+      return this.create(name, config, secrets);
+    });
+    return withMount(derived);
+  }
+
+  /**
+   * How many files of a saved location a filter pair lets through (see previewFilter). Throws
+   * AppError `not-found` (the id), `invalid-input` (a malformed pattern), the location's errors.
+   */
+  async previewFilter(id: string, request: PreviewRequest): Promise<FilterPreview> {
+    const saved = this.store.locations.get(id);
+    return previewFilter(
+      this.createLocation,
+      saved.config,
+      this.store.locations.secretsOf(id),
+      request,
+    );
+  }
+
+  /** Whether a saved location's secrets are these (false when they cannot be decrypted). */
+  private hasSecrets(id: string, secrets: LocationSecrets): boolean {
+    try {
+      return sameSecrets(this.store.locations.secretsOf(id), secrets);
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -34,10 +34,17 @@ export class TaskService {
    * not-found (a location), already-exists (the name).
    */
   create(input: TaskInput): Task {
-    const task = this.validate(input);
-    const created = this.store.tasks.create(task);
+    const created = this.insert(input);
     this.resync();
     return created;
+  }
+
+  /**
+   * Validates and saves a new task without telling the scheduler: for callers saving it inside
+   * a store transaction, who call `resync()` once it has committed. Throws as `create`.
+   */
+  insert(input: TaskInput): Task {
+    return this.store.tasks.create(this.validate(input));
   }
 
   update(id: string, input: TaskInput): Task {

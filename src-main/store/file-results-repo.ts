@@ -14,6 +14,11 @@ export interface FileResultQuery {
   onlyErrors?: boolean;
   /** Only paths containing this text (case-sensitive). */
   pathContains?: string;
+  /**
+   * Only paths containing this text, ignoring case (SQLite LIKE: ASCII letters only). `%`, `_`
+   * and `\` are matched literally.
+   */
+  search?: string;
   /** 1..10,000, default 100. */
   limit?: number;
   offset?: number;
@@ -108,13 +113,18 @@ export class FileResultsRepo {
   }
 
   /**
-   * Every result of an execution in report order, read row by row (a million rows are never in
-   * memory at once). Each call has its own statement; stop early with `break` or `return()`.
-   * Rows appended while iterating may or may not be seen.
+   * Every result of an execution in report order (or those a query's filters keep: its limit and
+   * offset are ignored), read row by row (a million rows are never in memory at once). Each call
+   * has its own statement; stop early with `break` or `return()`. Rows appended while iterating
+   * may or may not be seen.
    */
-  *iterate(executionId: string): Generator<StoredFileResult, void, undefined> {
-    const stmt = this.db.prepare('SELECT * FROM file_results WHERE execution_id = ? ORDER BY seq');
-    for (const row of stmt.iterate(executionId)) yield toResult(row);
+  *iterate(
+    executionId: string,
+    query: FileResultQuery = {},
+  ): Generator<StoredFileResult, void, undefined> {
+    const [where, params] = filter(executionId, query);
+    const stmt = this.db.prepare(`SELECT * FROM file_results WHERE ${where} ORDER BY seq`);
+    for (const row of stmt.iterate(...params)) yield toResult(row);
   }
 }
 
@@ -130,7 +140,18 @@ function filter(executionId: string, query: FileResultQuery): [string, (string |
     where.push('instr(path, ?) > 0');
     params.push(query.pathContains);
   }
+  if (query.search !== undefined && query.search !== '') {
+    where.push(`path LIKE ? ESCAPE '${LIKE_ESCAPE}'`);
+    params.push(`%${escapeLike(query.search)}%`);
+  }
   return [where.join(' AND '), params];
+}
+
+const LIKE_ESCAPE = '\\';
+
+/** Makes LIKE's wildcards (and the escape character itself) match only themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `${LIKE_ESCAPE}${c}`);
 }
 
 function toResult(row: Row): StoredFileResult {

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import type { ExecutionRecord, Phase, PhaseResult } from '../../src-shared/model/execution';
 import type { Database } from './database';
 import { ExecutionsRepo } from './executions-repo';
-import { FileResultsRepo, type StoredFileResult } from './file-results-repo';
+import { FileResultsRepo, type FileResultQuery, type StoredFileResult } from './file-results-repo';
 
 /*
  * Task reports, streamed: rows are read one by one and written in chunks of about 64 KiB, waiting
@@ -29,22 +29,26 @@ export const CSV_HEADER = [
 
 export type ReportFormat = 'json' | 'csv';
 
+/** Which lines of the report to write (all of them when empty). */
+export type ReportFilter = Pick<FileResultQuery, 'action' | 'onlyErrors' | 'search'>;
+
 /**
- * Writes `{"execution": {...}, "files": [...]}` to `out` (one file per line), and does not end
- * `out`. Throws AppError `not-found` for an unknown execution (before writing anything); rejects
- * with the stream's error if `out` fails or closes early.
+ * Writes `{"execution": {...}, "files": [...]}` to `out` (one file per line; the files `filter`
+ * keeps), and does not end `out`. Throws AppError `not-found` for an unknown execution (before
+ * writing anything); rejects with the stream's error if `out` fails or closes early.
  */
 export async function writeReportJson(
   db: Database,
   executionId: string,
   out: Writable,
+  filter: ReportFilter = {},
 ): Promise<void> {
   const execution = new ExecutionsRepo(db).get(executionId);
   const sink = new Sink(out);
   try {
     await sink.push(`{"execution":${JSON.stringify(summary(execution))},\n"files":[`);
     let first = true;
-    for (const file of new FileResultsRepo(db).iterate(executionId)) {
+    for (const file of new FileResultsRepo(db).iterate(executionId, filter)) {
       await sink.push(`${first ? '\n' : ',\n'}${JSON.stringify(fileJson(file))}`);
       first = false;
     }
@@ -56,10 +60,10 @@ export async function writeReportJson(
 }
 
 /**
- * Writes the report as CSV (RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote,
- * CR or LF) with the header `path,action,size,source_checksum,destination_checksum,error_code,
- * detail,at`. A text cell starting with = + - @ tab or CR gets a leading apostrophe, so a
- * spreadsheet never runs a file name as a formula. Does not end `out`. Throws AppError
+ * Writes the report (the lines `filter` keeps) as CSV (RFC 4180: CRLF line ends, fields quoted
+ * when they hold a comma, quote, CR or LF) with the header `path,action,size,source_checksum,
+ * destination_checksum,error_code,detail,at`. A text cell starting with = + - @ tab or CR gets a
+ * leading apostrophe, so a spreadsheet never runs a file name as a formula. Does not end `out`. Throws AppError
  * `not-found` for an unknown execution (before writing anything); rejects with the stream's
  * error if `out` fails or closes early.
  */
@@ -67,12 +71,13 @@ export async function writeReportCsv(
   db: Database,
   executionId: string,
   out: Writable,
+  filter: ReportFilter = {},
 ): Promise<void> {
   new ExecutionsRepo(db).get(executionId);
   const sink = new Sink(out);
   try {
     await sink.push(`${CSV_HEADER.join(',')}\r\n`);
-    for (const file of new FileResultsRepo(db).iterate(executionId)) {
+    for (const file of new FileResultsRepo(db).iterate(executionId, filter)) {
       const cells = [
         textCell(file.path),
         file.action,

@@ -19,8 +19,8 @@ import { filterPatternSchema, scheduleSchema, taskOptionsSchema, type Task } fro
 
 export const PRESET_FORMAT = 'dataferry-preset';
 export const PRESET_VERSION = 1;
-/** A preset is a few KiB; anything near this is not one. */
-export const MAX_PRESET_FILE_BYTES = 1024 * 1024;
+/** A preset is a few KiB; anything near this is not one (and it stays under the web host's 1 MiB WebSocket message limit). */
+export const MAX_PRESET_FILE_BYTES = 512 * 1024;
 
 /** The kinds a preset may hold: every saved kind (the in-memory test kind is never saved). */
 const presetLocationConfigSchema = z.discriminatedUnion('kind', [

@@ -140,4 +140,44 @@ describe('FileResultsRepo', () => {
       '/a',
     ]);
   });
+
+  it('searches paths ignoring case, with LIKE wildcards and the escape taken literally', () => {
+    const { store } = tempStore();
+    const e = store.executions.create({ ...adHoc, startTime: 1 });
+    const paths = [
+      'Photos/Beach.JPG',
+      'photos/100%_done.jpg',
+      'photos/1000 done.jpg',
+      'docs/a_b.txt',
+      'docs/axb.txt',
+      'docs/back\\slash.txt',
+      'docs/backslash.txt',
+    ];
+    store.fileResults.appendBatch(
+      e.id,
+      paths.map((p, i) => fileResult({ path: p, action: i === 0 ? 'failed' : 'transferred' })),
+    );
+    const search = (text: string, extra: object = {}): string[] =>
+      store.fileResults.page(e.id, { search: text, ...extra }).map((r) => r.path);
+    expect(search('beach.jpg')).toEqual(['Photos/Beach.JPG']);
+    expect(search('PHOTOS/')).toEqual([
+      'Photos/Beach.JPG',
+      'photos/100%_done.jpg',
+      'photos/1000 done.jpg',
+    ]);
+    // '%' and '_' are not wildcards: "0%_d" is only in one path, "a_b" not in "axb".
+    expect(search('0%_d')).toEqual(['photos/100%_done.jpg']);
+    expect(search('%')).toEqual(['photos/100%_done.jpg']);
+    expect(search('a_b')).toEqual(['docs/a_b.txt']);
+    expect(search('_')).toEqual(['photos/100%_done.jpg', 'docs/a_b.txt']);
+    expect(search('k\\s')).toEqual(['docs/back\\slash.txt']);
+    expect(search('')).toHaveLength(paths.length);
+    expect(store.fileResults.countWhere(e.id, { search: 'PHOTOS' })).toBe(3);
+    expect(store.fileResults.countWhere(e.id, { search: 'photos', onlyErrors: true })).toBe(1);
+    expect(search('photos', { action: 'transferred' })).toHaveLength(2);
+    expect([...store.fileResults.iterate(e.id, { search: 'DOCS/A' })].map((r) => r.path)).toEqual([
+      'docs/a_b.txt',
+      'docs/axb.txt',
+    ]);
+  });
 });
