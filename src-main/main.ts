@@ -66,7 +66,19 @@ async function startDesktop(): Promise<void> {
   pushEventsToWindow(bus, contents);
   showProgressInTaskbar(bus, window);
   notifyWhenExecutionsEnd(bus, window);
-  Menu.setApplicationMenu(buildAppMenu((command) => bus.emit('app:menu-command', { command })));
+  Menu.setApplicationMenu(
+    buildAppMenu((command) => {
+      // Opening a file chooser needs a user gesture, and a native menu click is not one for the
+      // page: this command goes in as script run with userGesture, the others as events.
+      const target = contents();
+      if (command === 'import-preset' && target) {
+        void target.executeJavaScript(
+          "window.dispatchEvent(new CustomEvent('dataferry:menu-command', { detail: 'import-preset' }))",
+          true,
+        );
+      } else bus.emit('app:menu-command', { command });
+    }),
+  );
 
   const openWindow = async (): Promise<void> => {
     mainWindow = createMainWindow(preloadPathFrom(__dirname));

@@ -52,6 +52,15 @@ export function App(): ReactElement {
     () => on('app:menu-command', ({ command }) => runCommand(command, info?.homeDir)),
     [info],
   );
+  useEffect(() => {
+    // The desktop menu's Import Preset… arrives this way, with a user gesture (see main.ts).
+    const onMenu = (event: Event): void => {
+      const command = (event as CustomEvent<unknown>).detail;
+      if (command === 'import-preset') runCommand(command, info?.homeDir);
+    };
+    window.addEventListener('dataferry:menu-command', onMenu);
+    return () => window.removeEventListener('dataferry:menu-command', onMenu);
+  }, [info]);
   useKeyboardShortcuts(info?.homeDir);
 
   return (
