@@ -13,6 +13,7 @@ import { TasksView } from './features/tasks/tasks-view';
 import { on, shellKind } from './lib/api-client';
 import { useAppStore } from './stores/app-store';
 import { useBrowserStore } from './stores/browser-store';
+import { startExecutionsStore } from './stores/executions-store';
 import { navigate, useNavStore, type Route, type View } from './stores/nav-store';
 import { useThemeStore, type ThemeChoice } from './stores/theme-store';
 
@@ -42,6 +43,8 @@ export function App(): ReactElement {
   const open = useBrowserStore((s) => s.open);
 
   useEffect(() => {
+    // From the start, so live counters and throughput samples cover the whole session.
+    startExecutionsStore();
     void useAppStore
       .getState()
       .start()

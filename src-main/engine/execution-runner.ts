@@ -129,6 +129,8 @@ export class ExecutionRunner {
     let source: Location | null = null;
     let destination: Location | null = null;
     let plan: PlanStore | null = null;
+    // Kept outside the try so a cancelled or failed run still writes its last report lines.
+    let context: RunContext | null = null;
     let phase: Phase = 'LAUNCHING';
     try {
       execution.launchTime = Date.now();
@@ -164,6 +166,7 @@ export class ExecutionRunner {
         progress,
         sink,
       );
+      context = ctx;
       ctx.runErrors.push(...runErrors);
       ctx.logAlways(
         'info',
@@ -214,6 +217,7 @@ export class ExecutionRunner {
       clearInterval(updates);
       this.prepareWorker?.cancel();
       await this.closeRunner();
+      (context as RunContext | null)?.flushReport();
       if (destination) await this.removeCrashLeftovers(destination);
       await Promise.all([source?.close(), destination?.close()]);
       (plan as PlanStore | null)?.dispose();
