@@ -99,7 +99,11 @@ function Execution({ record }: { record: ExecutionRecord }): ReactElement {
     <section className="page exec-page" aria-label="Execution" data-execution-id={record.id}>
       <header className="page-header">
         <h1 className="exec-title">{record.taskName}</h1>
-        <span className={statusBadgeClass(record.status)} data-testid="execution-status">
+        <span
+          className={statusBadgeClass(record.status)}
+          data-testid="execution-status"
+          data-status={record.status}
+        >
           {statusLabel(record.status)}
         </span>
         <span className="exec-actions">
