@@ -7,6 +7,7 @@ import { ExecutionView } from './features/executions/execution-view';
 import { HistoryView } from './features/history/history-view';
 import { LocationBrowserView } from './features/locations/location-browser-view';
 import { LocationEditor } from './features/locations/location-editor';
+import { BROWSER_COMMAND_EVENT } from './features/locations/use-browser-keys';
 import { LocationsView } from './features/locations/locations-view';
 import { TaskEditor } from './features/tasks/task-editor';
 import { TasksView } from './features/tasks/tasks-view';
@@ -203,6 +204,14 @@ function shortcutLabel(key: string): string {
 
 function runCommand(command: MenuCommand, home: string | undefined): void {
   const browser = useBrowserStore.getState();
+  // The location browser has its own folder state: hand it the browsing commands.
+  if (
+    useNavStore.getState().route.view === 'location-browser' &&
+    (command === 'go-up' || command === 'go-back' || command === 'refresh')
+  ) {
+    window.dispatchEvent(new CustomEvent(BROWSER_COMMAND_EVENT, { detail: command }));
+    return;
+  }
   switch (command) {
     case 'go-home':
       if (home) void browser.open(home);
@@ -278,6 +287,7 @@ function commandForKey(event: KeyboardEvent): MenuCommand | null {
     return SECTION_KEYS[event.key] ?? null;
   }
   if (mod && event.shiftKey && event.key.toLowerCase() === 'n') return 'new-location';
+  // The location browser handles these keys itself (use-browser-keys.ts).
   if (useNavStore.getState().route.view !== 'files') return null;
   if (event.key === 'F5') return 'refresh';
   if (event.altKey && event.key === 'ArrowLeft') return 'go-back';

@@ -1,9 +1,17 @@
 import type { ReactElement } from 'react';
-import { pathSegments } from '../../lib/os-path';
+import { pathSegments, type PathSegment } from '../../lib/os-path';
 
-/** The path as clickable segments, root first; the last one is where we are. */
-export function Breadcrumbs(props: { path: string; onOpen(path: string): void }): ReactElement {
-  const segments = pathSegments(props.path);
+/**
+ * The path as clickable segments, root first; the last one is where we are. An OS path is split
+ * by itself; a location's folders come as `segments` (its name first, then the folders under it).
+ */
+export function Breadcrumbs(props: {
+  path: string;
+  onOpen(path: string): void;
+  /** The trail to show instead of the OS path's own segments. */
+  segments?: readonly PathSegment[];
+}): ReactElement {
+  const segments = props.segments ?? pathSegments(props.path);
   return (
     <nav className="breadcrumbs" aria-label="Breadcrumb">
       <ol>

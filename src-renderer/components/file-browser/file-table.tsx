@@ -1,8 +1,18 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
+import {
+  useEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type DragEvent,
+  type KeyboardEvent,
+  type ReactElement,
+} from 'react';
 import type { Entry } from '../../../src-shared/model/entry';
+import { setDraggedFolder, type DraggedFolder } from '../../lib/drag-folder';
 import { FileIcon, FolderIcon, LinkIcon } from '../icons';
 import { describeKind, formatBytes, formatCount, formatDate } from './format';
+import './file-table.css';
 
 export type Column = 'name' | 'size' | 'kind' | 'mtime';
 
@@ -14,14 +24,23 @@ interface FileTableProps {
   onOpen(entry: Entry): void;
   onGoUp(): void;
   isFolder(entry: Entry): boolean;
+  /**
+   * Makes folder rows draggable: what a folder row carries when dragged onto a task slot
+   * (null: this one cannot be dragged). Without it, no row is draggable.
+   */
+  dragFolder?(entry: Entry): DraggedFolder | null;
+  /** The columns shown, in order (default: all four); a narrow pane shows fewer. */
+  columns?: readonly Column[];
+  /** The table's accessible name (default "Folder contents"). */
+  label?: string;
 }
 
 const ROW_HEIGHT = 30;
-const COLUMNS: { key: Column; label: string }[] = [
-  { key: 'name', label: 'Name' },
-  { key: 'size', label: 'Size' },
-  { key: 'kind', label: 'Kind' },
-  { key: 'mtime', label: 'Modified' },
+const COLUMNS: { key: Column; label: string; width: string }[] = [
+  { key: 'name', label: 'Name', width: 'minmax(120px, 1fr)' },
+  { key: 'size', label: 'Size', width: '86px' },
+  { key: 'kind', label: 'Kind', width: '130px' },
+  { key: 'mtime', label: 'Modified', width: '190px' },
 ];
 
 /**
@@ -39,6 +58,20 @@ export function FileTable(props: FileTableProps): ReactElement {
   });
 
   useEffect(() => setSelected(0), [props.entries]);
+
+  const columns = props.columns
+    ? COLUMNS.filter((column) => props.columns?.includes(column.key))
+    : COLUMNS;
+  // Only a custom column set overrides the stylesheet's grid, so the Files view looks as before.
+  const grid: CSSProperties | undefined = props.columns
+    ? { gridTemplateColumns: columns.map((column) => column.width).join(' ') }
+    : undefined;
+
+  const onDragStart = (event: DragEvent, entry: Entry): void => {
+    const folder = props.dragFolder?.(entry);
+    if (folder) setDraggedFolder(event.dataTransfer, folder);
+    else event.preventDefault();
+  };
 
   const select = (index: number): void => {
     const clamped = Math.max(0, Math.min(props.entries.length - 1, index));
@@ -73,11 +106,11 @@ export function FileTable(props: FileTableProps): ReactElement {
     <div
       className="file-table"
       role="table"
-      aria-label="Folder contents"
+      aria-label={props.label ?? 'Folder contents'}
       aria-rowcount={props.entries.length + 1}
     >
-      <div className="file-row file-header" role="row">
-        {COLUMNS.map((column) => {
+      <div className="file-row file-header" role="row" style={grid}>
+        {columns.map((column) => {
           const active = props.sort.key === column.key;
           return (
             <div
@@ -104,6 +137,12 @@ export function FileTable(props: FileTableProps): ReactElement {
             {virtualizer.getVirtualItems().map((item) => {
               const entry = props.entries[item.index] as Entry;
               const folder = props.isFolder(entry);
+              const draggable = folder && props.dragFolder !== undefined;
+              const classes = ['file-row'];
+              if (item.index === selected) classes.push('selected');
+              if (folder) classes.push('is-folder');
+              if (draggable) classes.push('is-draggable');
+              if (entry.problem) classes.push('has-problem');
               return (
                 <div
                   key={entry.name}
@@ -112,35 +151,23 @@ export function FileTable(props: FileTableProps): ReactElement {
                   aria-selected={item.index === selected}
                   data-testid="file-row"
                   data-name={entry.name}
-                  className={`file-row${item.index === selected ? ' selected' : ''}${folder ? ' is-folder' : ''}`}
-                  style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                  className={classes.join(' ')}
+                  style={{ ...grid, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                  title={entry.problem ? `${entry.name}: ${entry.problem}` : undefined}
+                  draggable={draggable || undefined}
+                  onDragStart={draggable ? (event) => onDragStart(event, entry) : undefined}
                   onClick={() => setSelected(item.index)}
                   onDoubleClick={() => folder && props.onOpen(entry)}
                 >
-                  <div role="cell" className="cell cell-name" title={entry.name}>
-                    {entry.kind === 'symlink' ? (
-                      <LinkIcon />
-                    ) : folder ? (
-                      <FolderIcon />
-                    ) : (
-                      <FileIcon />
-                    )}
-                    <span className="name">{entry.name}</span>
-                  </div>
-                  <div
-                    role="cell"
-                    className="cell cell-size"
-                    data-bytes={entry.size}
-                    title={folder ? undefined : `${formatCount(entry.size)} bytes`}
-                  >
-                    {folder ? '—' : formatBytes(entry.size)}
-                  </div>
-                  <div role="cell" className="cell cell-kind">
-                    {describeKind(entry)}
-                  </div>
-                  <div role="cell" className="cell cell-mtime">
-                    {formatDate(entry.mtimeMs)}
-                  </div>
+                  {columns.map((column) => (
+                    <EntryCell
+                      key={column.key}
+                      column={column.key}
+                      entry={entry}
+                      folder={folder}
+                      draggable={draggable}
+                    />
+                  ))}
                 </div>
               );
             })}
@@ -149,4 +176,55 @@ export function FileTable(props: FileTableProps): ReactElement {
       </div>
     </div>
   );
+}
+
+/** One cell of an entry's row. */
+function EntryCell(props: {
+  column: Column;
+  entry: Entry;
+  folder: boolean;
+  draggable: boolean;
+}): ReactElement {
+  const { entry, folder } = props;
+  switch (props.column) {
+    case 'name':
+      return (
+        <div role="cell" className="cell cell-name" title={entry.problem ? undefined : entry.name}>
+          {entry.kind === 'symlink' ? <LinkIcon /> : folder ? <FolderIcon /> : <FileIcon />}
+          <span className="name">{entry.name}</span>
+          {props.draggable && (
+            <span className="drag-grip" aria-hidden title="Drag onto Source or Destination">
+              ⠿
+            </span>
+          )}
+          {entry.problem && (
+            <span className="visually-hidden">(cannot be transferred: {entry.problem})</span>
+          )}
+        </div>
+      );
+    case 'size':
+      return (
+        <div
+          role="cell"
+          className="cell cell-size"
+          data-bytes={entry.size}
+          title={folder ? undefined : `${formatCount(entry.size)} bytes`}
+        >
+          {folder ? '—' : formatBytes(entry.size)}
+        </div>
+      );
+    case 'kind':
+      return (
+        <div role="cell" className="cell cell-kind">
+          {describeKind(entry)}
+        </div>
+      );
+    case 'mtime':
+      return (
+        <div role="cell" className="cell cell-mtime">
+          {/* Object storage has no dates for its folders (prefixes): none rather than 1970. */}
+          {entry.mtimeMs > 0 ? formatDate(entry.mtimeMs) : '—'}
+        </div>
+      );
+  }
 }

@@ -8,7 +8,10 @@ import { joinPath } from '../../lib/os-path';
 import { isFolder, sortEntries, useBrowserStore } from '../../stores/browser-store';
 import { ErrorPanel } from './error-panel';
 
-/** The local folder browser: toolbar, breadcrumbs, the entries table and a status line. */
+/**
+ * The local folder browser: toolbar, breadcrumbs, the entries table and a status line. Folder
+ * rows can be dragged onto a task's Source or Destination.
+ */
 export function BrowseView(): ReactElement {
   const state = useBrowserStore();
   const entries = useMemo(
@@ -86,6 +89,11 @@ export function BrowseView(): ReactElement {
               state.listing && void state.open(joinPath(state.listing.path, entry.name))
             }
             onGoUp={() => void state.goUp()}
+            dragFolder={(entry) => {
+              if (!state.listing) return null;
+              const path = joinPath(state.listing.path, entry.name);
+              return { kind: 'local', path, label: path };
+            }}
           />
         ) : (
           <div className="placeholder">Loading…</div>
