@@ -18,7 +18,7 @@ function electronBinary(): string | null {
   return existsSync(binary) ? binary : null;
 }
 
-test('the desktop app opens a locked-down window that browses local folders', async () => {
+test('the desktop app opens a locked-down window on its tasks and browses local folders', async () => {
   const binary = electronBinary();
   // Skipped where the Electron binary is absent (ELECTRON_SKIP_BINARY_DOWNLOAD); see issue 2's note.
   test.skip(
@@ -37,6 +37,11 @@ test('the desktop app opens a locked-down window that browses local folders', as
   });
   try {
     const win = await app.firstWindow();
+    await expect(win.getByRole('heading', { name: 'Tasks', level: 1 })).toBeVisible();
+    await win
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'Files' })
+      .click();
     await expect(win.locator('[data-testid="file-row"][data-name="notes.txt"]')).toHaveCount(1);
     await expect(win.getByTestId('app-meta')).toContainText('desktop');
     expect(await win.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
@@ -47,6 +52,7 @@ test('the desktop app opens a locked-down window that browses local folders', as
     );
     expect(apiKeys).toContain('fs:list');
     expect(apiKeys).toContain('onExecutionProgress');
+    expect(apiKeys).toContain('dialog:pick-folder');
     expect(apiKeys.every((k) => /^[a-z]+:[a-z-]+$|^on[A-Z]|^pathForFile$/.test(k))).toBe(true);
     // Sandboxed, isolated, no Node: nothing of Node is visible in the page, new windows are refused.
     const seen = await win.evaluate(() => ({
