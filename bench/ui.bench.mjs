@@ -5,6 +5,7 @@
 // (window.dataferryStats), i.e. no progress update was dropped.
 // Targets: no long task over 100 ms; received == applied.
 //   BENCH_UI_FILES=20000  BENCH_UI_FILE_BYTES=4096  BENCH_UI_MBPS=0 (a bandwidth limit, MB/s; 0: none)
+/* global window -- page.evaluate and addInitScript bodies run in the browser */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

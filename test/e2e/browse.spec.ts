@@ -29,7 +29,10 @@ const row = (page: Page, name: string) =>
 
 async function openApp(page: Page): Promise<void> {
   await page.goto(host.url);
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Files' }).click();
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: 'Files' })
+    .click();
   await expect(page.getByRole('navigation', { name: 'Breadcrumb' })).toContainText(
     path.basename(tree.root),
   );
