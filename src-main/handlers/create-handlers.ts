@@ -38,13 +38,13 @@ export function createHandlers({ appInfo, services, desktop }: HandlerDeps): Han
       return null;
     },
     'locations:derive': ({ id, path }) => locations.derive(id, path),
-    'locations:test': (request) =>
-      'id' in request
-        ? locations.testSaved(request.id)
-        : locations.test(request.config, request.secrets ?? {}),
+    'locations:test': (request) => {
+      const { config, secrets } = locations.resolve(request);
+      return locations.test(config, secrets);
+    },
 
     'locations:browse': ({ target, path }) => locations.browse(target, path),
-    'locations:buckets': ({ config, secrets }) => locations.buckets(config, secrets ?? {}),
+    'locations:buckets': ({ config, secrets, id }) => locations.buckets(config, secrets ?? {}, id),
     'locations:exports': ({ server, mountPort }) => locations.exports(server, mountPort),
 
     'tasks:list': () => tasks.list(),

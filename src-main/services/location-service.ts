@@ -20,7 +20,10 @@ import type { HistoryStore } from '../store/history-store';
 import { previewFilter, type PreviewRequest } from './filter-preview';
 import { configForSubfolder, findIdentical, sameSecrets, uniqueName } from './location-identity';
 
-export type LocationTarget = { id: string } | { config: LocationConfig; secrets?: LocationSecrets };
+export type LocationTarget =
+  | { id: string }
+  | { config: LocationConfig; secrets?: LocationSecrets }
+  | { id: string; config: LocationConfig; secrets?: LocationSecrets };
 
 const TEST_TIMEOUT_MS = 15_000;
 
@@ -181,8 +184,10 @@ export class LocationService {
   /** The buckets an S3 or S3-compatible account may list. Throws as listBuckets does. */
   buckets(
     config: S3Config | ObjectStorageConfig,
-    secrets: LocationSecrets,
+    typed: LocationSecrets,
+    id?: string,
   ): Promise<{ buckets: string[] }> {
+    const secrets = id === undefined ? typed : this.withSaved(id, config, typed);
     const connection = createS3Connection(config, secrets);
     return listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS)).then((buckets) => ({
       buckets,
@@ -199,24 +204,76 @@ export class LocationService {
     };
   }
 
-  private resolve(target: LocationTarget): { config: LocationConfig; secrets: LocationSecrets } {
-    if ('id' in target) {
+  /** The config and secrets a target names. Throws not-found, or invalid-input (see withSaved). */
+  resolve(target: LocationTarget): { config: LocationConfig; secrets: LocationSecrets } {
+    if (!('config' in target)) {
       return {
         config: this.store.locations.get(target.id).config,
         secrets: this.store.locations.secretsOf(target.id),
       };
     }
-    return { config: target.config, secrets: target.secrets ?? {} };
+    const typed = target.secrets ?? {};
+    if (!('id' in target)) return { config: target.config, secrets: typed };
+    return { config: target.config, secrets: this.withSaved(target.id, target.config, typed) };
   }
 
-  /** Tests a saved location with its stored secrets. */
-  testSaved(id: string): Promise<{ message: string }> {
+  /**
+   * The typed secrets, completed with the ones saved for location `id`, for testing an edited
+   * config without typing them again. A saved secret goes only to the server and account it was
+   * saved for: when the edit points elsewhere and a saved one would be needed, throws
+   * invalid-input asking for it (so a changed server name cannot collect a stored password).
+   */
+  private withSaved(id: string, config: LocationConfig, typed: LocationSecrets): LocationSecrets {
     const saved = this.store.locations.get(id);
-    return this.test(saved.config, this.store.locations.secretsOf(id));
+    const stored = this.store.locations.secretsOf(id);
+    const missing = (Object.keys(stored) as (keyof LocationSecrets)[]).filter(
+      (key) => stored[key] && typed[key] === undefined,
+    );
+    if (missing.length === 0) return typed;
+    if (!sameAccount(saved.config, config)) {
+      const what = missing.includes('password') ? 'password' : 'secret key';
+      throw new AppError(
+        'invalid-input',
+        `The saved ${what} is only sent to the server and account it was saved for: type it again to use these settings`,
+      );
+    }
+    return { ...stored, ...typed };
   }
 }
 
 async function withMount(location: SavedLocation): Promise<SavedLocation> {
   if (location.config.kind !== 'local') return location;
   return { ...location, networkMount: await detectNetworkMount(location.config.path) };
+}
+
+/** Whether two configs reach the same server as the same account (what a saved secret is for). */
+export function sameAccount(saved: LocationConfig, edited: LocationConfig): boolean {
+  const host = (name: string): string => name.trim().toLowerCase();
+  switch (saved.kind) {
+    case 'smb':
+      return (
+        edited.kind === 'smb' &&
+        host(edited.server) === host(saved.server) &&
+        edited.port === saved.port &&
+        edited.user === saved.user &&
+        host(edited.domain) === host(saved.domain)
+      );
+    case 's3':
+      return (
+        edited.kind === 's3' &&
+        edited.credentials === saved.credentials &&
+        edited.accessKeyId === saved.accessKeyId &&
+        edited.endpoint === saved.endpoint
+      );
+    case 'object-storage':
+      return (
+        edited.kind === 'object-storage' &&
+        host(edited.server) === host(saved.server) &&
+        edited.port === saved.port &&
+        edited.protocol === saved.protocol &&
+        edited.accessKeyId === saved.accessKeyId
+      );
+    default:
+      return edited.kind === saved.kind;
+  }
 }

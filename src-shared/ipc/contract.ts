@@ -47,10 +47,17 @@ const osPath = z
 
 const id = z.string().min(1).max(100);
 
-/** A saved location by id, or an unsaved config with its secrets. */
+/**
+ * A saved location by id; an unsaved config with its secrets; or a saved location being edited
+ * (id + the edited config): main fills in the stored secrets that were not typed, but only while
+ * the config still names the server and account they were saved for.
+ */
 const locationTarget = z.union([
   z.object({ id }).strict(),
   z.object({ config: locationConfigSchema, secrets: locationSecretsSchema.optional() }).strict(),
+  z
+    .object({ id, config: locationConfigSchema, secrets: locationSecretsSchema.optional() })
+    .strict(),
 ]);
 
 /** An S3 or object-storage config whose bucket is not chosen yet. */
@@ -181,7 +188,12 @@ export const contract = {
    */
   'locations:buckets': {
     request: z
-      .object({ config: bucketlessConfigSchema, secrets: locationSecretsSchema.optional() })
+      .object({
+        config: bucketlessConfigSchema,
+        secrets: locationSecretsSchema.optional(),
+        /** The saved location being edited: its stored secret key fills in an untyped one. */
+        id: id.optional(),
+      })
       .strict(),
     response: typed<{ buckets: string[] }>(),
   },

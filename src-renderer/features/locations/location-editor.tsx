@@ -81,10 +81,6 @@ function EditorForm(props: { saved: SavedLocation | null }): ReactElement {
   const secrets = typedSecrets(preset, form.values, form.secrets);
   const unchanged =
     saved !== null && validation.config !== null && sameConfig(validation.config, saved.config);
-  const savedSecretUnused =
-    saved !== null &&
-    !unchanged &&
-    saved.secretsSet.some((field) => usesSecret(state, field) && !(field in secrets));
   const configKey = JSON.stringify([validation.config, secrets]);
 
   const refuse = (): void => {
@@ -95,11 +91,13 @@ function EditorForm(props: { saved: SavedLocation | null }): ReactElement {
   const runTest = async (): Promise<void> => {
     const { config } = validation;
     if (config === null) return refuse();
-    // The saved secrets stay in main: a saved location is tested by id when nothing changed.
-    const request =
-      unchanged && Object.keys(secrets).length === 0 && saved
+    // The saved secrets stay in main: a saved location is tested by id, and an edited one by id
+    // and config (main adds the secrets that were not typed while server and account stay).
+    const request = saved
+      ? unchanged && Object.keys(secrets).length === 0
         ? { id: saved.id }
-        : { config, secrets };
+        : { id: saved.id, config, secrets }
+      : { config, secrets };
     setTestState({ status: 'running' });
     setTestedConfig(configKey);
     const result = await test(request);
@@ -185,12 +183,6 @@ function EditorForm(props: { saved: SavedLocation | null }): ReactElement {
           >
             Test connection
           </button>
-          {savedSecretUnused && (
-            <span className="hint editor-test-hint">
-              Settings changed: the test uses only what is typed here, so type the saved{' '}
-              {kind === 'smb' ? 'password' : 'secret key'} again to include it.
-            </span>
-          )}
           <span className="spacer" />
           {focusRequest > 0 && !validation.valid && (
             <span className="editor-attention" role="status">
@@ -211,13 +203,6 @@ function EditorForm(props: { saved: SavedLocation | null }): ReactElement {
 
 function attentionText(count: number): string {
   return count === 1 ? '1 field needs attention' : `${count} fields need attention`;
-}
-
-/** Whether the form's kind uses this secret (an S3 form with a profile uses none). */
-function usesSecret(state: LocationForm, field: 'password' | 'secretAccessKey'): boolean {
-  const kind = presetInfo(state.preset).kind;
-  if (field === 'password') return kind === 'smb';
-  return kind === 'object-storage' || (kind === 's3' && state.form.values.credentials === 'keys');
 }
 
 function NameField(props: { state: LocationForm }): ReactElement {

@@ -190,7 +190,7 @@ describe('the location form', () => {
     });
   });
 
-  it('tests a saved location by id when nothing changed, else the typed settings', async () => {
+  it('tests a saved location by id when nothing changed, else by id with the edited settings', async () => {
     const failure: ErrorInfo = {
       code: 'auth-failed',
       message: 'Logon failure: STATUS_LOGON_FAILURE (SMB //files.corp/finance)',
@@ -220,6 +220,7 @@ describe('the location form', () => {
       expect(screen.getByTestId('test-outcome').textContent).toContain('Connection works'),
     );
     expect(callsTo('locations:test').at(-1)).toEqual({
+      id: 'loc-1',
       config: { ...SAVED_SMB.config, share: 'archive' },
       secrets: { password: 'typed' },
     });

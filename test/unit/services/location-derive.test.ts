@@ -129,3 +129,37 @@ describe('locations:derive', () => {
     expect(answer).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 });
+
+describe('testing an edited saved location', () => {
+  it('uses the stored password while server and account stay, and refuses it for another server', async () => {
+    const rig = await openRig();
+    const saved = await rig.value('locations:create', {
+      name: 'NAS',
+      config: { kind: 'smb', server: '127.0.0.1', port: 1, share: 'data', user: 'ana' },
+      secrets: { password: 's3cret-pw' },
+    });
+    const config = { ...saved.config, share: 'other' };
+    // Same server and user: main completes the secrets and really tries (nothing listens on 1).
+    expect(rig.services.locations.resolve({ id: saved.id, config }).secrets).toEqual({
+      password: 's3cret-pw',
+    });
+    const sameServer = await rig.call('locations:test', { id: saved.id, config });
+    expect(sameServer.ok ? null : sameServer.error.code).toBe('unavailable');
+    // Another server: the stored password is not sent there.
+    const elsewhere = await rig.call('locations:test', {
+      id: saved.id,
+      config: { ...config, server: '127.0.0.2' },
+    });
+    expect(elsewhere.ok ? null : elsewhere.error).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('only sent to the server and account it was saved for'),
+    });
+    // Typed again, it goes anywhere the user says.
+    const typed = await rig.call('locations:test', {
+      id: saved.id,
+      config: { ...config, server: '127.0.0.2' },
+      secrets: { password: 'typed' },
+    });
+    expect(typed.ok ? null : typed.error.code).toBe('unavailable');
+  });
+});

@@ -18,6 +18,8 @@ export interface FormApi {
   values: Values;
   secrets: Secrets;
   secretsSet: readonly SecretField[];
+  /** The saved location being edited (null for a new one): main may use its stored secrets. */
+  savedId: string | null;
   /** Messages to show now: fields touched, or all after a Save or Test attempt. */
   shownErrors: FieldErrors;
   set<F extends ValueField>(field: F, value: Values[F]): void;

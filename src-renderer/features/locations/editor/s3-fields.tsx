@@ -48,6 +48,7 @@ export function useBucketList(form: FormApi, preset: Preset): PickList {
     const result = await invoke('locations:buckets', {
       config,
       secrets: typedSecrets(preset, form.values, form.secrets),
+      ...(form.savedId !== null && { id: form.savedId }),
     });
     return result.ok
       ? { ok: true, value: result.value.buckets.map((bucket) => ({ value: bucket })) }

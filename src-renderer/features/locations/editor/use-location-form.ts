@@ -79,6 +79,7 @@ export function useLocationForm(
     values,
     secrets,
     secretsSet,
+    savedId: saved?.id ?? null,
     shownErrors,
     set: (field, value) => {
       setValues((v) => ({ ...v, [field]: value }));
