@@ -152,7 +152,10 @@ export function ExecutionFiles(props: { record: ExecutionRecord }): ReactElement
         <span className="xf-count" aria-live="polite">
           {source === 'report' && report.total === null
             ? 'Loading…'
-            : `${formatCount(count)} ${count === 1 ? 'file' : 'files'}`}
+            : source === 'report'
+              ? // A file has a line per action (transferred, then verified): count lines.
+                `${formatCount(count)} report ${count === 1 ? 'line' : 'lines'}`
+              : `${formatCount(count)} ${count === 1 ? 'file' : 'files'}`}
         </span>
         {ended && (
           <ExportButtons executionId={record.id} filter={filter} disabled={!report.total} />

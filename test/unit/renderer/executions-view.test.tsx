@@ -200,7 +200,7 @@ describe('the task report table', () => {
     render(<ExecutionFiles record={ended} />);
     await screen.findAllByTestId('execution-file-row');
     expect(reportCalls()).toEqual([{ id: 'e1', limit: 1000, offset: 0 }]);
-    expect(screen.getByText('100,000 files')).toBeTruthy();
+    expect(screen.getByText('100,000 report lines')).toBeTruthy();
 
     const body = screen.getByRole('rowgroup', { name: 'Task report, rows' });
     await act(async () => {
