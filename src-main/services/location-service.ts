@@ -11,9 +11,9 @@ import {
 import { describeNetworkMount, type LocationListing } from '../../src-shared/model/entry';
 import type { FilterPreview } from '../../src-shared/model/preset';
 import { parentOfRelative } from '../locations/relative-path';
-import { listNfsExports } from '../locations/nfs/nfs-exports';
+import { listNfsExports, type NfsExport } from '../locations/nfs/nfs-exports';
 import { listBuckets } from '../locations/s3/s3-buckets';
-import { createS3Connection } from '../locations/s3/s3-client';
+import { createS3Connection, type S3Connection } from '../locations/s3/s3-client';
 import { detectNetworkMount } from '../locations/local/network-mount';
 import type { Location } from '../locations/location';
 import type { HistoryStore } from '../store/history-store';
@@ -27,11 +27,30 @@ export type LocationTarget =
 
 const TEST_TIMEOUT_MS = 15_000;
 
+/**
+ * What the service asks a server before any location exists (the pickers of the location form).
+ * The defaults talk to the network; tests that feed generated host names replace them, so that
+ * no such name is ever resolved or contacted.
+ */
+export interface ServerQueries {
+  /** The buckets an account may list; closes the connection. Throws as listBuckets does. */
+  listBuckets(connection: S3Connection, signal: AbortSignal): Promise<string[]>;
+  /** The exports an NFS server lists. Throws as listNfsExports does. */
+  listExports(server: string, mountPort: number, signal: AbortSignal): Promise<NfsExport[]>;
+}
+
+/** The real queries, over the network. */
+export const NETWORK_QUERIES: ServerQueries = {
+  listBuckets,
+  listExports: listNfsExports,
+};
+
 /** Saved locations (secrets write-only) and "Test connection". */
 export class LocationService {
   constructor(
     private readonly store: HistoryStore,
     private readonly createLocation: (config: LocationConfig, secrets: LocationSecrets) => Location,
+    private readonly queries: ServerQueries = NETWORK_QUERIES,
   ) {}
 
   /** Saved locations; local ones on an OS-mounted NFS or SMB share say which. */
@@ -122,6 +141,25 @@ export class LocationService {
    * success; throws the precise AppError otherwise (unreachable, wrong credentials, not found...).
    */
   async test(config: LocationConfig, secrets: LocationSecrets): Promise<{ message: string }> {
+    try {
+      return await this.testRoot(config, secrets);
+    } catch (error) {
+      // A destination folder (prefix) that does not exist yet is normal: a run creates it. Say
+      // so when the server, share, export or bucket above it answers.
+      const top = topLevelOf(config);
+      if (!(error instanceof AppError && error.code === 'not-found') || top === null) throw error;
+      const reached = await this.testRoot(top, secrets).catch(() => null);
+      if (reached === null) throw error;
+      return {
+        message: `${reached.message}. The folder ${folderOf(config)} does not exist yet: a run that writes there creates it (as a source it has nothing to copy)`,
+      };
+    }
+  }
+
+  private async testRoot(
+    config: LocationConfig,
+    secrets: LocationSecrets,
+  ): Promise<{ message: string }> {
     return this.connected(config, secrets, async (location, signal) => {
       const entries = await location.list('', signal);
       const mount = config.kind === 'local' ? await detectNetworkMount(config.path) : null;
@@ -189,9 +227,9 @@ export class LocationService {
   ): Promise<{ buckets: string[] }> {
     const secrets = id === undefined ? typed : this.withSaved(id, config, typed);
     const connection = createS3Connection(config, secrets);
-    return listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS)).then((buckets) => ({
-      buckets,
-    }));
+    return this.queries
+      .listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS))
+      .then((buckets) => ({ buckets }));
   }
 
   /** The exports an NFS server lists. Throws as listNfsExports does. */
@@ -200,7 +238,11 @@ export class LocationService {
     mountPort: number,
   ): Promise<{ exports: { path: string; allowed: string[] }[] }> {
     return {
-      exports: await listNfsExports(server, mountPort, AbortSignal.timeout(TEST_TIMEOUT_MS)),
+      exports: await this.queries.listExports(
+        server,
+        mountPort,
+        AbortSignal.timeout(TEST_TIMEOUT_MS),
+      ),
     };
   }
 
@@ -276,4 +318,23 @@ export function sameAccount(saved: LocationConfig, edited: LocationConfig): bool
     default:
       return edited.kind === saved.kind;
   }
+}
+
+/** The same location at the top of its share, export or bucket; null when it is already there. */
+function topLevelOf(config: LocationConfig): LocationConfig | null {
+  switch (config.kind) {
+    case 'smb':
+    case 'nfs':
+      return config.path.replace(/[\\/]/g, '') === '' ? null : { ...config, path: '' };
+    case 's3':
+    case 'object-storage':
+      return config.prefix.replace(/\//g, '') === '' ? null : { ...config, prefix: '' };
+    default:
+      return null;
+  }
+}
+
+function folderOf(config: LocationConfig): string {
+  if (config.kind === 's3' || config.kind === 'object-storage') return `"${config.prefix}"`;
+  return 'path' in config ? `"${config.path}"` : '';
 }

@@ -103,3 +103,23 @@ describe('browsing S3-compatible storage', () => {
     expect(climbing).toMatchObject({ ok: false, error: { code: 'invalid-name' } });
   });
 });
+
+describe('Test connection of an S3-compatible destination', () => {
+  it('reaches the bucket and says a missing prefix will be created; a missing bucket is not found', async () => {
+    const fresh = await call('locations:test', {
+      config: { ...objectStorage('backups'), prefix: 'new/place' },
+      secrets,
+    });
+    expect(fresh.ok, fresh.error?.message).toBe(true);
+    expect((fresh.value as { message: string }).message).toContain(
+      'The folder "new/place" does not exist yet: a run that writes there creates it',
+    );
+    const missing = await call('locations:test', {
+      config: { ...objectStorage('no-such-bucket'), prefix: 'new/place' },
+      secrets,
+    });
+    expect(missing.ok).toBe(false);
+    expect(missing.error?.code).toBe('not-found');
+    expect(missing.error?.message).toContain('no-such-bucket');
+  });
+});
