@@ -6,15 +6,12 @@
 // Targets: no long task over 100 ms; received == applied.
 //   BENCH_UI_FILES=20000  BENCH_UI_FILE_BYTES=4096  BENCH_UI_MBPS=0 (a bandwidth limit, MB/s; 0: none)
 /* global window -- page.evaluate and addInitScript bodies run in the browser */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
-import WebSocket from 'ws';
+import { connect, startHost } from './web-host-client.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILES = Number(process.env.BENCH_UI_FILES ?? 20_000);
 const FILE_BYTES = Number(process.env.BENCH_UI_FILE_BYTES ?? 4096);
 const MBPS = Number(process.env.BENCH_UI_MBPS ?? 0);
@@ -121,70 +118,4 @@ export async function run() {
     await host.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** `node out/main/serve.js` as a user runs it; resolves with its URL. */
-function startHost(env) {
-  const child = spawn(
-    process.execPath,
-    [path.join(repo, 'out', 'main', 'serve.js'), '--port', '0'],
-    {
-      env: { ...process.env, ...env },
-    },
-  );
-  let printed = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      printed += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([\w-]+)/.exec(printed);
-      if (!match) return;
-      resolve({
-        url: match[0],
-        port: Number(match[1]),
-        token: match[2],
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', done);
-            child.kill('SIGTERM');
-          }),
-      });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`web host exited ${code}: ${printed}`)));
-  });
-}
-
-/** The contract over the web host's WebSocket, from Node (for the setup, not the measurement). */
-function connect(host) {
-  const origin = `http://127.0.0.1:${host.port}`;
-  const socket = new WebSocket(`ws://127.0.0.1:${host.port}/api?token=${host.token}`, {
-    headers: { Origin: origin },
-  });
-  const pending = new Map();
-  let nextId = 1;
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
-    if (message.type !== 'result') return;
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (!waiter) return;
-    if (message.result.ok) waiter.resolve(message.result.value);
-    else waiter.reject(new Error(`${message.result.error.code}: ${message.result.error.message}`));
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('open', () =>
-      resolve({
-        call: (channel, request) =>
-          new Promise((res, rej) => {
-            const id = nextId++;
-            pending.set(id, { resolve: res, reject: rej });
-            socket.send(JSON.stringify({ type: 'request', id, channel, request }));
-          }),
-        close: () => socket.close(),
-      }),
-    );
-  });
 }
