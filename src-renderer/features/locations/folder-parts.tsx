@@ -93,8 +93,8 @@ export function FolderStatus(props: { folder: LocationFolder }): ReactElement {
   const files = listing.entries.length - folders;
   return (
     <footer className="status-line" aria-live="polite">
-      {formatCount(listing.entries.length)} items: {formatCount(folders)} folders,{' '}
-      {formatCount(files)} files, {formatBytes(bytes)}
+      {counted(listing.entries.length, 'item')}: {counted(folders, 'folder')},{' '}
+      {counted(files, 'file')}, {formatBytes(bytes)}
       {problems > 0 && (
         <span className="warn">
           {' '}
@@ -107,4 +107,9 @@ export function FolderStatus(props: { folder: LocationFolder }): ReactElement {
       {loading && <span> · refreshing…</span>}
     </footer>
   );
+}
+
+/** "1 file", "2 files", "1,234 files". */
+function counted(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
 }
