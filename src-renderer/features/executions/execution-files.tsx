@@ -175,6 +175,7 @@ export function ExecutionFiles(props: { record: ExecutionRecord }): ReactElement
         count={count}
         version={source === 'live' ? (model?.version ?? 0) : report.version}
         rowAt={rowAt}
+        rowKey={source === 'live' ? liveRowKey : undefined}
         onRangeChange={source === 'report' ? onRangeChange : undefined}
         followIndex={source === 'live' && follow && !filtered ? (model?.firstActive ?? 0) : null}
         onUserScroll={() => setFollow(false)}
@@ -238,4 +239,8 @@ function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(timer);
   }, [value, ms]);
   return settled;
+}
+
+function liveRowKey(row: FileRow): string {
+  return row.path;
 }

@@ -28,6 +28,11 @@ interface FileResultsTableProps {
   rowAt(index: number): FileRow | undefined;
   /** The rows in view changed (inclusive indexes, overscan included). */
   onRangeChange?(first: number, last: number): void;
+  /**
+   * A row's React key. Live rows are keyed by path, so following the run moves the window over
+   * the same DOM rows instead of rebuilding all of them (a report can list a path twice).
+   */
+  rowKey?(row: FileRow, index: number): string;
   /** Keep this row at the top of the view (the run's first unfinished file); null: stay put. */
   followIndex: number | null;
   /** The user scrolled by hand (wheel, keys, pointer): following should stop. */
@@ -112,7 +117,9 @@ export function FileResultsTable(props: FileResultsTableProps): ReactElement {
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((item) => {
               const row = props.rowAt(item.index);
-              const style = { transform: `translateY(${item.start}px)`, height: ROW_HEIGHT };
+              // Placed with top rather than a transform: transformed rows over animated bars
+              // made the compositor test every row for overlap on each frame.
+              const style = { top: item.start, height: ROW_HEIGHT };
               if (!row) {
                 return (
                   <div
@@ -130,7 +137,7 @@ export function FileResultsTable(props: FileResultsTableProps): ReactElement {
               }
               return (
                 <div
-                  key={`${item.index}:${row.path}`}
+                  key={props.rowKey ? props.rowKey(row, item.index) : `${item.index}:${row.path}`}
                   className={`xf-row xf-state-${row.state}`}
                   role="row"
                   aria-rowindex={item.index + 2}
