@@ -38,7 +38,7 @@ export async function dispatch(
   if (!isChannel(channel)) {
     return fail({
       code: 'invalid-input',
-      message: `Unknown channel: ${truncate(String(channel), 80)}`,
+      message: `Unknown channel: ${truncate(shown(channel), 80)}`,
     });
   }
   const parsed = contract[channel].request.safeParse(request);
@@ -49,10 +49,12 @@ export async function dispatch(
   } catch (error) {
     if (error instanceof AppError) return fail(error.toInfo());
     log.error(`${channel} failed unexpectedly`, error);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error ? shown(error.message) : shown(error);
+    // The first line only: whatever the error carried after it (a stack, a dump) stays in the log.
+    const firstLine = reason.split('\n', 1)[0] ?? '';
     return fail({
       code: 'unknown',
-      message: `${channel} failed unexpectedly: ${truncate(reason, 300)}`,
+      message: `${channel} failed unexpectedly: ${truncate(firstLine, 300)}`,
     });
   }
 }
@@ -68,6 +70,15 @@ function describeInvalidRequest(channel: Channel, error: z.ZodError): ErrorInfo 
     message: `Invalid request for ${channel}: ${summary}`,
     details: { issues },
   };
+}
+
+/** A value as text for a message; never throws (a null-prototype object has no toString). */
+function shown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `(${typeof value})`;
+  }
 }
 
 function truncate(text: string, max: number): string {

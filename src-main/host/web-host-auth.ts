@@ -19,10 +19,25 @@ export function tokenCookieName(port: number): string {
   return `dataferry-token-${port}`;
 }
 
+/**
+ * The path and query a request asks for, or null when its target is not a path ("*", an
+ * absolute URL, or text no URL parser takes). Never throws: `new URL('//', base)` does, and a
+ * request line is whatever the client sent.
+ */
+export function requestTarget(req: IncomingMessage): URL | null {
+  const target = req.url ?? '';
+  if (!target.startsWith('/')) return null;
+  try {
+    // Appended to an origin rather than resolved against it, so "//host/x" stays a path.
+    return new URL(`http://placeholder${target}`);
+  } catch {
+    return null;
+  }
+}
+
 /** The token a request presents: `?token=` in the URL, else the host's cookie, else null. */
 export function presentedToken(req: IncomingMessage, port: number): string | null {
-  const url = new URL(req.url ?? '/', 'http://placeholder');
-  const fromQuery = url.searchParams.get('token');
+  const fromQuery = requestTarget(req)?.searchParams.get('token');
   if (fromQuery) return fromQuery;
   return readCookie(req.headers.cookie, tokenCookieName(port));
 }

@@ -12,6 +12,7 @@ import {
   isOwnOrigin,
   newAccessToken,
   presentedToken,
+  requestTarget,
   tokenCookieName,
   tokensMatch,
 } from './web-host-auth';
@@ -65,6 +66,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
 
   server.on('upgrade', (req, socket, head) => {
+    // A client that resets the connection while being refused must not end the process.
+    socket.on('error', () => socket.destroy());
     const refusal = refuseUpgrade(req, token, port);
     if (refusal) {
       rejectSocket(socket, refusal.status, refusal.text);
@@ -122,7 +125,8 @@ async function serveHttp(
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Method not allowed\n');
 
-  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+  const url = requestTarget(req);
+  if (!url) return reply(res, 400, 'Bad request\n');
   if (url.searchParams.has('token')) {
     // Trade the token in the address bar for a cookie, so it leaves the history and Referer.
     url.searchParams.delete('token');
@@ -130,7 +134,9 @@ async function serveHttp(
       'Set-Cookie',
       `${tokenCookieName(ctx.port)}=${ctx.token}; HttpOnly; SameSite=Strict; Path=/`,
     );
-    res.writeHead(303, { Location: url.pathname + url.search });
+    // One leading slash: "//elsewhere/x" would send the browser to another host.
+    const local = `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
+    res.writeHead(303, { Location: local });
     res.end();
     return;
   }
@@ -145,6 +151,8 @@ function setSecurityHeaders(res: ServerResponse, port: number): void {
   const wsOrigins = [`ws://${WEB_HOST_ADDRESS}:${port}`, `ws://localhost:${port}`];
   res.setHeader('Content-Security-Policy', `${rendererCsp(wsOrigins)}; ${HEADER_ONLY_CSP}`);
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  // frame-ancestors 'none' for browsers that predate it.
+  res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
@@ -161,8 +169,7 @@ function refuseUpgrade(
   token: string,
   port: number,
 ): { status: number; text: string } | null {
-  const pathname = new URL(req.url ?? '/', 'http://placeholder').pathname;
-  if (pathname !== WS_PATH) return { status: 404, text: 'Not found' };
+  if (requestTarget(req)?.pathname !== WS_PATH) return { status: 404, text: 'Not found' };
   if (!isOwnHost(req.headers.host, port)) return { status: 403, text: 'Forbidden host name' };
   if (!isOwnOrigin(req.headers.origin, port)) return { status: 403, text: 'Forbidden origin' };
   if (!tokensMatch(presentedToken(req, port), token))

@@ -17,6 +17,10 @@ export function serveContractOverSocket(
   socket.on('message', (data, isBinary) => {
     void answer(socket, handlers, log, isBinary ? null : data.toString());
   });
+  // A client that breaks the protocol (a frame over the size limit, text that is not UTF-8, bad
+  // framing) makes ws emit 'error', then close that socket with the matching code (1009, 1007,
+  // 1002). Without a listener the error would end the whole process; the socket is closed anyway.
+  socket.on('error', () => undefined);
 }
 
 async function answer(

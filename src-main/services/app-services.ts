@@ -4,7 +4,7 @@ import { createLocation } from '../locations/registry';
 import { openHistoryStore, type HistoryStore } from '../store/history-store';
 import type { SecretBox } from '../store/secret-box';
 import { ExecutionService } from './execution-service';
-import { LocationService } from './location-service';
+import { LocationService, NETWORK_QUERIES, type ServerQueries } from './location-service';
 import { PresetService } from './preset-service';
 import { Scheduler } from './scheduler';
 import { TaskService } from './task-service';
@@ -26,7 +26,10 @@ export interface AppServicesOptions {
   /** Start scheduled tasks while this process runs (the app and the web host; not the CLI). */
   schedule: boolean;
   log(message: string): void;
+  /** What runs use; `createLocation` here also serves Test connection, browsing and previews. */
   engine?: Partial<EngineDeps>;
+  /** The bucket and NFS export pickers' queries (tests replace them: nothing is contacted). */
+  serverQueries?: Partial<ServerQueries>;
 }
 
 /**
@@ -52,7 +55,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     : null;
   tasks = new TaskService(store, executions, scheduler);
   tasks.resync();
-  const locations = new LocationService(store, createLocation);
+  // One factory for runs and for the location screens, so a test that swaps it reaches nothing.
+  const locations = new LocationService(
+    store,
+    (config, secrets) => engine.createLocation(config, secrets),
+    { ...NETWORK_QUERIES, ...options.serverQueries },
+  );
   return {
     store,
     locations,

@@ -115,8 +115,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** A field's value for a message; objects by kind only (one nested 10,000 levels deep would overflow JSON.stringify). */
 function shown(value: unknown): string {
-  return value === undefined ? 'missing' : shorten(JSON.stringify(value));
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return shorten(JSON.stringify(value));
 }
 
 function shorten(text: string): string {

@@ -89,7 +89,7 @@ export class PresetService {
         'The preset names the same place as source and destination: a task needs two',
       );
     }
-    if (preset.task.schedule) nextRunTimes(preset.task.schedule.cron, 1);
+    if (preset.task.schedule) checkSchedule(preset.task.schedule.cron);
 
     const saved = this.store.db.transaction(() => {
       const source = this.place(preset.source);
@@ -128,6 +128,20 @@ export class PresetService {
     const taken = new Set(all.map((l) => l.name));
     const name = uniqueName(wanted.name, (n) => taken.has(n), importedSuffix);
     return this.locations.create(name, wanted.config);
+  }
+}
+
+/** Throws invalid-input naming the field when a preset's cron expression cannot be read. */
+function checkSchedule(cron: string): void {
+  try {
+    nextRunTimes(cron, 1);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw new AppError(
+      'invalid-input',
+      `The preset file is not valid: task.schedule.cron: ${error.message}`,
+      { field: 'task.schedule.cron' },
+    );
   }
 }
 

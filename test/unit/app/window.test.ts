@@ -76,4 +76,28 @@ describe('createMainWindow', () => {
     handlers?.get('will-attach-webview')?.(webview);
     expect(webview.preventDefault).toHaveBeenCalled();
   });
+
+  it('refuses redirects away from the app, and opens only https pages it navigated to outside', () => {
+    createMainWindow('/p.js');
+    const handlers = created[0]?.handlers;
+    const redirect = { preventDefault: vi.fn() };
+    handlers?.get('will-redirect')?.(redirect, 'https://evil.example/');
+    expect(redirect.preventDefault).toHaveBeenCalled();
+    const ownRedirect = { preventDefault: vi.fn() };
+    handlers?.get('will-redirect')?.(ownRedirect, 'app://dataferry/index.html');
+    expect(ownRedirect.preventDefault).not.toHaveBeenCalled();
+    for (const url of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'smb://nas/share',
+      'not a url',
+    ]) {
+      const away = { preventDefault: vi.fn() };
+      handlers?.get('will-navigate')?.(away, url);
+      expect(away.preventDefault, url).toHaveBeenCalled();
+    }
+    expect(openExternal).not.toHaveBeenCalled();
+    handlers?.get('will-navigate')?.({ preventDefault: vi.fn() }, 'https://docs.example/');
+    expect(openExternal).toHaveBeenCalledWith('https://docs.example/');
+  });
 });

@@ -27,6 +27,30 @@ describe('electron-builder.yml', () => {
     );
   });
 
+  it("sets the Electron fuses that close the runtime's back doors", async () => {
+    const config = await getConfig(repo, path.join(repo, 'electron-builder.yml'), null);
+    expect(config.asar).toBe(true);
+    expect(config.electronFuses).toEqual({
+      // ELECTRON_RUN_AS_NODE would turn the signed app into a general Node interpreter.
+      runAsNode: false,
+      // Chromium's cookie store encrypted with the OS keychain.
+      enableCookieEncryption: true,
+      // NODE_OPTIONS (--require, NODE_EXTRA_CA_CERTS...) and --inspect / SIGUSR1 ignored.
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      // Only the app.asar whose hash is embedded in the binary is loaded.
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // And the schema knows every one of them (a misspelt fuse would silently do nothing).
+    const broken = { ...config, electronFuses: { ...config.electronFuses, runAsNod: false } };
+    const debug = { isEnabled: false, add: () => undefined } as never;
+    await expect(validateConfiguration(broken as never, debug)).rejects.toThrow(
+      /Invalid configuration object/,
+    );
+  });
+
   it('targets AppImage and deb, dmg and nsis, with icons that exist', async () => {
     const config = await getConfig(repo, path.join(repo, 'electron-builder.yml'), null);
     expect(config.linux?.target).toEqual(['AppImage', 'deb']);

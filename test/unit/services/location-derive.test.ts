@@ -138,6 +138,7 @@ describe('testing an edited saved location', () => {
       config: { kind: 'smb', server: '127.0.0.1', port: 1, share: 'data', user: 'ana' },
       secrets: { password: 's3cret-pw' },
     });
+    if (saved.config.kind !== 'smb') throw new Error('expected an SMB location');
     const config = { ...saved.config, share: 'other' };
     // Same server and user: main completes the secrets and really tries (nothing listens on 1).
     expect(rig.services.locations.resolve({ id: saved.id, config }).secrets).toEqual({
