@@ -269,6 +269,10 @@ export class Nfs3FileSystem {
     const chunk = this.readChunk;
     const nfs = this.nfs;
     let next = start;
+    // Set once a READ met the end of the file: no READ is asked for beyond it. The size came
+    // from GETATTR, and a file that shrank since (or a server that claims 2^64 - 1 bytes)
+    // would otherwise have READs asked for, answered empty, up to the size it claimed.
+    let atEnd = false;
     // Each READ asked for `count` bytes at `offset`; a server may answer fewer before the end
     // of the file, and the rest is then asked for before anything later is passed on.
     const readFully = async (offset: number, count: number): Promise<Buffer> => {
@@ -278,13 +282,16 @@ export class Nfs3FileSystem {
         const { data, eof } = await nfs.read(handle, BigInt(offset + got), count - got, signal);
         parts.push(data);
         got += data.length;
-        if (eof || data.length === 0) break; // the file is shorter than when it was listed
+        if (eof || data.length === 0) {
+          atEnd = true; // the file is shorter than when it was listed
+          break;
+        }
       }
       return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     };
     const pending: Promise<Buffer>[] = [];
     const fill = (): void => {
-      while (pending.length < READS_IN_FLIGHT && next <= last) {
+      while (pending.length < READS_IN_FLIGHT && next <= last && !atEnd) {
         const count = Math.min(chunk, last - next + 1);
         const read = readFully(next, count);
         read.catch(() => undefined); // surfaced when its turn comes
@@ -304,7 +311,7 @@ export class Nfs3FileSystem {
         piece.then(
           (data) => {
             this.push(data);
-            if (pending.length === 0 && next > last) this.push(null);
+            if (pending.length === 0 && (next > last || atEnd)) this.push(null);
           },
           (error: unknown) => this.destroy(error as Error),
         );

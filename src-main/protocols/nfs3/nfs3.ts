@@ -133,8 +133,12 @@ export class Nfs3Client {
     let verifier: Buffer = ZERO_VERIFIER;
     let restarts = 0;
     const given = new Set<string>();
+    // Every cookie a page was asked from since the listing (re)started: a page that leads back
+    // to one of them would have the listing go round in circles for ever.
+    const asked = new Set<bigint>();
     for (;;) {
       const sent = cookie;
+      asked.add(cookie);
       const xdr = await this.call(
         17,
         (w) =>
@@ -152,6 +156,7 @@ export class Nfs3Client {
         restarts++;
         cookie = 0n;
         verifier = ZERO_VERIFIER;
+        asked.clear();
         continue;
       }
       checkStatus(status, 'READDIRPLUS');
@@ -172,6 +177,9 @@ export class Nfs3Client {
       if (entries === 0 || cookie === sent) {
         // Not at the end, and the page did not move on: the server would have us loop for ever.
         checkStatus(10005, 'READDIRPLUS (a page that does not move on before the end)');
+      }
+      if (asked.has(cookie)) {
+        checkStatus(10005, `READDIRPLUS (cookie ${cookie} leads back to a page already read)`);
       }
     }
   }

@@ -286,12 +286,20 @@ export class RpcClient {
     }
   }
 
-  /** The connection dropped: calls still waiting go out again, same xids, on a new one. */
+  /**
+   * The connection dropped: calls still waiting go out again, same xids, on a new one. The
+   * first time at once (a server restarting, a failover); a call whose connections keep
+   * dropping waits longer each time (up to 2 s), so a server that hangs up on every call is
+   * not answered with a new connection every millisecond until the call's limit.
+   */
   private lost(socket: net.Socket): void {
     if (this.socket !== socket) return;
     this.socket = null;
     if (this.closed) return;
-    for (const xid of [...this.pending.keys()]) void this.send(xid);
+    for (const [xid, entry] of this.pending) {
+      if (entry.attempts <= 1) void this.send(xid);
+      else setTimeout(() => void this.send(xid), Math.min(2000, 50 * 2 ** entry.attempts)).unref();
+    }
   }
 
   private failAll(error: Error): void {

@@ -8,6 +8,12 @@ import { XdrError } from './xdr';
 
 const LAST_FRAGMENT = 0x80000000;
 const MAX_FRAGMENT = 0x7fffffff;
+/**
+ * Fragments one record may have. Servers send a reply as one fragment (or a few); each kept
+ * fragment costs a Buffer, so a stream of empty or 1-byte fragments would otherwise cost far
+ * more memory than the bytes it carries.
+ */
+const MAX_FRAGMENTS = 1024;
 
 /**
  * The record-marking header for a record of `length` bytes sent as one last fragment (the
@@ -31,8 +37,9 @@ export function frameRecord(record: Uint8Array): Buffer {
  * records it completed. It copies what it keeps, straight into a buffer of the fragment's size
  * once its header is read, so the caller may reuse the buffer it passed (the socket reads into
  * one buffer) and a 1 MiB READ reply costs one allocation and one copy. A record larger than
- * `maxRecord` (the largest reply we accept: a READ of rtmax bytes and its header) throws
- * XdrError instead of buffering without end.
+ * `maxRecord` (the largest reply we accept: a READ of rtmax bytes and its header), or of more
+ * than 1024 fragments, throws XdrError instead of buffering without end. A fragment's buffer
+ * is sized by its header, so a claim costs at most `maxRecord` until the record completes.
  */
 export class RecordReader {
   private readonly header = Buffer.alloc(4);
@@ -63,6 +70,9 @@ export class RecordReader {
           throw new XdrError(
             `RPC record of more than ${this.maxRecord} bytes (fragment of ${length}): refused`,
           );
+        }
+        if (this.fragments.length >= MAX_FRAGMENTS) {
+          throw new XdrError(`RPC record of more than ${MAX_FRAGMENTS} fragments: refused`);
         }
         this.fragment = Buffer.allocUnsafe(length);
         this.fragmentBytes = 0;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NtlmCredentials } from './ntlm';
 import { preauthHash } from './smb2-crypto';
-import { Command } from './smb2-header';
+import { Command, Smb2FormatError } from './smb2-header';
 import {
   DIALECTS,
   negotiateRequest,
@@ -115,6 +115,11 @@ export class Smb2Client {
     });
     if (response.header.status !== Status.SUCCESS) {
       throw new Smb2StatusError(response.header.status, `TREE_CONNECT \\\\${this.host}\\${share}`);
+    }
+    if (response.body.length < 16) {
+      throw new Smb2FormatError(
+        `Malformed TREE_CONNECT answer for \\\\${this.host}\\${share}: ${response.body.length} bytes, 16 needed`,
+      );
     }
     const flags = response.body.readUInt32LE(4);
     const encrypted = (flags & SHARE_FLAG_ENCRYPT_DATA) !== 0;

@@ -1,5 +1,5 @@
 import type { Smb2Client, Smb2Tree } from './smb2-client';
-import { Command } from './smb2-header';
+import { Command, HEADER_SIZE, Smb2FormatError } from './smb2-header';
 import { encodeIoctlRequest, readIoctlAnswer, type IoctlAnswer } from './smb2-ioctl';
 import { DIALECTS, slice } from './smb2-negotiate';
 import { Smb2StatusError, Status } from './smb2-status';
@@ -196,13 +196,19 @@ export class Smb2Share {
     });
     if (response.header.status === Status.END_OF_FILE) return Buffer.alloc(0);
     this.check(response, 'READ');
-    const dataOffset = response.body.readUInt8(2);
-    const dataLength = response.body.readUInt32LE(4);
+    const r = fixedPart(response, 16, 'READ');
+    const dataOffset = r.readUInt8(2);
+    const dataLength = r.readUInt32LE(4);
     if (dataLength > length) {
       throw new Smb2StatusError(
         Status.INVALID_PARAMETER,
         `READ: ${dataLength} bytes answered, ${length} asked`,
       );
+    }
+    // The data follows the 16 fixed bytes (MS-SMB2 2.2.20): an offset into the header or the
+    // fixed part would hand out the server's own fields as file content.
+    if (dataLength > 0 && dataOffset < HEADER_SIZE + 16) {
+      throw new Smb2FormatError(`Malformed READ answer: data at offset ${dataOffset}`);
     }
     return slice(response.message, dataOffset, dataLength, 'READ data');
   }
@@ -232,7 +238,12 @@ export class Smb2Share {
       signal,
     });
     this.check(response, 'WRITE');
-    return response.body.readUInt32LE(4);
+    const count = fixedPart(response, 8, 'WRITE').readUInt32LE(4);
+    // More than was sent cannot have been written: trusting it would skip data never sent.
+    if (count > length) {
+      throw new Smb2FormatError(`Malformed WRITE answer: ${count} bytes written of ${length} sent`);
+    }
+    return count;
   }
 
   /** FLUSH: the server writes what it holds of the file to its disk. */
@@ -255,6 +266,7 @@ export class Smb2Share {
     const pattern = Buffer.from('*', 'utf16le');
     // 64 KiB per batch, as Windows asks: a few hundred entries, one credit.
     const outputLength = Math.min(this.client.negotiated.maxTransactSize, 65536);
+    let previous: Buffer | null = null;
     for (let first = true; ; first = false) {
       const body = Buffer.alloc(32 + pattern.length);
       body.writeUInt16LE(33, 0);
@@ -271,7 +283,17 @@ export class Smb2Share {
       });
       if (response.header.status === Status.NO_MORE_FILES) return;
       this.check(response, 'QUERY_DIRECTORY');
-      yield this.output(response, 'QUERY_DIRECTORY');
+      const batch = this.output(response, 'QUERY_DIRECTORY');
+      // A batch that is empty or the same as the one before does not move the listing on:
+      // asking again would loop for ever (names in one folder are unique, so a real server
+      // never answers one batch twice).
+      if (batch.length === 0 || previous?.equals(batch)) {
+        throw new Smb2FormatError(
+          `QUERY_DIRECTORY on ${this.where('')}: the server answered ${batch.length === 0 ? 'an empty batch' : 'the same batch twice'} instead of STATUS_NO_MORE_FILES`,
+        );
+      }
+      previous = batch;
+      yield batch;
     }
   }
 
@@ -372,11 +394,20 @@ export class Smb2Share {
   }
 
   private output(response: Smb2Response, what: string): Buffer {
-    return slice(
-      response.message,
-      response.body.readUInt16LE(2),
-      response.body.readUInt32LE(4),
-      `${what} output`,
+    const r = fixedPart(response, 8, what);
+    return slice(response.message, r.readUInt16LE(2), r.readUInt32LE(4), `${what} output`);
+  }
+}
+
+/**
+ * The body of a response, checked to hold at least the `bytes` of its fixed part. Throws
+ * Smb2FormatError naming the command for a shorter one (a truncated or hostile answer).
+ */
+function fixedPart(response: Smb2Response, bytes: number, what: string): Buffer {
+  if (response.body.length < bytes) {
+    throw new Smb2FormatError(
+      `Malformed ${what} answer: ${response.body.length} bytes, at least ${bytes} needed`,
     );
   }
+  return response.body;
 }

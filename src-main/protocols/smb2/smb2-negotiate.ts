@@ -24,6 +24,12 @@ const PREAUTH_INTEGRITY_CAPABILITIES = 0x0001;
 const ENCRYPTION_CAPABILITIES = 0x0002;
 const SIGNING_CAPABILITIES = 0x0008;
 const SHA512 = 0x0001;
+/**
+ * The smallest MaxTransactSize, MaxReadSize and MaxWriteSize accepted. Real servers offer 64
+ * KiB or more (Windows and Samba: 8 MiB); 4 KiB leaves room for odd appliances and refuses
+ * nonsense such as 0.
+ */
+const MIN_TRANSFER_SIZE = 4096;
 
 /** Cipher ids (MS-SMB2 2.2.3.1.2), in our order of preference. */
 export const CIPHERS = {
@@ -151,15 +157,26 @@ export function parseNegotiateResponse(message: Buffer, offered: DialectCode[]):
   } else if (dialect >= DIALECTS.SMB30 && capabilities & CAP_ENCRYPTION) {
     cipher = 'AES-128-CCM'; // the only cipher of 3.0 and 3.0.2
   }
+  const sizes = {
+    maxTransactSize: body.readUInt32LE(28),
+    maxReadSize: body.readUInt32LE(32),
+    maxWriteSize: body.readUInt32LE(36),
+  };
+  for (const [field, size] of Object.entries(sizes)) {
+    // READs and WRITEs are cut to these sizes: 0 would have a transfer ask for 0 bytes for ever.
+    if (size < MIN_TRANSFER_SIZE) {
+      throw new Smb2FormatError(
+        `Malformed NEGOTIATE response: ${field} of ${size} bytes (at least ${MIN_TRANSFER_SIZE})`,
+      );
+    }
+  }
   return {
     dialect,
     signingRequired: (securityMode & SECURITY_SIGNING_REQUIRED) !== 0,
     cipher,
     signingAlgorithm,
     serverGuid: Buffer.from(body.subarray(8, 24)),
-    maxTransactSize: body.readUInt32LE(28),
-    maxReadSize: body.readUInt32LE(32),
-    maxWriteSize: body.readUInt32LE(36),
+    ...sizes,
     securityBuffer: Buffer.from(securityBuffer),
   };
 }

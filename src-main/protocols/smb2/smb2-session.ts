@@ -17,7 +17,7 @@ import {
   type Cipher,
   type SigningAlgorithm,
 } from './smb2-crypto';
-import { Command, Flags, type Smb2Header } from './smb2-header';
+import { Command, Flags, Smb2FormatError, type Smb2Header } from './smb2-header';
 import { DIALECTS, slice, type NegotiateResult } from './smb2-negotiate';
 import { Smb2StatusError, Status } from './smb2-status';
 import type { MessageSecurity, Smb2Transport } from './smb2-transport';
@@ -106,6 +106,9 @@ export async function sessionSetup(
     { signal, sessionId, onMessage: hashRequest },
   );
   if (second.header.status !== Status.SUCCESS) throw refusal(second.header.status, transport.where);
+  if (second.body.length < 8) {
+    throw new Smb2FormatError(`Malformed SESSION_SETUP answer from ${transport.where}: too short`);
+  }
   const flags = second.body.readUInt16LE(2);
   if (flags & (SESSION_FLAG_IS_GUEST | SESSION_FLAG_IS_NULL)) {
     // A guest session cannot sign: accepting it would give up the integrity we asked for.
@@ -184,6 +187,7 @@ function setupRequest(token: Buffer): Buffer {
 
 function setupSecurityBuffer(message: Buffer): Buffer {
   const body = message.subarray(64);
+  if (body.length < 8) throw new Smb2FormatError('Malformed SESSION_SETUP answer: too short');
   return slice(
     message,
     body.readUInt16LE(4),

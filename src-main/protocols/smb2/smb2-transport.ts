@@ -91,7 +91,10 @@ export class Smb2Transport {
   private readonly waitingForCredits: (() => void)[] = [];
   private readonly pending = new Map<bigint, Pending>();
   private closed = false;
-  private frame: Buffer | null = null;
+  /** The length the frame being received announced; -1 between frames. */
+  private frameLength = -1;
+  /** The pieces of that frame received so far (views into the socket's own chunks). */
+  private framePieces: Buffer[] = [];
   private frameFill = 0;
   private readonly head = Buffer.alloc(4);
   private headFill = 0;
@@ -281,11 +284,15 @@ export class Smb2Transport {
     for (const wake of this.waitingForCredits.splice(0)) wake();
   }
 
-  /** Reassembles Direct TCP frames, copying each once into a buffer of its own. */
+  /**
+   * Reassembles Direct TCP frames, copying each once into a buffer of its own. The pieces are
+   * kept as they arrive and joined when the frame is whole: memory follows what the server
+   * sent, never the length it announced (a 16 MiB claim followed by 10 bytes costs 10 bytes).
+   */
   private receive(data: Buffer): void {
     let at = 0;
     while (at < data.length) {
-      if (!this.frame) {
+      if (this.frameLength < 0) {
         const n = Math.min(4 - this.headFill, data.length - at);
         data.copy(this.head, this.headFill, at, at + n);
         this.headFill += n;
@@ -304,16 +311,18 @@ export class Smb2Transport {
           );
           return;
         }
-        this.frame = Buffer.allocUnsafe(length);
+        this.frameLength = length;
         this.frameFill = 0;
       }
-      const n = Math.min(this.frame.length - this.frameFill, data.length - at);
-      data.copy(this.frame, this.frameFill, at, at + n);
+      const n = Math.min(this.frameLength - this.frameFill, data.length - at);
+      // Socket chunks are fresh buffers of their own (no onread buffer is reused here).
+      if (n > 0) this.framePieces.push(data.subarray(at, at + n));
       this.frameFill += n;
       at += n;
-      if (this.frameFill === this.frame.length) {
-        const frame = this.frame;
-        this.frame = null;
+      if (this.frameFill === this.frameLength) {
+        const frame = Buffer.concat(this.framePieces, this.frameLength);
+        this.framePieces = [];
+        this.frameLength = -1;
         this.dispatch(frame);
       }
     }
