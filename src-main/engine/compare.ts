@@ -1,6 +1,7 @@
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { EntryInfo, LocationCapabilities } from '../locations/location';
 import type { PlanItem } from './plan';
+import type { WalkedEntry } from './tree-walk';
 
 export interface CompareContext {
   options: TaskOptions;
@@ -12,12 +13,35 @@ function fromSource(entry: EntryInfo, action: PlanItem['action'], detail?: strin
   return detail === undefined ? { ...entry, action } : { ...entry, action, detail };
 }
 
+/**
+ * An entry refused by name: a problem entry of the source (a name that cannot be a file name,
+ * `a/../b`; never followed) is skipped with invalid-name; one the walk refused because the
+ * destination would confuse it with a sibling (tree-walk.ts, `nameClash`) fails with invalid-name.
+ */
+function refusedByName(entry: EntryInfo): PlanItem | null {
+  if (entry.problem === undefined) return null;
+  if ((entry as WalkedEntry).nameClash) {
+    return {
+      ...entry,
+      action: 'skip',
+      detail: entry.problem,
+      errorCode: 'invalid-name',
+      failed: true,
+    };
+  }
+  return {
+    ...entry,
+    action: 'skip',
+    detail: `skipped: ${entry.problem}`,
+    errorCode: 'invalid-name',
+  };
+}
+
 /** Entries the destination cannot hold or the options leave out: skipped with the reason. */
 function unsupported(entry: EntryInfo, ctx: CompareContext): string | null {
   if (entry.type === 'symlink' && !ctx.destination.symlinks) {
     return 'symbolic link skipped: the destination cannot hold links';
   }
-  if (entry.problem !== undefined) return `skipped: ${entry.problem}`;
   if (entry.type === 'other') {
     return ctx.options.PreserveDevices === 'PRESERVE'
       ? 'special file (device, FIFO or socket) skipped: copying them is not supported yet'
@@ -28,6 +52,8 @@ function unsupported(entry: EntryInfo, ctx: CompareContext): string | null {
 
 /** A source entry with nothing at the destination. */
 export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem {
+  const refused = refusedByName(entry);
+  if (refused) return refused;
   const skip = unsupported(entry, ctx);
   if (skip) return fromSource(entry, 'skip', skip);
   if (entry.type === 'dir') return fromSource(entry, 'mkdir');
@@ -38,6 +64,8 @@ export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem 
 /** A destination entry with nothing at the source: deleted only with PreserveDeletedFiles=REMOVE. */
 export function planDestinationOnly(entry: EntryInfo, ctx: CompareContext): PlanItem | null {
   if (ctx.options.PreserveDeletedFiles !== 'REMOVE') return null;
+  // A name the destination listed as a problem has only a stand-in path: never deleted.
+  if (entry.problem !== undefined) return null;
   return fromSource(entry, entry.type === 'dir' ? 'rmdir' : 'delete');
 }
 
@@ -57,6 +85,8 @@ function metadataDiffers(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): b
 
 /** An entry on both sides: copy, update, apply metadata, or skip, as the options say. */
 export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): PlanItem {
+  const refused = refusedByName(src);
+  if (refused) return refused;
   const skip = unsupported(src, ctx);
   if (skip) return fromSource(src, 'skip', skip);
   if (src.type !== dst.type) {

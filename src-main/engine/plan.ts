@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../src-shared/errors';
 import type { EntryInfo } from '../locations/location';
 
 /** What TRANSFERRING (and the delete step) does with one entry. */
@@ -16,6 +17,16 @@ export interface PlanItem extends EntryInfo {
   action: PlanAction;
   /** Why it is skipped, for the report; 'unchanged' for files equal on both sides. */
   detail?: string;
+  /**
+   * With a skip: the report's error code. 'invalid-name' for an entry whose name cannot be
+   * transferred (a problem entry of the source, or a name the destination cannot tell apart).
+   */
+  errorCode?: ErrorCode;
+  /**
+   * With a skip: the destination, not the source, cannot hold the entry (two names that differ
+   * only in case on a case-insensitive destination). Reported as failed, so the run ends ERROR.
+   */
+  failed?: boolean;
 }
 
 export const TRANSFER_ACTIONS: readonly PlanAction[] = ['copy', 'update', 'symlink'];

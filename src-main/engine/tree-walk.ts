@@ -6,6 +6,21 @@ export interface WalkOptions {
   filter?: PathFilter;
   /** Called for a folder that cannot be listed; the walk goes on without its contents. */
   onUnreadable?: (path: string, error: unknown) => void;
+  /**
+   * The entries are going to a destination that ignores case (SMB): of the names in one folder
+   * that differ only in case, the first in tree order is yielded as it is and the others as
+   * name clashes (see WalkedEntry), so that none is written over another.
+   */
+  caseInsensitive?: boolean;
+}
+
+/** What the walk yields: a location's entry, or one it refused as a name clash. */
+export interface WalkedEntry extends EntryInfo {
+  /**
+   * The destination ignores case and another entry of this folder has the same name but for
+   * case: this one is type 'other' (never entered or copied) with the reason in `problem`.
+   */
+  nameClash?: true;
 }
 
 /**
@@ -17,14 +32,18 @@ export async function* walkTree(
   location: Location,
   signal: AbortSignal,
   options: WalkOptions = {},
-): AsyncGenerator<EntryInfo> {
+): AsyncGenerator<WalkedEntry> {
   const filter = options.filter;
+  const listed = async (path: string): Promise<WalkedEntry[]> => {
+    const entries = sortByName(await location.list(path, signal));
+    return options.caseInsensitive ? markCaseClashes(entries) : entries;
+  };
   // A stack of sorted listings, each consumed from the front.
-  const stack: { entries: EntryInfo[]; index: number }[] = [
-    { entries: sortByName(await location.list('', signal)), index: 0 },
+  const stack: { entries: WalkedEntry[]; index: number }[] = [
+    { entries: await listed(''), index: 0 },
   ];
   while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { entries: EntryInfo[]; index: number };
+    const top = stack[stack.length - 1] as { entries: WalkedEntry[]; index: number };
     const entry = top.entries[top.index++];
     if (entry === undefined) {
       stack.pop();
@@ -34,7 +53,7 @@ export async function* walkTree(
       if (filter && !filter.mayContainAccepted(entry.path)) continue;
       yield entry;
       try {
-        stack.push({ entries: sortByName(await location.list(entry.path, signal)), index: 0 });
+        stack.push({ entries: await listed(entry.path), index: 0 });
       } catch (error) {
         if (signal.aborted || !options.onUnreadable) throw error;
         options.onUnreadable(entry.path, error);
@@ -44,4 +63,30 @@ export async function* walkTree(
     if (filter && !filter.accepts(entry.path)) continue;
     yield entry;
   }
+}
+
+/**
+ * One folder's sorted entries with every name that equals an earlier sibling's but for case
+ * turned into a name clash. Problem entries (stand-in names) take no part. Windows compares
+ * names upper-cased; toUpperCase is the same for the characters names use in practice.
+ */
+function markCaseClashes(entries: EntryInfo[]): WalkedEntry[] {
+  const first = new Map<string, string>();
+  return entries.map((entry) => {
+    if (entry.problem !== undefined) return entry;
+    const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
+    const key = name.toUpperCase();
+    const taken = first.get(key);
+    if (taken === undefined) {
+      first.set(key, name);
+      return entry;
+    }
+    const what = entry.type === 'dir' ? 'folder (and everything in it)' : entry.type;
+    return {
+      ...entry,
+      type: 'other',
+      nameClash: true,
+      problem: `not copied: the destination ignores case, and this ${what}'s name "${name}" differs from "${taken}" only in case (only "${taken}" is copied)`,
+    };
+  });
 }

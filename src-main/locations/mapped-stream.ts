@@ -14,6 +14,9 @@ export function mappedBody(
   mapError: (error: unknown) => AppError,
 ): Readable {
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  // The reader may attach its listeners later (the engine awaits its hasher first): an error in
+  // between must stay on the stream for it, not become an uncaught exception.
+  out.on('error', () => undefined);
   const onAbort = (): void => {
     body.destroy();
     out.destroy(cancelledError(what));

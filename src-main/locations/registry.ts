@@ -17,6 +17,12 @@ import { createSmbLocation } from './smb/create-smb-location';
 export interface CreateOptions {
   /** The location lives in a transfer worker thread, where blocking I/O is cheaper (local). */
   inWorker?: boolean;
+  /**
+   * Network locations: how long one request may go unanswered before it fails with `timeout`
+   * (SMB and NFS: per call; S3: to connect, and silence on a connection). Undefined: each
+   * kind's default. Local folders ignore it (the kernel owns their I/O).
+   */
+  ioTimeoutMs?: number | undefined;
 }
 
 export function createLocation(
@@ -37,15 +43,19 @@ export function createLocation(
     case 'memory':
       return new MemoryLocation(config.name);
     case 'smb':
-      return createSmbLocation(config, secrets, describeLocation(config));
+      return createSmbLocation(config, secrets, describeLocation(config), timeouts(options));
     case 'nfs':
-      return createNfsLocation(config, describeLocation(config));
+      return createNfsLocation(config, describeLocation(config), timeouts(options));
     case 's3':
     case 'object-storage':
-      return createS3Location(config, secrets, describeLocation(config));
+      return createS3Location(config, secrets, describeLocation(config), timeouts(options));
     default:
       return assertNever(config, 'location kind');
   }
+}
+
+function timeouts(options: CreateOptions): { timeoutMs?: number } {
+  return options.ioTimeoutMs === undefined ? {} : { timeoutMs: options.ioTimeoutMs };
 }
 
 /**

@@ -38,6 +38,8 @@ export async function prepare(input: PrepareInput): Promise<void> {
   const unreadableSourceDirs: string[] = [];
   const source = walkTree(input.source, input.signal, {
     filter: input.filter,
+    // Two source names that differ only in case would land on one file: the later one fails.
+    caseInsensitive: !input.compare.destination.caseSensitive,
     onUnreadable: (p, e) => {
       unreadableSourceDirs.push(p);
       input.onUnreadable('source', p, e);

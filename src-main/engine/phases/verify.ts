@@ -131,7 +131,9 @@ async function verifyEverything(
   pool: BoundedPool,
   failures: VerifyFailures,
 ): Promise<void> {
-  const source = walkTree(ctx.source, ctx.signal, { filter });
+  // Name clashes were reported as failed by PREPARING: not expected at the destination.
+  const caseInsensitive = !ctx.destination.capabilities.caseSensitive;
+  const source = walkTree(ctx.source, ctx.signal, { filter, caseInsensitive });
   const destination = walkTree(ctx.destination, ctx.signal, { filter });
   const removeExtras = ctx.options.PreserveDeletedFiles === 'REMOVE';
   let a = await source.next();

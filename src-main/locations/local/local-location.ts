@@ -37,6 +37,8 @@ import { openBlockingReadStream, writeFileBlocking } from './blocking-io';
 import { mapBounded } from '../map-bounded';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
+import { LinkedFolderGuard } from './linked-folders';
+import { sortListedNames } from './local-names';
 
 /** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
 const LSTAT_CONCURRENCY = 32;
@@ -73,6 +75,8 @@ export class LocalLocation implements Location {
   };
   private readonly root: string;
   private readonly rootWithSep: string;
+  /** Refuses writes below a folder that is a symbolic link (linked-folders.ts). */
+  private readonly linkedFolders: LinkedFolderGuard;
   /** In a worker thread: blocking fs calls for stat, read and write (see blocking-io.ts). */
   private readonly blockingIo: boolean;
 
@@ -81,6 +85,7 @@ export class LocalLocation implements Location {
     this.blockingIo = options.blockingIo ?? false;
     this.root = path.resolve(root);
     this.rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
+    this.linkedFolders = new LinkedFolderGuard(this.root);
     this.description = `local folder ${this.root}`;
   }
 
@@ -128,17 +133,20 @@ export class LocalLocation implements Location {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
     if (this.blockingIo) return this.listBlocking(abs, relPath);
-    const names: string[] = [];
+    const raw: Buffer[] = [];
     try {
-      const dir = await opendir(abs, { bufferSize: 256 });
+      // Raw bytes: a name that is not UTF-8 must not become a different name (local-names.ts).
+      // (Node accepts 'buffer' here and yields Buffer names; its typings know only text.)
+      const dir = await opendir(abs, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
       for await (const dirent of dir) {
-        if (!isTemporaryName(dirent.name)) names.push(dirent.name);
+        raw.push(dirent.name as unknown as Buffer);
         if (signal.aborted) break; // the iterator closes the handle on break
       }
     } catch (error) {
       throw mapFsError(error, abs, 'read folder');
     }
     throwIfAborted(signal, abs);
+    const { names, refused } = sortListedNames(raw, relPath);
     const examined = await mapBounded(names, LSTAT_CONCURRENCY, async (name) => {
       throwIfAborted(signal, abs);
       const childAbs = path.join(abs, name);
@@ -150,7 +158,7 @@ export class LocalLocation implements Location {
         throw mapFsError(error, childAbs, 'examine entry');
       }
     });
-    return examined.filter((e): e is EntryInfo => e !== null);
+    return [...examined.filter((e): e is EntryInfo => e !== null), ...refused];
   }
 
   /**
@@ -218,6 +226,7 @@ export class LocalLocation implements Location {
       abs = this.resolve(relPath);
       if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
       throwIfAborted(signal, abs);
+      await this.refuseLinkedFolders(relPath);
       const folder = path.dirname(abs);
       temp = path.join(folder, temporaryName());
       if (this.blockingIo) {
@@ -258,6 +267,7 @@ export class LocalLocation implements Location {
   async mkdir(relPath: string, signal: AbortSignal): Promise<void> {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath, true);
     try {
       await mkdir(abs, { recursive: true });
     } catch (error) {
@@ -276,6 +286,7 @@ export class LocalLocation implements Location {
   async remove(relPath: string, signal: AbortSignal): Promise<void> {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
     try {
       await unlink(abs);
     } catch (error) {
@@ -300,6 +311,7 @@ export class LocalLocation implements Location {
       throw new AppError('invalid-input', `Cannot remove the location's root: ${abs}`);
     }
     throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
     try {
       await rmdir(abs);
     } catch (error) {
@@ -338,6 +350,7 @@ export class LocalLocation implements Location {
     const abs = this.resolve(relPath);
     if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
     throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
     const temp = path.join(path.dirname(abs), temporaryName());
     const copied = copyFile(from, temp, constants.COPYFILE_EXCL);
     const alongside = options.alongside();
@@ -374,13 +387,14 @@ export class LocalLocation implements Location {
 
   /** list() with blocking calls, for worker threads (see blocking-io.ts for why). */
   private listBlocking(abs: string, relPath: string): EntryInfo[] {
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = readdirSync(abs).filter((name) => !isTemporaryName(name));
+      raw = readdirSync(abs, { encoding: 'buffer' });
     } catch (error) {
       throw mapFsError(error, abs, 'read folder');
     }
-    const entries: EntryInfo[] = [];
+    const { names, refused } = sortListedNames(raw, relPath);
+    const entries: EntryInfo[] = refused;
     for (const name of names) {
       const childAbs = path.join(abs, name);
       try {
@@ -423,6 +437,7 @@ export class LocalLocation implements Location {
   async setMetadata(relPath: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
     try {
       const info = await lstat(abs);
       await applyMetadata(abs, metadata, info.isSymbolicLink(), info);
@@ -455,11 +470,18 @@ export class LocalLocation implements Location {
     if (target === '' || target.includes('\0')) {
       throw new AppError('invalid-name', `Invalid symlink target for ${abs}`, { path: abs });
     }
+    await this.refuseLinkedFolders(relPath);
     try {
       await symlink(target, abs);
     } catch (error) {
       throw mapFsError(error, abs, 'create symlink');
     }
+  }
+
+  /** Throws not-dir when a folder of `relPath` (and with `self` the path) is a symlink. */
+  private async refuseLinkedFolders(relPath: string, self = false): Promise<void> {
+    if (this.blockingIo) this.linkedFolders.checkSync(relPath, self);
+    else await this.linkedFolders.check(relPath, self);
   }
 
   /**

@@ -16,7 +16,13 @@ import type {
 import { mapBounded } from '../map-bounded';
 import { mappedBody } from '../mapped-stream';
 import { checkReadRange } from '../read-range';
-import { assertSafeRelativePath, joinRelative, parentOfRelative } from '../relative-path';
+import {
+  assertSafeRelativePath,
+  joinRelative,
+  listedNameProblem,
+  parentOfRelative,
+  refusedNameEntry,
+} from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
 import { openNfsSession, type NfsEndpoint, type NfsSession } from './nfs-connection';
 import { mapNfsError } from './nfs-errors';
@@ -98,16 +104,24 @@ export class NfsLocation implements Location {
     );
   }
 
-  /** Every entry of a folder (READDIRPLUS pages), temporaries left out. Throws not-found, not-dir. */
+  /**
+   * Every entry of a folder (READDIRPLUS pages), temporaries left out; a name no path can carry
+   * (nfsNameProblem) is a problem entry, never followed. Throws not-found, not-dir.
+   */
   async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
     assertSafeRelativePath(path);
     return this.run(path, 'read folder', signal, async (fs) => {
       const found = (await fs.list(this.full(path), signal)).filter(
         (e) => !isTemporaryName(e.name),
       );
-      return mapBounded(found, READLINK_CONCURRENCY, (e) =>
+      const usable = found.filter((e) => nfsNameProblem(e.name) === null);
+      const refused = found
+        .filter((e) => nfsNameProblem(e.name) !== null)
+        .map((e) => refusedNameEntry(path, e.name, 'NFS name', nfsNameProblem(e.name) as string));
+      const entries = await mapBounded(usable, READLINK_CONCURRENCY, (e) =>
         this.entry(fs, joinRelative(path, e.name), e.attributes, signal),
       );
+      return [...entries, ...refused];
     });
   }
 
@@ -422,4 +436,17 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/**
+ * Why a name a server listed cannot be used, or null: listedNameProblem's rules ('/', '..',
+ * empty, NUL...), and U+FFFD, which is what the client decodes bytes that are not UTF-8 to (Linux
+ * exports allow any bytes): that text would name another file, or none. (A name that really
+ * holds U+FFFD is refused too; the bytes it stood for are gone by then.)
+ */
+function nfsNameProblem(name: string): string | null {
+  if (name.includes('\uFFFD')) {
+    return 'a name that is not valid UTF-8 (shown with U+FFFD where its bytes were not UTF-8)';
+  }
+  return listedNameProblem(name);
 }

@@ -9,14 +9,23 @@ import { S3Location } from './s3-location';
 
 /**
  * The S3Location for an Amazon S3 or S3-compatible config. Nothing is contacted yet.
+ * `timeoutMs` (when given) limits both the time to connect and the silence on a connection
+ * before a request fails with `timeout`: a stalled server is not waited for past it.
  * Throws: invalid-config (a malformed endpoint, access keys without a secret).
  */
 export function createS3Location(
   config: S3Config | ObjectStorageConfig,
   secrets: LocationSecrets,
   description: string,
+  options: { timeoutMs?: number } = {},
 ): S3Location {
-  const connection = createS3Connection(config, secrets);
+  const connection = createS3Connection(
+    config,
+    secrets,
+    options.timeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.timeoutMs, requestTimeoutMs: options.timeoutMs },
+  );
   return new S3Location({
     kind: config.kind,
     connection,

@@ -13,6 +13,7 @@ export async function listBuckets(
   signal: AbortSignal,
 ): Promise<string[]> {
   const names: string[] = [];
+  const seen = new Set<string>();
   let token: string | undefined;
   try {
     do {
@@ -20,10 +21,26 @@ export async function listBuckets(
         new ListBucketsCommand({ ContinuationToken: token, MaxBuckets: 1000 }),
         { abortSignal: signal },
       );
+      // A page with no Buckets element is not a ListAllMyBucketsResult (a proxy's HTML page
+      // parses to {}): refused rather than shown as an account without buckets.
+      if (page.Buckets === undefined && page.Owner === undefined) {
+        throw new AppError(
+          'unknown',
+          `The bucket list at ${connection.endpointLabel}: the answer is not a ListAllMyBucketsResult: is this an S3 endpoint?`,
+        );
+      }
       for (const bucket of page.Buckets ?? []) if (bucket.Name) names.push(bucket.Name);
       token = page.ContinuationToken;
+      if (token !== undefined && seen.has(token)) {
+        throw new AppError(
+          'unknown',
+          `The bucket list at ${connection.endpointLabel} gave the continuation token "${token.slice(0, 64)}" a second time: it would go round in circles for ever`,
+        );
+      }
+      if (token !== undefined) seen.add(token);
     } while (token);
   } catch (error) {
+    if (error instanceof AppError) throw error;
     const mapped = mapS3Error(error, {
       operation: 'list buckets',
       bucket: '',

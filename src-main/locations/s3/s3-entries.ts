@@ -40,6 +40,7 @@ export function problemEntry(
     type: 'other',
     size: 0,
     mtimeMs: 0,
-    problem: `object key "${key}" cannot be a file name: it has ${problem}`,
+    // JSON quoting: a NUL or control character in the key is escaped, not printed.
+    problem: `object key ${JSON.stringify(key)} cannot be a file name: it has ${problem}`,
   };
 }

@@ -18,6 +18,22 @@ import { isAbortError } from '../abort';
  * - a response checksum that does not match: a plain Error "Checksum mismatch: ...".
  */
 
+/**
+ * An answer the S3 location cannot use though the SDK accepted it (a listing that is no
+ * listing, that would never end, or is too large or too slow to read): `appCode` is the
+ * shared code it maps to, `reason` says what was wrong, without the endpoint (mapS3Error
+ * adds it).
+ */
+export class S3AnswerError extends Error {
+  constructor(
+    readonly appCode: ErrorCode,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'S3AnswerError';
+  }
+}
+
 export interface S3ErrorContext {
   /** What was being done, as a verb: "read", "list folder". */
   operation: string;
@@ -232,6 +248,19 @@ const BY_STATUS: Record<number, Rule> = {
  */
 export function mapS3Error(error: unknown, ctx: S3ErrorContext): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof S3AnswerError) {
+    const details: Record<string, unknown> = {
+      operation: ctx.operation,
+      bucket: ctx.bucket,
+      endpoint: ctx.endpointLabel,
+    };
+    if (ctx.key !== undefined) details.key = ctx.key;
+    return new AppError(
+      error.appCode,
+      `${capitalize(where(ctx))} at ${ctx.endpointLabel}: ${ctx.operation} failed: ${error.reason}`,
+      details,
+    );
+  }
   try {
     const facts = factsOf(error);
     const { code, message } = classify(error, facts, ctx);
@@ -292,6 +321,13 @@ function classify(
   }
   if (f.s3Code === undefined && /^socket hang up/.test(f.message)) {
     return { code: 'unavailable', message: networkMessage('ECONNRESET', at) };
+  }
+  if (f.s3Code === undefined && /XML parse error/.test(f.message)) {
+    const status = f.status === undefined ? '' : `HTTP ${f.status}, `;
+    return {
+      code: 'unknown',
+      message: `${capitalize(where(ctx))} at ${at}: ${ctx.operation} failed: the answer is not readable S3 XML (${status}${f.message.replace(/^@aws-sdk /, '').replace(/\.$/, '')})`,
+    };
   }
   if (f.s3Code === undefined && /^Checksum mismatch/.test(f.message)) {
     return { code: 'checksum-mismatch', message: checksum(f, ctx, 'checksum mismatch') };
@@ -368,13 +404,15 @@ function factsOf(error: unknown): Facts {
     if (errno === undefined && typeof r.code === 'string') errno = r.code;
     if (hostname === undefined && typeof r.hostname === 'string') hostname = r.hostname;
   }
+  const message =
+    typeof e.message === 'string' ? e.message : typeof error === 'string' ? error : String(error);
   return {
     s3Code,
     status,
     errno,
     name,
-    message:
-      typeof e.message === 'string' ? e.message : typeof error === 'string' ? error : String(error),
+    // The SDK appends a hint for developers to errors it met while parsing an answer.
+    message: message.replace(/\s*Deserialization error: to see the raw response[\s\S]*$/, ''),
     requestId: typeof metadata.requestId === 'string' ? metadata.requestId : undefined,
     hostname,
     storageClass: typeof e.StorageClass === 'string' ? e.StorageClass : undefined,
@@ -415,7 +453,9 @@ function detailsOf(f: Facts, ctx: S3ErrorContext): Record<string, unknown> {
 }
 
 function where(ctx: S3ErrorContext): string {
-  return ctx.key === undefined
+  if (ctx.bucket === '') return 'the bucket list'; // ListBuckets: no bucket yet
+  // '' is the bucket's root (a listing of the whole bucket): no object has that key.
+  return ctx.key === undefined || ctx.key === ''
     ? `bucket "${ctx.bucket}"`
     : `object "${ctx.key}" in bucket "${ctx.bucket}"`;
 }

@@ -60,6 +60,10 @@ export async function getObject(
   assertExpected(target, options.expect, answer, body);
   if (!body) return Readable.from([]);
   const mapped = mappedBody(body, signal, target.what, target.fail);
+  // The connection may fail before the caller starts reading (it awaits other things first):
+  // with no listener, that 'error' event would be thrown as an uncaught exception. The error
+  // stays on the stream, and the reader meets it when it reads.
+  mapped.on('error', () => undefined);
   return narrowToRange(mapped, options.start, options.end, answer.ContentRange);
 }
 
@@ -89,17 +93,42 @@ async function getInRanges(
     );
     // Checked here too: not every server honours If-Match on GET.
     if (etag !== undefined && answer.ETag !== undefined && answer.ETag !== etag) {
-      answer.Body?.transformToByteArray().catch(() => undefined);
+      (answer.Body as Readable | undefined)?.destroy(); // not read: it may be the whole object
       throw new AppError(
         'changed-during-transfer',
         `The object changed while it was read: ${target.what}`,
       );
     }
-    const data = Buffer.from((await answer.Body?.transformToByteArray()) ?? new Uint8Array(0));
-    const total = Number(/\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ?? data.length);
-    // A server that ignored the range sent everything from byte 0.
-    const sliced = answer.ContentRange === undefined ? data.subarray(first) : data;
-    return { data: sliced.subarray(0, READ_RANGE_BYTES), total, etag: answer.ETag, answer };
+    // A server that ignored the range sends everything from byte 0 (200, no Content-Range):
+    // the bytes before the range are skipped and those after it never read, so a range holds
+    // at most READ_RANGE_BYTES whatever the server sends.
+    const ignoredRange = answer.ContentRange === undefined;
+    const total = Number(
+      /\/(\d+)$/.exec(answer.ContentRange ?? '')?.[1] ??
+        (ignoredRange ? answer.ContentLength : undefined) ??
+        NaN,
+    );
+    const data = await collectRange(
+      answer.Body as Readable | undefined,
+      ignoredRange ? first : 0,
+      READ_RANGE_BYTES,
+      requestSignal,
+    );
+    // Short of what the range holds (the object's end aside): the answer was cut off.
+    const expected = Number.isFinite(total) ? Math.min(READ_RANGE_BYTES, total - first) : 0;
+    if (data.length < expected) {
+      throw new AppError(
+        'unavailable',
+        `${target.what}: the server answered ${data.length} bytes of the ${expected} from byte ${first}: the answer was cut short`,
+        { offset: first },
+      );
+    }
+    return {
+      data,
+      total: Number.isFinite(total) ? total : data.length,
+      etag: answer.ETag,
+      answer,
+    };
   };
   let head: Range;
   try {
@@ -151,6 +180,41 @@ async function getInRanges(
       callback(error);
     },
   });
+}
+
+/**
+ * Up to `max` bytes of `body` after skipping its first `skip`, in one buffer; the body is
+ * destroyed once they are in hand (the rest is never read). Rejects with the body's error.
+ */
+async function collectRange(
+  body: Readable | undefined,
+  skip: number,
+  max: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let skipped = 0;
+  let kept = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      signal.throwIfAborted();
+      let piece = chunk;
+      if (skipped < skip) {
+        const drop = Math.min(skip - skipped, piece.length);
+        skipped += drop;
+        piece = piece.subarray(drop);
+      }
+      if (piece.length === 0) continue;
+      piece = piece.subarray(0, max - kept);
+      chunks.push(piece);
+      kept += piece.length;
+      if (kept >= max) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks, kept);
 }
 
 /**

@@ -45,3 +45,20 @@ export function unsafeKeyName(name: string): string | null {
   if (name.includes('\0')) return 'a NUL byte';
   return null;
 }
+
+/**
+ * A key (or common prefix) as a ListObjectsV2 page gave it: with EncodingType "url" in the
+ * answer, S3 sent it percent-encoded with '+' for spaces (botocore's unquote_plus), which is the
+ * only way a key holding a carriage return or a character XML 1.0 cannot carry comes through
+ * (XML parsers turn CR into LF: the listed key would name another object). A server that ignores
+ * the request sends keys as they are: `encoding` is then undefined and the key is returned
+ * unchanged, as it is when its encoding is malformed. Never throws.
+ */
+export function decodeListedKey(value: string, encoding: string | undefined): string {
+  if (encoding !== 'url') return value;
+  try {
+    return decodeURIComponent(value.replace(/\+/g, '%20'));
+  } catch {
+    return value;
+  }
+}

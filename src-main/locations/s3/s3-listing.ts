@@ -5,7 +5,9 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import { isTemporaryName } from '../temp-names';
-import { unsafeKeyName } from './s3-keys';
+import { answerHead, PageChain, sendBounded, UploadPageChain } from './s3-answer';
+import { S3AnswerError } from './s3-errors';
+import { decodeListedKey, unsafeKeyName } from './s3-keys';
 
 /*
  * ListObjectsV2, page by page. Delimiter listings (one folder level) serve list() and the file
@@ -18,29 +20,41 @@ export interface FolderPage {
   prefixes: string[];
 }
 
-/** One folder level under `prefix`, a page at a time (1,000 keys per page). Throws SDK errors. */
+/**
+ * One folder level under `prefix`, a page at a time (1,000 keys per page). Throws SDK errors,
+ * and S3AnswerError for answers that are no listing, too large or too slow, or pages that
+ * would not end (s3-answer.ts).
+ */
 export async function* listFolderPages(
   client: S3Client,
   bucket: string,
   prefix: string,
   signal: AbortSignal,
 ): AsyncGenerator<FolderPage> {
+  const chain = new PageChain(prefix);
   let token: string | undefined;
   do {
-    const page = await client.send(
+    const page = await sendBounded(
+      client,
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: prefix,
         Delimiter: '/',
         ContinuationToken: token,
+        // Keys with a CR or control characters survive only percent-encoded (s3-keys.ts).
+        EncodingType: 'url',
       }),
-      { abortSignal: signal },
+      signal,
     );
+    const next = chain.next(page);
+    const decode = (value: string): string => decodeListedKey(value, page.EncodingType);
     yield {
-      objects: page.Contents ?? [],
-      prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix ?? '').filter((p) => p !== ''),
+      objects: (page.Contents ?? []).map((o) => (o.Key ? { ...o, Key: decode(o.Key) } : o)),
+      prefixes: (page.CommonPrefixes ?? [])
+        .map((p) => decode(p.Prefix ?? ''))
+        .filter((p) => p !== ''),
     };
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = next;
   } while (token);
 }
 
@@ -85,7 +99,7 @@ export async function listLevel(
   return level;
 }
 
-/** Every object under `prefix` (all levels), a page at a time. Throws SDK errors. */
+/** Every object under `prefix` (all levels), a page at a time. Throws as listFolderPages. */
 export async function* listAllPages(
   client: S3Client,
   bucket: string,
@@ -93,39 +107,55 @@ export async function* listAllPages(
   signal: AbortSignal,
   pageSize?: number,
 ): AsyncGenerator<_Object[]> {
+  const chain = new PageChain(prefix);
   let token: string | undefined;
   do {
-    const page = await client.send(
+    const page = await sendBounded(
+      client,
       new ListObjectsV2Command({
         Bucket: bucket,
         Prefix: prefix,
         ContinuationToken: token,
         MaxKeys: pageSize,
       }),
-      { abortSignal: signal },
+      signal,
     );
+    token = chain.next(page);
     yield page.Contents ?? [];
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }
 
-/** Whether any key starts with `prefix` (one small request). Throws SDK errors. */
+/**
+ * Whether any key starts with `prefix` (one small request). Throws SDK errors, and
+ * S3AnswerError for an answer that is no listing, too large or too slow.
+ */
 export async function anyKeyUnder(
   client: S3Client,
   bucket: string,
   prefix: string,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const page = await client.send(
+  const page = await sendBounded(
+    client,
     new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }),
-    { abortSignal: signal },
+    signal,
   );
+  // An answer that is no listing must not read as "nothing there" (the folder would be
+  // taken for missing, or empty).
+  if (page.IsTruncated === undefined) {
+    const head = answerHead(page);
+    throw new S3AnswerError(
+      'unknown',
+      `the answer to the listing of "${prefix}" is not a ListBucketResult${head ? ` ("${head}")` : ''}: is this an S3 endpoint?`,
+    );
+  }
   return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
 /**
  * Multipart uploads in progress for keys directly inside `prefix`, or null when the server cannot
- * list them (NotImplemented). Throws other SDK errors.
+ * list them (NotImplemented). Throws other SDK errors, and S3AnswerError for answers too large
+ * or too slow, or pages that would not end.
  */
 export async function listUploadsIn(
   client: S3Client,
@@ -136,9 +166,11 @@ export async function listUploadsIn(
   const found: { key: string; uploadId: string }[] = [];
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
+  const chain = new UploadPageChain(prefix);
   try {
     do {
-      const page = await client.send(
+      const page = await sendBounded(
+        client,
         new ListMultipartUploadsCommand({
           Bucket: bucket,
           Prefix: prefix,
@@ -146,14 +178,15 @@ export async function listUploadsIn(
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
         }),
-        { abortSignal: signal },
+        signal,
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId)
           found.push({ key: upload.Key, uploadId: upload.UploadId });
       }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      const next = chain.next(page);
+      keyMarker = next?.keyMarker;
+      uploadIdMarker = next?.uploadIdMarker;
     } while (keyMarker);
   } catch (error) {
     const name = (error as { name?: string }).name;

@@ -67,6 +67,9 @@ function sliceStream(source: Readable, first: number, last: number): Readable {
     },
   });
   source.on('error', (error) => slicer.destroy(error));
+  // As in getObject: an error before the reader reads stays on the stream for it, instead of
+  // being thrown as an uncaught exception for want of a listener.
+  slicer.on('error', () => undefined);
   slicer.on('close', () => source.destroy());
   return source.pipe(slicer);
 }

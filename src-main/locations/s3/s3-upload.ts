@@ -218,9 +218,14 @@ async function uploadMultipart(
   }
 }
 
+/** How long aborting one upload may take in all: a server that stopped answering is not waited for. */
+const ABORT_WITHIN_MS = 15_000;
+
 /**
- * Aborts a multipart upload, retrying a few times: an orphaned upload costs the user storage
- * until a lifecycle rule removes it. Never throws (the original failure is what matters).
+ * Aborts a multipart upload; the client's standard retries (5 attempts, backoff) apply, all
+ * within ABORT_WITHIN_MS. An upload that could not be aborted (the server is gone) costs the user
+ * storage until a lifecycle rule, or the next run's clean-up of the folder where the server
+ * lists uploads, removes it. Never throws (the original failure is what matters).
  */
 export async function abortUpload(
   client: S3Client,
@@ -228,16 +233,13 @@ export async function abortUpload(
   key: string,
   uploadId: string,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await client.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
-        { abortSignal: AbortSignal.timeout(30_000) },
-      );
-      return;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchUpload') return;
-    }
+  try {
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+      { abortSignal: AbortSignal.timeout(ABORT_WITHIN_MS) },
+    );
+  } catch {
+    // NoSuchUpload: already gone. Anything else: see above.
   }
 }
 

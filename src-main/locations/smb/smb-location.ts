@@ -30,9 +30,10 @@ import type {
 } from '../location';
 import { mappedBody } from '../mapped-stream';
 import { checkReadRange } from '../read-range';
-import { assertSafeRelativePath, joinRelative, parentOfRelative } from '../relative-path';
+import { joinRelative, parentOfRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
 import { mapSmbError } from './smb-errors';
+import { assertSmbPath, listedEntry } from './smb-names';
 import { basicInformation, renameOver, toEntry, writeStream } from './smb-io';
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
@@ -100,7 +101,7 @@ export class SmbLocation implements Location {
   }
 
   async stat(path: string, signal: AbortSignal): Promise<EntryInfo> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     return this.run(path, 'stat', signal, async (share) => {
       const file = await share.create(
         this.full(path),
@@ -117,16 +118,16 @@ export class SmbLocation implements Location {
   }
 
   async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     return this.run(path, 'read folder', signal, async (share) =>
       (await this.entries(share, path, signal))
         .filter((e) => !isTemporaryName(e.name))
-        .map((e) => toEntry(joinRelative(path, e.name), e)),
+        .map((e) => listedEntry(path, e)),
     );
   }
 
   async read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     checkReadRange(options, this.where(path));
     return this.run(path, 'open file', signal, async (share) => {
       const file = await share.create(
@@ -162,7 +163,7 @@ export class SmbLocation implements Location {
     signal: AbortSignal,
   ): Promise<number> {
     try {
-      assertSafeRelativePath(path);
+      assertSmbPath(path, this.description);
       if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
       throwIfAborted(signal, this.where(path));
     } catch (error) {
@@ -200,7 +201,7 @@ export class SmbLocation implements Location {
   ): Promise<number | null> {
     if (!(source instanceof SmbLocation) || this.noServerCopy) return null;
     if (!sameSmbSession(this.options, source.options)) return null;
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
     throwIfAborted(signal, this.where(path));
     const from = { path: source.full(path), where: source.where(path), size: options.size };
@@ -222,7 +223,7 @@ export class SmbLocation implements Location {
   }
 
   async mkdir(path: string, signal: AbortSignal): Promise<void> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     await this.run(path, 'create folder', signal, async (share) => {
       const segments = this.full(path).split('\\').filter(Boolean);
       for (let i = 1; i <= segments.length; i++) {
@@ -253,12 +254,12 @@ export class SmbLocation implements Location {
   }
 
   async remove(path: string, signal: AbortSignal): Promise<void> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     await this.run(path, 'remove file', signal, (share) => this.delete(share, path, false, signal));
   }
 
   async rmdir(path: string, signal: AbortSignal): Promise<void> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     if (path === '')
       throw new AppError('invalid-input', `Cannot remove the location's root: ${this.description}`);
     await this.run(path, 'remove folder', signal, async (share) => {
@@ -274,7 +275,7 @@ export class SmbLocation implements Location {
   }
 
   async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     const basic = basicInformation(metadata);
     if (!basic && !metadata.securityDescriptor) return void (await this.stat(path, signal));
     await this.run(path, 'set metadata', signal, async (share) => {
@@ -309,7 +310,7 @@ export class SmbLocation implements Location {
     parts: SecurityDescriptorParts,
     signal: AbortSignal,
   ): Promise<Uint8Array> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     const info = securityInfo(parts);
     return this.run(path, 'read security descriptor', signal, async (share) => {
       const file = await share.create(
@@ -334,13 +335,13 @@ export class SmbLocation implements Location {
     _algorithm: HashAlgorithm,
     signal: AbortSignal,
   ): Promise<string | null> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     throwIfAborted(signal, this.where(path));
     return null;
   }
 
   async removeTemporaries(folder: string, signal: AbortSignal): Promise<number> {
-    assertSafeRelativePath(folder);
+    assertSmbPath(folder, this.description);
     return this.run(folder, 'read folder', signal, async (share) => {
       let removed = 0;
       for (const e of await this.entries(share, folder, signal)) {
@@ -356,7 +357,7 @@ export class SmbLocation implements Location {
 
   /** Throws invalid-name, cancelled, not-supported: SMB shares keep no symlinks here. */
   async symlink(path: string, _target: string, signal: AbortSignal): Promise<void> {
-    assertSafeRelativePath(path);
+    assertSmbPath(path, this.description);
     throwIfAborted(signal, this.where(path));
     throw new AppError('not-supported', `Symlinks are not kept on SMB shares: ${this.where(path)}`);
   }
@@ -476,8 +477,9 @@ export class SmbLocation implements Location {
     return path === '' ? this.description : `${this.description}/${path}`;
   }
 
-  /** The path inside the share, with backslashes. */
+  /** The path inside the share, with backslashes; invalid-name for what SMB cannot name. */
   private full(path: string): string {
+    assertSmbPath(path, this.description);
     return (path === '' ? this.options.folder : joinRelative(this.options.folder, path)).replace(
       /\//g,
       '\\',
