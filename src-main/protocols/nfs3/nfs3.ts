@@ -169,8 +169,11 @@ export class Nfs3Client {
         const attributes = readPostOpAttr(xdr);
         const handle = readPostOpFh(xdr);
         entries++;
-        if (name === '.' || name === '..' || given.has(name)) continue;
-        given.add(name);
+        // Known by file id and name: two names that are not UTF-8 can decode alike, and must
+        // both reach the caller (which refuses them); a restarted listing repeats both parts.
+        const key = `${fileid}/${name}`;
+        if (name === '.' || name === '..' || given.has(key)) continue;
+        given.add(key);
         yield { name, fileid, cookie, attributes, handle };
       }
       if (xdr.bool()) return; // eof

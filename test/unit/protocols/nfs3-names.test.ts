@@ -147,4 +147,14 @@ describe('NFS listings with hostile names', () => {
     // One READDIRPLUS and nothing else: no refused name was looked up or read.
     expect(procedures).toEqual([READDIRPLUS]);
   });
+
+  it('reports both of two names that are not UTF-8 and decode alike (neither is lost)', async () => {
+    const { fs } = await peer([b('bad-', [0xff], '.txt'), b('bad-', [0xfe], '.txt'), b('ok.txt')]);
+    const entries = await location(fs).list('', new AbortController().signal);
+    expect(entries.map((e) => [e.path, e.problem === undefined]).sort()).toEqual([
+      ['"bad-\uFFFD.txt"', false],
+      ['"bad-\uFFFD.txt"', false],
+      ['ok.txt', true],
+    ]);
+  });
 });
