@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { taskOptionsSchema, type TaskOptions } from '../../src-shared/model/task';
+import type { EngineLimits } from '../engine/retry-policy';
 
 export const USAGE = `Usage:
   dataferry run --from URL --to URL [options]   copy between two locations (ad-hoc)
@@ -29,6 +30,12 @@ Run options (DataSync's, defaults first):
   --security-descriptors none|owner-dacl|owner-dacl-sacl
                            SMB to SMB: copy owners and ACLs (and audit ACLs)
   --dry-run                compare and plan only: counts what would move, moves nothing
+  --io-timeout SECONDS     SMB, NFS, S3: a request unanswered this long fails with "timeout"
+                           (a stalled server); default: SMB/NFS 30, S3 10 to connect and
+                           120 idle. Env: DATAFERRY_IO_TIMEOUT
+  --retry-for SECONDS      how long a file is retried while a server is unreachable or slow,
+                           and how long an outage is ridden out before the run stops
+                           (default 30). Env: DATAFERRY_RETRY_FOR
   --json                   print the final execution as one JSON object on stdout
 
 Exit codes: 0 SUCCESS, 1 ERROR, 2 usage error, 3 CANCELLED.
@@ -44,8 +51,9 @@ export type Command =
       excludes: string;
       dryRun: boolean;
       json: boolean;
+      limits: EngineLimits;
     }
-  | { name: 'run-task'; task: string; json: boolean }
+  | { name: 'run-task'; task: string; json: boolean; limits: EngineLimits }
   | { name: 'tasks-list'; json: boolean }
   | { name: 'executions-list'; task: string | null; limit: number; json: boolean }
   | { name: 'executions-show'; id: string; json: boolean }
@@ -55,6 +63,30 @@ export type Command =
 
 /** A usage error: exit code 2, with the message and a pointer to --help. */
 export class UsageError extends Error {}
+
+const MAX_QUOTED = 100;
+const MAX_MESSAGE = 600;
+
+/**
+ * A value typed on the command line, for a message: quoted, control characters escaped (a NUL or
+ * an escape sequence must not reach the terminal), at most 100 characters.
+ */
+function quoted(value: string): string {
+  return JSON.stringify(value.length <= MAX_QUOTED ? value : `${value.slice(0, MAX_QUOTED)}…`);
+}
+
+/**
+ * A message built elsewhere (node's parseArgs quotes whole arguments, over several lines): one
+ * line, control characters escaped, every word cut at 100 characters, at most 600 in all.
+ */
+function tidied(message: string): string {
+  const visible = message
+    .replace(/\r?\n/g, ' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[^\s'"]{101,}/g, (word) => `${word.slice(0, MAX_QUOTED)}…`);
+  return visible.length <= MAX_MESSAGE ? visible : `${visible.slice(0, MAX_MESSAGE)}…`;
+}
 
 const CHOICES = {
   verify: {
@@ -81,7 +113,7 @@ function choice<K extends keyof typeof CHOICES>(
   const mapped = table[value.toLowerCase()];
   if (!mapped)
     throw new UsageError(
-      `--${flag} must be one of ${Object.keys(table).join(', ')}, not "${value}"`,
+      `--${flag} must be one of ${Object.keys(table).join(', ')}, not ${quoted(value)}`,
     );
   return mapped;
 }
@@ -92,7 +124,7 @@ export function parseBytesPerSecond(text: string): number {
   if (text.trim() === '-1') return -1;
   if (!match)
     throw new UsageError(
-      `--bwlimit must be a number of bytes per second such as 1048576, 512K or 10M, not "${text}"`,
+      `--bwlimit must be a number of bytes per second such as 1048576, 512K or 10M, not ${quoted(text)}`,
     );
   const unit = (match[2] ?? '').charAt(0).toUpperCase();
   const factor = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
@@ -104,17 +136,79 @@ function positiveInt(flag: string, text: string | undefined, fallback: number): 
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${flag} must be a whole number of at least 1, not "${text}"`);
+    throw new UsageError(`--${flag} must be a whole number of at least 1, not ${quoted(text)}`);
   return n;
 }
 
-/** Parses the command line. Throws UsageError with a message that says what is wrong. */
-export function parseCommandLine(argv: string[]): Command {
+/** Longest --io-timeout (an hour) and --retry-for (a day) taken: beyond is a typo. */
+const MAX_IO_TIMEOUT_S = 3600;
+const MAX_RETRY_FOR_S = 86_400;
+
+/**
+ * A number of seconds from --flag or, when the flag is absent, from the environment variable;
+ * undefined when neither is set. Throws UsageError naming where the bad value came from.
+ */
+function seconds(
+  flag: string,
+  value: string | undefined,
+  envName: string,
+  env: Record<string, string | undefined>,
+  min: number,
+  max: number,
+): number | undefined {
+  const fromEnv = value === undefined;
+  const text = value ?? env[envName];
+  if (text === undefined || (fromEnv && text.trim() === '')) return undefined;
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const where = fromEnv ? `${envName} (environment)` : `--${flag}`;
+    throw new UsageError(
+      `${where} must be a number of seconds from ${min} to ${max}, not ${quoted(text)}`,
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+/** --io-timeout and --retry-for (or their environment variables) as EngineLimits. */
+function limitsOf(
+  v: ReturnType<typeof parse>['values'],
+  env: Record<string, string | undefined>,
+): EngineLimits {
+  const ioTimeoutMs = seconds(
+    'io-timeout',
+    v['io-timeout'],
+    'DATAFERRY_IO_TIMEOUT',
+    env,
+    0.1,
+    MAX_IO_TIMEOUT_S,
+  );
+  const retryForMs = seconds(
+    'retry-for',
+    v['retry-for'],
+    'DATAFERRY_RETRY_FOR',
+    env,
+    0,
+    MAX_RETRY_FOR_S,
+  );
+  return {
+    ...(ioTimeoutMs === undefined ? {} : { ioTimeoutMs }),
+    ...(retryForMs === undefined ? {} : { retryForMs }),
+  };
+}
+
+/**
+ * Parses the command line (`env` supplies DATAFERRY_IO_TIMEOUT and DATAFERRY_RETRY_FOR when
+ * their flags are absent). Throws UsageError with a message that says what is wrong.
+ */
+export function parseCommandLine(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Command {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(tidied(error instanceof Error ? error.message : String(error)));
   }
   const { values: v, positionals: p } = parsed;
   if (v.help || p[0] === 'help') return { name: 'help' };
@@ -123,10 +217,10 @@ export function parseCommandLine(argv: string[]): Command {
   const [verb, sub, arg] = p;
   switch (verb) {
     case 'run':
-      if (sub !== undefined) throw new UsageError(`Unexpected argument "${sub}" after run`);
+      if (sub !== undefined) throw new UsageError(`Unexpected argument ${quoted(sub)} after run`);
       if (v.task !== undefined) {
         if (v.from || v.to) throw new UsageError('Use either --task or --from/--to, not both');
-        return { name: 'run-task', task: v.task, json };
+        return { name: 'run-task', task: v.task, json, limits: limitsOf(v, env) };
       }
       if (!v.from || !v.to)
         throw new UsageError('run needs --from URL and --to URL (or --task NAME)');
@@ -139,6 +233,7 @@ export function parseCommandLine(argv: string[]): Command {
         excludes: v.exclude ?? '',
         dryRun: v['dry-run'] ?? false,
         json,
+        limits: limitsOf(v, env),
       };
     case 'tasks':
       if (sub !== 'list') throw new UsageError('Use: dataferry tasks list');
@@ -160,13 +255,13 @@ export function parseCommandLine(argv: string[]): Command {
         );
       const format = (v.format ?? 'json').toLowerCase();
       if (format !== 'json' && format !== 'csv')
-        throw new UsageError(`--format must be json or csv, not "${v.format}"`);
+        throw new UsageError(`--format must be json or csv, not ${quoted(v.format ?? '')}`);
       return { name: 'report', id: sub, format, output: v.output ?? null };
     }
     case undefined:
       return { name: 'help' };
     default:
-      throw new UsageError(`Unknown command "${verb}"`);
+      throw new UsageError(`Unknown command ${quoted(verb)}`);
   }
 }
 
@@ -190,6 +285,8 @@ function parse(argv: string[]) {
       exclude: { type: 'string' },
       'log-level': { type: 'string' },
       'security-descriptors': { type: 'string' },
+      'io-timeout': { type: 'string' },
+      'retry-for': { type: 'string' },
       json: { type: 'boolean' },
       limit: { type: 'string' },
       format: { type: 'string' },
@@ -216,7 +313,9 @@ function runOptions(v: ReturnType<typeof parse>['values']): TaskOptions {
   );
   if (!parsed.success) {
     throw new UsageError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '),
+      tidied(
+        parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '),
+      ),
     );
   }
   return parsed.data;

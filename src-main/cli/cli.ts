@@ -24,7 +24,7 @@ export interface CliIo {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let command: Command;
   try {
-    command = parseCommandLine(argv);
+    command = parseCommandLine(argv, io.env);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`dataferry: ${error.message}\nRun "dataferry --help" for usage.\n`);
@@ -50,6 +50,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       bus,
       schedule: false,
       log: (message) => io.stderr.write(`dataferry: ${message}\n`),
+      // --io-timeout and --retry-for hold for the executions this process runs.
+      ...('limits' in command ? { engine: { limits: command.limits } } : {}),
     });
     return await execute(command, services, bus, io);
   } catch (error) {

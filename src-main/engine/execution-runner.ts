@@ -3,6 +3,7 @@ import { AppError } from '../../src-shared/errors';
 import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
+import type { CreateOptions } from '../locations/registry';
 import { parentOfRelative } from '../locations/relative-path';
 import { chooseContentHash } from './content-hash';
 import { compileFilter } from './filters';
@@ -13,6 +14,7 @@ import { toAppError, transfer } from './phases/transfer';
 import { verify } from './phases/verify';
 import { PlanStore } from './plan-store';
 import { ProgressTracker } from './progress';
+import { RetryGate, type EngineLimits } from './retry-policy';
 import { RunContext, type ExecutionSink } from './run-context';
 import { SharedTokenBucket } from './throttle';
 import {
@@ -40,7 +42,10 @@ export interface EngineDeps {
   createLocation(
     config: RunnerSpec['source']['config'],
     secrets: RunnerSpec['source']['secrets'],
+    options?: CreateOptions,
   ): Location;
+  /** I/O time limit and retry window for every execution of this process (default: none set). */
+  limits?: EngineLimits;
   /** PREPARING on the main thread even when a worker could do it (tests). */
   prepareInline?: boolean;
   /** Defaults to worker threads when both locations can be re-created in a worker, else inline. */
@@ -134,8 +139,9 @@ export class ExecutionRunner {
     let phase: Phase = 'LAUNCHING';
     try {
       execution.launchTime = Date.now();
-      source = this.deps.createLocation(spec.source.config, spec.source.secrets);
-      destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets);
+      const io = this.ioOptions();
+      source = this.deps.createLocation(spec.source.config, spec.source.secrets, io);
+      destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets, io);
       const filter = compileFilter(spec.includes, spec.excludes);
       const src = source;
       const dst = destination;
@@ -165,6 +171,7 @@ export class ExecutionRunner {
         signal,
         progress,
         sink,
+        new RetryGate(this.deps.limits?.retryForMs),
       );
       context = ctx;
       ctx.runErrors.push(...runErrors);
@@ -254,6 +261,7 @@ export class ExecutionRunner {
         includes: this.spec.includes,
         excludes: this.spec.excludes,
         planFile: file,
+        ...this.ioOptions(),
       },
       this.execution.counters,
       this.controller.signal,
@@ -309,6 +317,7 @@ export class ExecutionRunner {
       options: this.spec.options,
       bucket: this.bucket,
       hashAlgorithm: chooseContentHash(destination.capabilities),
+      ...this.ioOptions(),
     };
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
     const threads =
@@ -317,6 +326,12 @@ export class ExecutionRunner {
     return threads
       ? new WorkerRunner(spec, concurrency, undefined, threadsFor(concurrency, source, destination))
       : createInlineRunner(source, destination, spec);
+  }
+
+  /** The per-request time limit locations get, when one is set. */
+  private ioOptions(): { ioTimeoutMs?: number } {
+    const ms = this.deps.limits?.ioTimeoutMs;
+    return ms === undefined ? {} : { ioTimeoutMs: ms };
   }
 
   private async closeRunner(): Promise<void> {

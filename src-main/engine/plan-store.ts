@@ -1,10 +1,50 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { PlanAction, PlanItem } from './plan';
 
 const BATCH = 2000;
+/** Plan folders are named after the process that owns them, so leftovers can be told apart. */
+const PLAN_DIR = /^dataferry-plan-(\d+)-/;
+let stalePlansSwept = false;
+
+/**
+ * A fresh temporary folder for a plan, named with this process's id. The first one a process
+ * makes also removes the plan folders of processes that no longer exist (a run killed with
+ * SIGKILL could not remove its own). Throws what mkdtemp throws.
+ */
+function planDir(): string {
+  if (!stalePlansSwept) {
+    stalePlansSwept = true;
+    removeStalePlans();
+  }
+  return mkdtempSync(path.join(os.tmpdir(), `dataferry-plan-${process.pid}-`));
+}
+
+function removeStalePlans(): void {
+  let names: string[];
+  try {
+    names = readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(PLAN_DIR.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processExists(pid)) continue;
+    rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export type StoredPlanItem = PlanItem & { seq: number };
 
@@ -42,7 +82,7 @@ export class PlanStore {
 
   /** A plan in a fresh temporary folder, removed by `dispose()`. */
   static createTemporary(): PlanStore {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dataferry-plan-'));
+    const dir = planDir();
     return new PlanStore(new DatabaseSync(path.join(dir, 'plan.db')), dir, true);
   }
 
@@ -61,7 +101,7 @@ export class PlanStore {
 
   /** A fresh temporary folder and file name for a plan. */
   static temporaryFile(): { dir: string; file: string } {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dataferry-plan-'));
+    const dir = planDir();
     return { dir, file: path.join(dir, 'plan.db') };
   }
 

@@ -20,6 +20,8 @@ export interface PrepareWorkerInit {
   includes: string;
   excludes: string;
   planFile: string;
+  /** Per-request time limit for network locations, when set. */
+  ioTimeoutMs?: number;
 }
 
 export type FromPrepareWorker =
@@ -48,10 +50,9 @@ async function run(destinationExists: boolean): Promise<void> {
   const ticker = setInterval(() => post({ type: 'progress', counters }), PROGRESS_INTERVAL_MS);
   let plan: PlanStore | null = null;
   try {
-    const source = createLocation(init.source.config, init.source.secrets, { inWorker: true });
-    const destination = createLocation(init.destination.config, init.destination.secrets, {
-      inWorker: true,
-    });
+    const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
+    const source = createLocation(init.source.config, init.source.secrets, io);
+    const destination = createLocation(init.destination.config, init.destination.secrets, io);
     plan = PlanStore.createAt(init.planFile);
     await prepare({
       source,

@@ -4,6 +4,7 @@ import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
 import type { PlanStore } from './plan-store';
 import type { ProgressTracker } from './progress';
+import { RetryGate } from './retry-policy';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -36,6 +37,8 @@ export class RunContext {
     readonly signal: AbortSignal,
     readonly progress: ProgressTracker,
     readonly sink: ExecutionSink,
+    /** TRANSFERRING's retry policy, shared by every item of the run. */
+    readonly retry: RetryGate = new RetryGate(),
   ) {}
 
   get counters(): Execution['counters'] {

@@ -38,6 +38,8 @@ export interface RunnerSpec {
   options: TaskOptions;
   bucket: SharedTokenBucket;
   hashAlgorithm: ContentHashAlgorithm;
+  /** Per-request time limit for network locations (EngineLimits.ioTimeoutMs), when set. */
+  ioTimeoutMs?: number;
 }
 
 /** How many transfers to run at once: the task's Parallelism, within what the more patient side can use. */

@@ -22,10 +22,9 @@ const init = workerData as WorkerInit;
 if (!parentPort) throw new Error('transfer-worker must run as a worker thread');
 const port = parentPort;
 
-const source = createLocation(init.source.config, init.source.secrets, { inWorker: true });
-const destination = createLocation(init.destination.config, init.destination.secrets, {
-  inWorker: true,
-});
+const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
+const source = createLocation(init.source.config, init.source.secrets, io);
+const destination = createLocation(init.destination.config, init.destination.secrets, io);
 const bucket = new SharedTokenBucket(init.bucket);
 const running = new Map<number, AbortController>();
 

@@ -10,6 +10,8 @@ export interface WorkerInit {
   options: RunnerSpec['options'];
   hashAlgorithm: RunnerSpec['hashAlgorithm'];
   bucket: SharedArrayBuffer;
+  /** Per-request time limit for network locations, when set. */
+  ioTimeoutMs?: number;
 }
 
 export type WorkRequest =

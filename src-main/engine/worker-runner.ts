@@ -184,6 +184,7 @@ export class WorkerRunner implements TransferRunner {
       options: this.spec.options,
       hashAlgorithm: this.spec.hashAlgorithm,
       bucket: this.spec.bucket.buffer,
+      ...(this.spec.ioTimeoutMs === undefined ? {} : { ioTimeoutMs: this.spec.ioTimeoutMs }),
     };
     const worker = new Worker(this.script, { workerData: init });
     const slot: Slot = { worker, busy: [], inFlight: 0, dead: false };

@@ -38,3 +38,32 @@ export async function removeLeftoverTemporaries(ctx: RunContext): Promise<void> 
   };
   await Promise.all(Array.from({ length: Math.min(AT_ONCE, queue.length) }, clean));
 }
+
+/** How long the clean-up after a connection failure may take: the server may still be gone. */
+const AFTER_FAILURE_CLEANUP_MS = 15_000;
+
+/**
+ * Removes the temporaries that writes of this run left when a connection failed under them
+ * (the server went away, so the write could not delete its own temporary), in `folders`, once
+ * no write is in flight any more. Best effort: a server still unreachable is logged and the
+ * next run's removeLeftoverTemporaries cleans up. Never throws.
+ */
+export async function removeTemporariesAfterFailures(
+  ctx: RunContext,
+  folders: Iterable<string>,
+): Promise<void> {
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(AFTER_FAILURE_CLEANUP_MS)]);
+  for (const folder of folders) {
+    if (signal.aborted) return;
+    try {
+      const removed = await ctx.destination.removeTemporaries(folder, signal);
+      if (removed > 0)
+        ctx.log('info', `Removed ${removed} temporary file(s) of failed attempts in /${folder}`);
+    } catch (error) {
+      ctx.log(
+        'warn',
+        `Could not remove the temporaries of failed attempts in /${folder}: ${String(error)}`,
+      );
+    }
+  }
+}

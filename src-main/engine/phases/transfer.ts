@@ -1,22 +1,25 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
 import { metadataFor } from '../metadata-policy';
+import { backoffDelay } from '../retry-policy';
 import { securityToCopy } from '../security-copy';
-import { removeLeftoverTemporaries } from './leftovers';
+import { parentOfRelative } from '../../locations/relative-path';
+import { removeLeftoverTemporaries, removeTemporariesAfterFailures } from './leftovers';
 import type { PlanAction } from '../plan';
 import type { StoredPlanItem } from '../plan-store';
 import type { RunContext } from '../run-context';
 import type { TransferRunner } from '../transfer-runner';
 
-const MAX_ATTEMPTS = 3;
-const BACKOFF_MS = 250;
 const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
 
 /**
- * TRANSFERRING: creates folders, removes what interrupted runs left in the others, moves files through the runner with Parallelism items in
- * flight (retrying retryable errors with backoff), applies folder times last (writing into a
+ * TRANSFERRING: creates folders, removes what interrupted runs left in the others, moves files
+ * through the runner with Parallelism items in flight (retrying retryable errors with backoff as
+ * ctx.retry says: a server restart is ridden out), applies folder times last (writing into a
  * folder changes its mtime), then deletes destination-only entries when PreserveDeletedFiles is
  * REMOVE and nothing went wrong. A file that still fails is counted and reported; the rest go
- * on. Throws AppError for what ends the whole run: cancel, no space, a crashed worker.
+ * on. Throws AppError for what ends the whole run: cancel, no space, a crashed worker, an outage
+ * longer than the retry window (the message names the file, and the location's error the
+ * server).
  */
 export async function transfer(ctx: RunContext, runner: TransferRunner): Promise<void> {
   await createFolders(ctx);
@@ -41,6 +44,11 @@ async function createFolders(ctx: RunContext): Promise<void> {
 
 function reportSkips(ctx: RunContext): void {
   for (const item of ctx.plan.items(['skip'])) {
+    if (item.failed) {
+      // The destination cannot hold it (compare.ts): a failed file, reported as such.
+      fatalOrFail(ctx, item, new AppError(item.errorCode ?? 'invalid-name', item.detail ?? ''));
+      continue;
+    }
     if (item.type === 'dir') continue;
     ctx.counters.FilesSkipped++;
     if (item.detail !== 'unchanged' || ctx.options.LogLevel === 'TRANSFER') {
@@ -51,7 +59,7 @@ function reportSkips(ctx: RunContext): void {
         sourceChecksum: null,
         destinationChecksum: null,
         detail: item.detail ?? null,
-        errorCode: null,
+        errorCode: item.errorCode ?? null,
       });
     }
   }
@@ -61,9 +69,11 @@ function reportSkips(ctx: RunContext): void {
 async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown = null;
+  // Folders where a write failed on the connection: its temporary may still be there.
+  const troubled = new Set<string>();
   for (const item of ctx.plan.items(DATA_ACTIONS)) {
     if (fatal || ctx.signal.aborted) break;
-    const task = runWithRetries(ctx, runner, item).catch((error: unknown) => {
+    const task = runWithRetries(ctx, runner, item, troubled).catch((error: unknown) => {
       fatal ??= error;
     });
     const tracked = task.finally(() => inFlight.delete(tracked));
@@ -71,6 +81,8 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
     if (inFlight.size >= runner.queueDepth) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
+  if (troubled.size > 0 && !ctx.retry.outageGivenUp && !ctx.signal.aborted)
+    await removeTemporariesAfterFailures(ctx, troubled);
   if (fatal) throw fatal;
   throwIfCancelled(ctx);
 }
@@ -79,36 +91,46 @@ async function runWithRetries(
   ctx: RunContext,
   runner: TransferRunner,
   item: StoredPlanItem,
+  troubled: Set<string>,
 ): Promise<void> {
   const isFile = item.action === 'copy' || item.action === 'update';
   let done = 0;
+  let firstFailureAt = 0;
+  // The version of the source this attempt copies: a file that changed is taken again as it is.
+  let current: StoredPlanItem = item;
   for (let attempt = 1; ; attempt++) {
     // Queued until the runner starts it: the first bytes make it 'transferring'.
     ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'queued' });
     done = 0;
     try {
       const outcome = await runner.run(
-        item,
+        current,
         (bytes) => {
           done += bytes;
           ctx.counters.BytesTransferred += bytes;
           ctx.progress.file({
             path: item.path,
-            size: item.size,
+            size: current.size,
             bytesDone: done,
             state: 'transferring',
           });
         },
         ctx.signal,
       );
+      ctx.retry.succeeded();
       ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null);
       if (item.action !== 'meta') ctx.counters.FilesTransferred++;
       ctx.counters.BytesWritten += outcome.bytes;
-      ctx.progress.file({ path: item.path, size: item.size, bytesDone: item.size, state: 'done' });
+      ctx.progress.file({
+        path: item.path,
+        size: current.size,
+        bytesDone: current.size,
+        state: 'done',
+      });
       ctx.report({
         path: item.path,
         action: 'transferred',
-        size: isFile ? item.size : 0,
+        size: isFile ? current.size : 0,
         sourceChecksum: outcome.sourceHash,
         destinationChecksum: null,
         detail: item.action === 'meta' ? 'metadata only' : null,
@@ -121,15 +143,73 @@ async function runWithRetries(
       if (ctx.signal.aborted || info.code === 'cancelled')
         throw new AppError('cancelled', 'Cancelled');
       if (info.details?.workerCrashed) throw info;
-      if (retryClassOf(info.code) === 'retry' && attempt < MAX_ATTEMPTS) {
-        ctx.log('warn', `${info.message}; retrying (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`);
-        await delay(BACKOFF_MS * 2 ** (attempt - 1));
+      if (attempt === 1) firstFailureAt = Date.now();
+      if (isFile && (info.code === 'unavailable' || info.code === 'timeout'))
+        troubled.add(parentOfRelative(item.path));
+      const decision = ctx.retry.decide(info.code, attempt, firstFailureAt);
+      if (decision.action === 'retry') {
+        ctx.log(
+          'warn',
+          `${info.message}; retrying in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`,
+        );
+        await backoffDelay(decision.delayMs, ctx.signal);
+        if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
+        if (info.code === 'changed-during-transfer') {
+          try {
+            current = await sourceAsItIsNow(ctx, current);
+          } catch (error) {
+            // Deleted meanwhile (not-found), or no longer a file: that is the file's outcome.
+            fatalOrFail(ctx, item, error);
+            return;
+          }
+        }
         continue;
       }
       fatalOrFail(ctx, item, info);
+      if (decision.action === 'stop') throw outageError(ctx, item, info, attempt);
       return;
     }
   }
+}
+
+/**
+ * The plan item for the source file as it is now (size, times, owner, mode), for another
+ * attempt after it changed while it was copied: rsync's way, the new version is copied rather
+ * than the file failing for having changed once. Throws the stat's AppError (not-found when it
+ * was deleted meanwhile), or changed-during-transfer when it is no longer a file.
+ */
+async function sourceAsItIsNow(ctx: RunContext, item: StoredPlanItem): Promise<StoredPlanItem> {
+  const now = await ctx.source.stat(item.path, ctx.signal);
+  if (now.type !== item.type) {
+    throw new AppError(
+      'changed-during-transfer',
+      `Source changed while it was being copied: ${item.path} is now a ${now.type}`,
+      { path: item.path },
+    );
+  }
+  const { path: _path, type: _type, ...fresh } = now;
+  return { ...item, ...fresh };
+}
+
+/**
+ * The error that stops a run after nothing succeeded for the whole retry window: the file and
+ * its own cause (which names the server) first, as the task report has it.
+ */
+function outageError(
+  ctx: RunContext,
+  item: StoredPlanItem,
+  info: AppError,
+  attempts: number,
+): AppError {
+  const seconds = Math.round(ctx.retry.retryForMs / 1000);
+  const cause = info.message.startsWith(`${item.path}: `)
+    ? info.message
+    : `${item.path}: ${info.message}`;
+  return new AppError(
+    info.code,
+    `${cause}; nothing succeeded for ${seconds} s of retries (${attempts} attempt(s) on this file), so the execution stopped`,
+    { ...info.details, path: item.path, outage: true },
+  );
 }
 
 /** Counts and reports a failed item, or rethrows an error that must stop the whole run. */
@@ -229,8 +309,4 @@ function throwIfCancelled(ctx: RunContext): void {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError('unknown', error instanceof Error ? error.message : String(error));
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -218,14 +218,19 @@ async function uploadMultipart(
   }
 }
 
-/** How long aborting one upload may take in all: a server that stopped answering is not waited for. */
+/**
+ * How long aborting one upload may take in all: long enough to outlast a server restart (the
+ * failure that made us abort is often the server going away), short enough that a server that
+ * is gone or frozen does not hold the run.
+ */
 const ABORT_WITHIN_MS = 15_000;
 
 /**
- * Aborts a multipart upload; the client's standard retries (5 attempts, backoff) apply, all
- * within ABORT_WITHIN_MS. An upload that could not be aborted (the server is gone) costs the user
- * storage until a lifecycle rule, or the next run's clean-up of the folder where the server
- * lists uploads, removes it. Never throws (the original failure is what matters).
+ * Aborts a multipart upload, trying again (the client's standard retries, then backoff from
+ * 250 ms to 2 s) until it succeeds or ABORT_WITHIN_MS have passed: a server that restarts within
+ * that time leaves no upload behind. One that could not be aborted (the server is gone) costs
+ * the user storage until a lifecycle rule, or the next run's clean-up of the folder where the
+ * server lists uploads, removes it. Never throws (the original failure is what matters).
  */
 export async function abortUpload(
   client: S3Client,
@@ -233,13 +238,26 @@ export async function abortUpload(
   key: string,
   uploadId: string,
 ): Promise<void> {
-  try {
-    await client.send(
-      new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
-      { abortSignal: AbortSignal.timeout(ABORT_WITHIN_MS) },
-    );
-  } catch {
-    // NoSuchUpload: already gone. Anything else: see above.
+  const deadline = AbortSignal.timeout(ABORT_WITHIN_MS);
+  for (let attempt = 0; !deadline.aborted; attempt++) {
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        { abortSignal: deadline },
+      );
+      return;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchUpload') return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(2_000, 250 * 2 ** attempt));
+      function done(): void {
+        clearTimeout(timer);
+        deadline.removeEventListener('abort', done);
+        resolve();
+      }
+      deadline.addEventListener('abort', done, { once: true });
+    });
   }
 }
 
