@@ -282,7 +282,21 @@ describe('dataferry with S3', () => {
       }
       const url = own.url(BUCKET, 'mid-run');
       const stopped = await runCli(
-        ['run', '--from', src, '--to', url, '--bwlimit', '8M', '--parallel', '2', '--json'],
+        // A short retry window: the server is stopped for good, no restart is coming.
+        [
+          'run',
+          '--from',
+          src,
+          '--to',
+          url,
+          '--bwlimit',
+          '8M',
+          '--parallel',
+          '2',
+          '--retry-for',
+          '3',
+          '--json',
+        ],
         {
           dataDir: data,
           env: own.env,

@@ -130,7 +130,8 @@ function parsed(result: CliRun): Parsed {
 function startRun(from: string, to: string, data: string) {
   let child: ChildProcess | null = null;
   let exited = false;
-  const done = runCli(['run', '--from', from, '--to', to, '--json'], {
+  // A short retry window: the server is killed for good here, no restart is coming.
+  const done = runCli(['run', '--from', from, '--to', to, '--retry-for', '3', '--json'], {
     dataDir: data,
     env: { DATAFERRY_SMB_PASSWORD: s.password },
     onSpawn: (c) => (child = c),
