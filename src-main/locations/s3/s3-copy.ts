@@ -9,7 +9,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { mapBounded } from '../map-bounded';
-import { abortUpload } from './s3-upload';
+import { abortUpload, assertCompleted } from './s3-upload';
 
 /*
  * Server-side copy within one S3 endpoint: the bytes never leave the server. Objects up to
@@ -127,7 +127,7 @@ export async function copyObject(
         throw error;
       }),
     ]);
-    await client.send(
+    const done = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: target.bucket,
         Key: target.key,
@@ -136,6 +136,7 @@ export async function copyObject(
       }),
       { abortSignal: signal },
     );
+    assertCompleted(done.ETag, target.bucket, target.key);
   } catch (error) {
     failFast.abort();
     await abortUpload(client, target.bucket, target.key, uploadId);

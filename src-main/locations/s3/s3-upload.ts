@@ -200,7 +200,7 @@ async function uploadMultipart(
     if (failure !== null) throw failure;
     signal.throwIfAborted();
     completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await client.send(
+    const done = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
@@ -209,6 +209,7 @@ async function uploadMultipart(
       }),
       { abortSignal: signal },
     );
+    assertCompleted(done.ETag, bucket, key);
     return bytes;
   } catch (error) {
     failFast.abort();
@@ -284,4 +285,18 @@ async function* partsOf(data: Readable, size: number): AsyncGenerator<Buffer> {
 
 export function sha256Base64(body: Uint8Array): string {
   return createHash('sha256').update(body).digest('base64');
+}
+
+/**
+ * Throws AppError('unavailable') unless CompleteMultipartUpload answered an ETag. S3 may answer
+ * 200 with an <Error> document, which the SDK only recognises when the body ends exactly with
+ * "</Error>": with a trailing newline a failed assembly would read as a success and the object
+ * would never appear. Every real completion carries the new object's ETag.
+ */
+export function assertCompleted(etag: string | undefined, bucket: string, key: string): void {
+  if (etag) return;
+  throw new AppError(
+    'unavailable',
+    `The server did not confirm assembling object "${key}" in bucket "${bucket}" (CompleteMultipartUpload answered without an ETag)`,
+  );
 }

@@ -356,9 +356,20 @@ describe('S3 writes: a 200 answer carrying an <Error>', () => {
   });
 
   // The SDK finds the <Error> only when the body ENDS with "</Error>" (throw200Exceptions-
-  // Middleware): with a trailing newline the failed completion reads as a success. Reported:
-  // the check belongs where the client or the upload is built (s3-client.ts / s3-upload.ts).
-  it.todo('CompleteMultipartUpload answered 200 "<Error>...</Error>\\n" fails the write too');
+  // Middleware): with a trailing newline the failed completion parses as a result without an
+  // ETag, which s3-upload.ts refuses.
+  it('CompleteMultipartUpload answered 200 "<Error>...</Error>\\n" fails the write too', async () => {
+    const { location, server } = await endpoint(
+      multipartServer(`${errorDocument('WeirdFailure', 'We could not assemble the parts')}\n`),
+    );
+    const size = 9 * MiB;
+    const error = await appError(
+      location.write('big.bin', Readable.from([Buffer.alloc(size, 7)]), { size }, signal()),
+    );
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toContain('did not confirm assembling object "big.bin"');
+    expect(server.requests.at(-1)).toMatchObject({ method: 'DELETE' });
+  });
 });
 
 describe('S3 reads: objects shorter than announced', () => {
