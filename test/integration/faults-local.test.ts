@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { appendFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine-harness';
@@ -14,6 +14,7 @@ import {
   temporaryOf,
   treeOf,
   until,
+  disturbSource,
 } from '../support/fault-run';
 import { KILL_BIG, killAndRerun, makeKillTree } from '../support/fault-sigkill';
 import { mountTmpfs, tmpfsUnavailable } from '../support/fault-tmpfs';
@@ -125,16 +126,9 @@ describe('local source files changed or deleted while they are copied', () => {
       data,
     );
     await until('a-changes.bin copying', () => temporaryOf(dst, MiB), run.exited);
-    await appendFile(path.join(src, 'a-changes.bin'), 'more');
-    await rm(path.join(src, 'b-gone.bin'));
-    let tick = 0;
-    const churning = setInterval(() => {
-      const t = new Date(Date.now() + ++tick * 1000);
-      void utimes(path.join(src, 'c-churn.bin'), t, t).catch(() => undefined);
-    }, 100);
-    cleanup.push(() => clearInterval(churning));
+    const stopChurning = await disturbSource(src, cleanup);
     const result = outcome(await endsWithin(run, 60_000, 'the source changed'));
-    clearInterval(churning);
+    stopChurning();
     const report = await reportOf(result.id, data);
     expect(result.status).toBe('ERROR');
     expect(result.counters).toMatchObject({ FilesTransferred: 2, FilesFailed: 2 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine-harness';
@@ -11,14 +11,13 @@ import {
   MiB,
   outcome,
   reportOf,
-  retriesLogged,
   startCli,
   temporariesIn,
   temporaryOf,
   treeOf,
   until,
-  downFor,
-  DOWNTIME_MS,
+  killAndRestartDuring,
+  disturbSource,
 } from '../support/fault-run';
 import { killAndRerun, makeKillTree } from '../support/fault-sigkill';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../support/fault-tmpfs';
@@ -88,14 +87,8 @@ describe('ganesha killed mid-file and restarted: the run rides it out', () => {
         () => temporaryOf(dstDir, 4 * MiB),
         run.exited,
       );
-      await server.kill();
-      // Down for longer than a reconnect: the engine's retries must ride it out.
-      await downFor(DOWNTIME_MS);
-      await server.restart();
-      const result = outcome(await endsWithin(run, 90_000, 'ganesha restarted'));
-      console.info(
-        `NFS restart: engine retries: ${JSON.stringify(retriesLogged(data, result.id))}`,
-      );
+      // Down for longer than a reconnect: the client's resends must ride it out.
+      const { result } = await killAndRestartDuring(run, server, data, 'ganesha');
       console.info(
         `NFS ${direction}: killed with ${seen} bytes moved, restarted: ${result.status}`,
       );
@@ -244,16 +237,9 @@ describe('NFS source files changed or deleted while they are copied', () => {
       data,
     );
     await until('a-changes.bin copying', () => temporaryOf(dst, MiB), run.exited);
-    await appendFile(path.join(dir, 'a-changes.bin'), 'more');
-    await rm(path.join(dir, 'b-gone.bin'));
-    let tick = 0;
-    const churning = setInterval(() => {
-      const t = new Date(Date.now() + ++tick * 1000);
-      void utimes(path.join(dir, 'c-churn.bin'), t, t).catch(() => undefined);
-    }, 100);
-    cleanup.push(() => clearInterval(churning));
+    const stopChurning = await disturbSource(dir, cleanup);
     const result = outcome(await endsWithin(run, 60_000, 'the source changed'));
-    clearInterval(churning);
+    stopChurning();
     const report = await reportOf(result.id, data);
     expect(result.status).toBe('ERROR');
     expect(result.counters).toMatchObject({ FilesTransferred: 2, FilesFailed: 2 });

@@ -11,13 +11,11 @@ import {
   MiB,
   outcome,
   reportOf,
-  retriesLogged,
   startCli,
   temporaryOf,
   treeOf,
   until,
-  downFor,
-  DOWNTIME_MS,
+  killAndRestartDuring,
 } from '../support/fault-run';
 import { killAndRerun, makeKillTree } from '../support/fault-sigkill';
 import { mountTmpfs, tmpfsUnavailable } from '../support/fault-tmpfs';
@@ -106,12 +104,8 @@ describe('the S3 server killed mid-file and restarted: the run rides it out', ()
       async () => ((await uploadsUnder(p)).length ? true : undefined),
       cli.exited,
     );
-    await server.kill();
-    // Down for longer than a reconnect: the engine's retries must ride it out.
-    await downFor(DOWNTIME_MS);
-    await server.restart();
-    const result = outcome(await endsWithin(cli, 90_000, 'the server restarted'));
-    console.info(`S3 restart: engine retries: ${JSON.stringify(retriesLogged(data, result.id))}`);
+    // Down for longer than a reconnect: the SDK's (upload) retries must ride it out.
+    const { result } = await killAndRestartDuring(cli, server, data, 'the S3 server');
     expect(result.status, JSON.stringify(result.error)).toBe('SUCCESS');
     expect(result.counters).toMatchObject({ FilesFailed: 0, FilesVerified: 4 });
     expect(await uploadsUnder(p)).toEqual([]);
@@ -134,13 +128,8 @@ describe('the S3 server killed mid-file and restarted: the run rides it out', ()
       server.env,
     );
     await until('a temporary of 4 MiB', () => temporaryOf(dst, 4 * MiB), cli.exited);
-    await server.kill();
     // Down for longer than a reconnect: the engine's retries must ride it out.
-    await downFor(DOWNTIME_MS);
-    await server.restart();
-    const result = outcome(await endsWithin(cli, 90_000, 'the server restarted'));
-    const retries = retriesLogged(data, result.id);
-    console.info(`S3 restart: engine retries: ${JSON.stringify(retries)}`);
+    const { result, retries } = await killAndRestartDuring(cli, server, data, 'the S3 server');
     // The dropped connection failed the file in flight; the engine tried it again.
     expect(retries.length).toBeGreaterThan(0);
     expect(result.status, JSON.stringify(result.error)).toBe('SUCCESS');

@@ -11,14 +11,12 @@ import {
   MiB,
   outcome,
   reportOf,
-  retriesLogged,
   startCli,
   temporariesIn,
   temporaryOf,
   treeOf,
   until,
-  downFor,
-  DOWNTIME_MS,
+  killAndRestartDuring,
 } from '../support/fault-run';
 import { killAndRerun, makeKillTree } from '../support/fault-sigkill';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../support/fault-tmpfs';
@@ -87,13 +85,8 @@ describe('smbd killed mid-file and restarted: the run rides it out', () => {
       env(),
     );
     const seen = await until('a temporary of 4 MiB', () => temporaryOf(dir, 4 * MiB), run.exited);
-    await s.kill();
     // Down for longer than a reconnect: the engine's retries must ride it out.
-    await downFor(DOWNTIME_MS);
-    await s.restart();
-    const result = outcome(await endsWithin(run, 90_000, 'smbd restarted'));
-    const retries = retriesLogged(data, result.id);
-    console.info(`SMB restart: engine retries: ${JSON.stringify(retries)}`);
+    const { result, retries } = await killAndRestartDuring(run, s, data, 'smbd');
     // The dropped connection failed the file in flight; the engine tried it again.
     expect(retries.length).toBeGreaterThan(0);
     console.info(`SMB upload: killed with ${seen} bytes out, restarted: ${result.status}`);
@@ -118,13 +111,8 @@ describe('smbd killed mid-file and restarted: the run rides it out', () => {
       env(),
     );
     await until('a temporary of 4 MiB', () => temporaryOf(dst, 4 * MiB), run.exited);
-    await s.kill();
     // Down for longer than a reconnect: the engine's retries must ride it out.
-    await downFor(DOWNTIME_MS);
-    await s.restart();
-    const result = outcome(await endsWithin(run, 90_000, 'smbd restarted'));
-    const retries = retriesLogged(data, result.id);
-    console.info(`SMB restart: engine retries: ${JSON.stringify(retries)}`);
+    const { result, retries } = await killAndRestartDuring(run, s, data, 'smbd');
     // The dropped connection failed the file in flight; the engine tried it again.
     expect(retries.length).toBeGreaterThan(0);
     expect(result.status, JSON.stringify(result.error)).toBe('SUCCESS');

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isTemporaryName } from '../../src-main/locations/temp-names';
@@ -198,4 +198,45 @@ export const DOWNTIME_MS = 2_000;
 /** The outage itself: the server stays down this long (a duration, not a synchronisation). */
 export function downFor(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A server killed while `run` is under way, kept down for DOWNTIME_MS (longer than any
+ * reconnect) and started again: resolves with how the run ended (within 90 s) and the retries
+ * its execution log shows.
+ */
+export async function killAndRestartDuring(
+  run: BackgroundRun,
+  server: { kill(): Promise<void>; restart(): Promise<void> },
+  dataDir: string,
+  label: string,
+): Promise<{ result: RunOutcome; retries: string[] }> {
+  await server.kill();
+  await downFor(DOWNTIME_MS);
+  await server.restart();
+  const result = outcome(await endsWithin(run, 90_000, `${label} restarted`));
+  const retries = retriesLogged(dataDir, result.id);
+  console.info(`${label} restart: engine retries: ${JSON.stringify(retries)}`);
+  return { result, retries };
+}
+
+/**
+ * What the "source changed while copied" tests do to a source folder (as the OS sees it) while
+ * a run copies `a-changes.bin`: 4 bytes appended to it, `b-gone.bin` deleted, and the mtime of
+ * `c-churn.bin` changed every 100 ms until the returned stop() (also registered in `cleanup`).
+ */
+export async function disturbSource(
+  dir: string,
+  cleanup: (() => void | Promise<void>)[],
+): Promise<() => void> {
+  await appendFile(path.join(dir, 'a-changes.bin'), 'more');
+  await rm(path.join(dir, 'b-gone.bin'));
+  let tick = 0;
+  const churning = setInterval(() => {
+    const t = new Date(Date.now() + ++tick * 1000);
+    void utimes(path.join(dir, 'c-churn.bin'), t, t).catch(() => undefined);
+  }, 100);
+  const stop = (): void => clearInterval(churning);
+  cleanup.push(stop);
+  return stop;
 }
