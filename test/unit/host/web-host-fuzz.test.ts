@@ -187,6 +187,11 @@ const frameText: fc.Arbitrary<string> = fc.oneof(
   fc.record({ type: fc.string(), id: fc.nat(), extra: anyValue }).map(jsonText),
 );
 
+/** Only the frames the host takes as one message (at most WS_MAX_MESSAGE_BYTES of UTF-8). */
+function fitting(frames: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return frames.filter((text) => Buffer.byteLength(text) <= WS_MAX_MESSAGE_BYTES);
+}
+
 /** JSON text of a generated value; what JSON cannot hold (BigInt, 10,000 levels) becomes null. */
 function jsonText(value: unknown): string {
   try {
@@ -224,7 +229,10 @@ afterAll(async () => {
 describe('the web host socket, fuzzed', () => {
   it('answers every random text frame with a well-formed result, and keeps serving', async () => {
     await fc.assert(
-      fc.asyncProperty(frameText, async (text) => {
+      // Frames over the message limit close the socket (1009): that has its own test below, and
+      // here it would close the socket every later frame is sent on (a generated request can
+      // hold a 1 MiB string), so they are left out.
+      fc.asyncProperty(fitting(frameText), async (text) => {
         expectAnswerFor(text, await exchange(shared, text));
       }),
       { numRuns: 400 },
