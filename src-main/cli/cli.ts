@@ -1,7 +1,8 @@
 import { AppError } from '../../src-shared/errors';
 import type { ExecutionProgress, ExecutionRecord } from '../../src-shared/model/execution';
 import { EventBus } from '../events/event-bus';
-import { createLocation, describeLocation } from '../locations/registry';
+import { describeLocation } from '../locations/describe-location';
+import { openLocation } from '../locations/open-location';
 import { createAppServices, type AppServices } from '../services/app-services';
 import { defaultDataDir } from '../services/data-dir';
 import { createFileKeySecretBox } from '../store/secret-box';
@@ -79,8 +80,8 @@ async function execute(
       const source = parseLocationUrl(command.from, io.env);
       const destination = parseLocationUrl(command.to, io.env);
       // Kinds that cannot be used yet fail here, before anything is recorded.
-      createLocation(source.config, source.secrets);
-      createLocation(destination.config, destination.secrets);
+      await (await openLocation(source.config, source.secrets)).close();
+      await (await openLocation(destination.config, destination.secrets)).close();
       const record = services.executions.start({
         taskId: null,
         taskName: `${describeLocation(source.config)} -> ${describeLocation(destination.config)}`,

@@ -39,11 +39,12 @@ export interface ExecutionSpec {
 }
 
 export interface EngineDeps {
+  /** A location for a config: sync, or loaded on demand (openLocation loads only its kind). */
   createLocation(
     config: RunnerSpec['source']['config'],
     secrets: RunnerSpec['source']['secrets'],
     options?: CreateOptions,
-  ): Location;
+  ): Location | Promise<Location>;
   /** I/O time limit and retry window for every execution of this process (default: none set). */
   limits?: EngineLimits;
   /** PREPARING on the main thread even when a worker could do it (tests). */
@@ -140,8 +141,12 @@ export class ExecutionRunner {
     try {
       execution.launchTime = Date.now();
       const io = this.ioOptions();
-      source = this.deps.createLocation(spec.source.config, spec.source.secrets, io);
-      destination = this.deps.createLocation(spec.destination.config, spec.destination.secrets, io);
+      source = await this.deps.createLocation(spec.source.config, spec.source.secrets, io);
+      destination = await this.deps.createLocation(
+        spec.destination.config,
+        spec.destination.secrets,
+        io,
+      );
       const filter = compileFilter(spec.includes, spec.excludes);
       const src = source;
       const dst = destination;

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError, type ErrorInfo } from '../../src-shared/errors';
 import { zeroCounters, type ExecutionCounters } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
-import { createLocation } from '../locations/registry';
+import { openLocation } from '../locations/open-location';
 import { compileFilter } from './filters';
 import { prepare } from './phases/prepare';
 import { PlanStore } from './plan-store';
@@ -51,8 +51,8 @@ async function run(destinationExists: boolean): Promise<void> {
   let plan: PlanStore | null = null;
   try {
     const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
-    const source = createLocation(init.source.config, init.source.secrets, io);
-    const destination = createLocation(init.destination.config, init.destination.secrets, io);
+    const source = await openLocation(init.source.config, init.source.secrets, io);
+    const destination = await openLocation(init.destination.config, init.destination.secrets, io);
     plan = PlanStore.createAt(init.planFile);
     await prepare({
       source,

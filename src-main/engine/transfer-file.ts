@@ -195,6 +195,37 @@ async function copySmallFile(
   return { bytes, sourceHash: hash.digest(), destinationHash };
 }
 
+/**
+ * A small file between two locations that read and write whole files: one buffer, no stream,
+ * the version checked by the read itself. Per-file overhead is what counts for small files.
+ */
+async function copyWholeFile(
+  item: PlanItem,
+  ctx: ItemContext,
+  metadata: ReturnType<typeof metadataFor>,
+  tags: Record<string, string> | undefined,
+  source: Required<Pick<Location, 'readWhole'>>,
+  destination: Required<Pick<Location, 'writeWhole'>>,
+): Promise<ItemOutcome> {
+  const data = await source.readWhole(
+    item.path,
+    { expect: { size: item.size, mtimeMs: item.mtimeMs } },
+    ctx.signal,
+  );
+  await ctx.bucket.take(data.length, ctx.signal);
+  const hash = await createContentHasher(ctx.hashAlgorithm);
+  hash.update(data);
+  ctx.onBytes(data.length);
+  let destinationHash: string | null = null;
+  const bytes = await destination.writeWhole(
+    item.path,
+    data,
+    { size: data.length, metadata, tags, onStored: (h) => void (destinationHash = h) },
+    ctx.signal,
+  );
+  return { bytes, sourceHash: hash.digest(), destinationHash };
+}
+
 async function copyFile(
   item: PlanItem,
   ctx: ItemContext,
@@ -202,6 +233,13 @@ async function copyFile(
   tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
+  const { readWhole } = ctx.source;
+  const { writeWhole } = ctx.destination;
+  if (item.size <= WHOLE_FILE_MAX_BYTES && readWhole && writeWhole) {
+    const source = { readWhole: readWhole.bind(ctx.source) };
+    const destination = { writeWhole: writeWhole.bind(ctx.destination) };
+    return copyWholeFile(item, ctx, metadata, tags, source, destination);
+  }
   const snapshot = ctx.source.capabilities.snapshotReads;
   const reader = await ctx.source.read(
     item.path,
@@ -250,7 +288,12 @@ export async function contentHash(
   algorithm: ContentHashAlgorithm,
   signal: AbortSignal,
   size?: number,
+  asWritten?: AsWritten,
 ): Promise<string> {
+  if (asWritten && location.capabilities.keepsBytesAsWritten) {
+    const known = await hashAsWritten(location, path, signal, size, asWritten);
+    if (known) return known;
+  }
   const stored = location.capabilities.storedHashes.includes(algorithm)
     ? await location.storedHash(path, algorithm, signal)
     : null;
@@ -259,4 +302,31 @@ export async function contentHash(
   const stream = await location.read(path, { sizeHint: size }, signal);
   for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest();
+}
+
+/** What VERIFYING knows of a file it wrote: the hash of the bytes written, the mtime it set. */
+export interface AsWritten {
+  hash: string;
+  /** The mtime the write set (Mtime PRESERVE). */
+  mtimeMs: number;
+}
+
+/**
+ * On a store that keeps the bytes handed to it (capabilities.keepsBytesAsWritten), the hash of
+ * what was written is the file's as long as the file is still the one written: same size, and
+ * the mtime the write set. Reading it back would only return the page cache's copy of the same
+ * buffers. Null when the file is not as written (changed since, or retried as a newer version):
+ * the caller then reads it back. Throws what stat throws.
+ */
+async function hashAsWritten(
+  location: Location,
+  path: string,
+  signal: AbortSignal,
+  size: number | undefined,
+  asWritten: AsWritten,
+): Promise<string | null> {
+  const now = await location.stat(path, signal);
+  const sameSize = size === undefined || now.size === size;
+  const sameTime = Math.abs(now.mtimeMs - asWritten.mtimeMs) < 1;
+  return now.type === 'file' && sameSize && sameTime ? asWritten.hash : null;
 }

@@ -5,21 +5,23 @@ import type { Location } from '../locations/location';
 import type { PlanItem } from './plan';
 import type { ContentHashAlgorithm } from './content-hash';
 import type { SharedTokenBucket } from './throttle';
-import { contentHash, executeItem, type ItemOutcome } from './transfer-file';
+import { contentHash, executeItem, type AsWritten, type ItemOutcome } from './transfer-file';
 
 /** Runs plan items that move data, with bounded concurrency, on some thread(s). */
 export interface TransferRunner {
   /** Resolves with the outcome, rejects with the item's AppError. */
   run(item: PlanItem, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<ItemOutcome>;
   /**
-   * The content hash (sha256) of a file on one side: the store's own when it keeps one, else
-   * read. Rejects with the AppError of the read.
+   * The content hash of a file on one side: the store's own when it keeps one, the hash of the
+   * bytes as written when the store keeps those and the file is still as written (`asWritten`),
+   * else read. Rejects with the AppError of the read.
    */
   hash(
     side: 'source' | 'destination',
     path: string,
     signal: AbortSignal,
     size?: number,
+    asWritten?: AsWritten,
   ): Promise<string>;
   /** How many items it runs at once. */
   readonly concurrency: number;
@@ -98,7 +100,7 @@ export function createInlineRunner(
           onBytes,
         }),
       ),
-    hash: (side, path, signal, size) =>
+    hash: (side, path, signal, size, asWritten) =>
       limit(() =>
         contentHash(
           side === 'source' ? source : destination,
@@ -106,6 +108,7 @@ export function createInlineRunner(
           spec.hashAlgorithm,
           signal,
           size,
+          asWritten,
         ),
       ),
     close: async () => undefined,

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../src-shared/errors';
-import { createLocation } from '../locations/registry';
+import { openLocation } from '../locations/open-location';
 import { SharedTokenBucket } from './throttle';
 import { contentHash, executeItem } from './transfer-file';
 import {
@@ -23,8 +23,11 @@ if (!parentPort) throw new Error('transfer-worker must run as a worker thread');
 const port = parentPort;
 
 const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
-const source = createLocation(init.source.config, init.source.secrets, io);
-const destination = createLocation(init.destination.config, init.destination.secrets, io);
+// Only the code of the two kinds is loaded (a local copy never loads the AWS SDK).
+const locations = Promise.all([
+  openLocation(init.source.config, init.source.secrets, io),
+  openLocation(init.destination.config, init.destination.secrets, io),
+]);
 const bucket = new SharedTokenBucket(init.bucket);
 const running = new Map<number, AbortController>();
 
@@ -46,7 +49,7 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   if (message.type === 'hash') {
-    void hash(message.id, message.side, message.path, post, message.size);
+    void hash(message, post);
     return;
   }
   void run(message.id, message.item, post);
@@ -64,7 +67,7 @@ async function runBatch(requests: WorkRequest[]): Promise<void> {
         error: { code: 'cancelled', message: 'Cancelled' },
       });
     } else if (request.type === 'hash') {
-      await hash(request.id, request.side, request.path, collect, request.size);
+      await hash(request, collect);
     } else {
       await run(request.id, request.item, collect);
     }
@@ -72,22 +75,19 @@ async function runBatch(requests: WorkRequest[]): Promise<void> {
   port.postMessage({ type: 'batch', messages: answers } satisfies FromWorker);
 }
 
-async function hash(
-  id: number,
-  side: 'source' | 'destination',
-  path: string,
-  post: Post,
-  size?: number,
-): Promise<void> {
+async function hash(request: Extract<WorkRequest, { type: 'hash' }>, post: Post): Promise<void> {
+  const { id, side, path } = request;
   const controller = new AbortController();
   running.set(id, controller);
   try {
+    const [source, destination] = await locations;
     const value = await contentHash(
       side === 'source' ? source : destination,
       path,
       init.hashAlgorithm,
       controller.signal,
-      size,
+      request.size,
+      request.asWritten,
     );
     post({ type: 'hashed', id, hash: value });
   } catch (error) {
@@ -121,6 +121,7 @@ async function run(
     last = Date.now();
   };
   try {
+    const [source, destination] = await locations;
     const outcome = await executeItem(item, {
       source,
       destination,

@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../../src-shared/errors';
 import type { PlanItem } from './plan';
 import type { RunnerSpec } from './transfer-runner';
-import type { ItemOutcome } from './transfer-file';
+import type { AsWritten, ItemOutcome } from './transfer-file';
 
 /** What a transfer worker is given at start (structured-cloned, bucket shared). */
 export interface WorkerInit {
@@ -16,7 +16,14 @@ export interface WorkerInit {
 
 export type WorkRequest =
   | { type: 'run'; id: number; item: PlanItem }
-  | { type: 'hash'; id: number; side: 'source' | 'destination'; path: string; size?: number };
+  | {
+      type: 'hash';
+      id: number;
+      side: 'source' | 'destination';
+      path: string;
+      size?: number;
+      asWritten?: AsWritten;
+    };
 
 export type ToWorker =
   | WorkRequest

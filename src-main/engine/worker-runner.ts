@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../src-shared/errors';
 import type { PlanItem } from './plan';
-import type { ItemOutcome } from './transfer-file';
+import type { AsWritten, ItemOutcome } from './transfer-file';
 import type { RunnerSpec, TransferRunner } from './transfer-runner';
 import {
   BATCH_MAX_FILE_BYTES,
@@ -17,10 +17,17 @@ import {
 
 type Request =
   | { type: 'run'; item: PlanItem }
-  | { type: 'hash'; side: 'source' | 'destination'; path: string; size?: number };
+  | {
+      type: 'hash';
+      side: 'source' | 'destination';
+      path: string;
+      size?: number;
+      asWritten?: AsWritten;
+    };
 
 interface Job {
   id: number;
+  signal: AbortSignal;
   /** Sent inside a batch: its answer comes with the batch's. */
   inBatch?: boolean;
   request: Request;
@@ -82,6 +89,7 @@ export class WorkerRunner implements TransferRunner {
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly watched = new WeakSet<AbortSignal>();
 
   private readonly threads: number;
   private readonly lanes: number;
@@ -115,9 +123,10 @@ export class WorkerRunner implements TransferRunner {
     path: string,
     signal: AbortSignal,
     size?: number,
+    asWritten?: AsWritten,
   ): Promise<string> {
     return this.submit(
-      { type: 'hash', side, path, size },
+      { type: 'hash', side, path, size, ...(asWritten && { asWritten }) },
       path,
       size ?? null,
       () => undefined,
@@ -134,31 +143,36 @@ export class WorkerRunner implements TransferRunner {
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
-      const onAbort = (): void => {
-        const slot = this.slots.find((s) => s.busy.includes(job));
-        if (slot) slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
-        const index = this.waiting.indexOf(job);
-        if (index !== -1) {
-          this.waiting.splice(index, 1);
-          job.reject(new AppError('cancelled', `Cancelled before ${path}`));
-        }
-      };
-      // The listener lives as long as the job: thousands of jobs share one signal, and a
-      // signal's listeners are checked one by one on every add.
-      const settle = (): void => signal.removeEventListener('abort', onAbort);
-      const job: Job = {
-        id: this.nextId++,
-        request,
-        path,
-        size,
-        onBytes,
-        resolve: (value) => (settle(), resolve(value)),
-        reject: (error) => (settle(), reject(error)),
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) return reject(new AppError('cancelled', `Cancelled before ${path}`));
+      this.watch(signal);
+      const job: Job = { id: this.nextId++, signal, request, path, size, onBytes, resolve, reject };
       this.waiting.push(job);
       this.pump();
     });
+  }
+
+  /**
+   * One abort listener per signal, not per job: thousands of jobs share a run's signal, and
+   * adding and removing a listener per job was a measurable part of the main thread's work.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener('abort', () => this.abortJobsOf(signal), { once: true });
+  }
+
+  /** Jobs of an aborted signal: waiting ones fail now, running ones are cancelled in their worker. */
+  private abortJobsOf(signal: AbortSignal): void {
+    for (const job of this.waiting.filter((j) => j.signal === signal)) {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      job.reject(new AppError('cancelled', `Cancelled before ${job.path}`));
+    }
+    for (const slot of this.slots) {
+      for (const job of slot.busy) {
+        if (job.signal === signal)
+          slot.worker.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
+      }
+    }
   }
 
   /** For fault tests: kills the worker that is copying `path`, as a crash would. */

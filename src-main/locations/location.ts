@@ -86,6 +86,13 @@ export interface LocationCapabilities {
    * bytes were the planned version. False for file systems, where a file can change mid-read.
    */
   snapshotReads: boolean;
+  /**
+   * The store keeps exactly the bytes handed to it, and reading them back right after the write
+   * would only return its cache's copy of the same buffers (a local disk file system): VERIFYING
+   * then takes the checksum of the bytes as they were written instead of reading the file back.
+   * False (or absent) where a server or network stands between (SMB, NFS, S3, a network mount).
+   */
+  keepsBytesAsWritten?: boolean;
 }
 
 export interface ReadOptions {
@@ -103,6 +110,15 @@ export interface ReadOptions {
    * capabilities.snapshotReads the read refuses any other with changed-during-transfer.
    */
   expect?: { size: number; mtimeMs: number };
+}
+
+/** What `readWhole` checks. */
+export interface ReadWholeOptions {
+  /**
+   * The version planned (size and mtime): any other fails with changed-during-transfer, checked
+   * when the file is opened and again once it is read (or by the read itself on a snapshot store).
+   */
+  expect: { size: number; mtimeMs: number };
 }
 
 export interface WriteOptions {
@@ -158,6 +174,25 @@ export interface Location {
    * The parent folder must exist. Returns the bytes written.
    */
   write(path: string, data: Readable, options: WriteOptions, signal: AbortSignal): Promise<number>;
+
+  /**
+   * Reads a small file whole into memory (the engine uses it up to 1 MiB), checking it is the
+   * planned version: the per-file cost of small files is in the plumbing, and this skips the
+   * stream. Optional. Throws not-found, is-dir, permission-denied, changed-during-transfer (another
+   * size or mtime than expected, at open or after the read).
+   */
+  readWhole?(path: string, options: ReadWholeOptions, signal: AbortSignal): Promise<Uint8Array>;
+
+  /**
+   * Writes a small file from memory, atomically and with its metadata, as `write` does.
+   * Optional. Throws as `write` does.
+   */
+  writeWhole?(
+    path: string,
+    data: Uint8Array,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number>;
 
   /** Creates a folder and any missing parents. Idempotent. Throws not-dir if a file is in the way. */
   mkdir(path: string, signal: AbortSignal): Promise<void>;

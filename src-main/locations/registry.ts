@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { assertNever } from '../../src-shared/assert-never';
-import { AppError } from '../../src-shared/errors';
 import type { LocationConfig, LocationSecrets } from '../../src-shared/model/location-config';
-import { LocalLocation } from './local/local-location';
+import { createLocalLocation } from './local/create-local-location';
 import type { Location } from './location';
+export { describeLocation } from './describe-location';
+import { describeLocation } from './describe-location';
 import { MemoryLocation } from './memory/memory-location';
 import { createNfsLocation } from './nfs/create-nfs-location';
 import { createS3Location } from './s3/create-s3-location';
@@ -32,14 +32,7 @@ export function createLocation(
 ): Location {
   switch (config.kind) {
     case 'local':
-      if (!path.isAbsolute(config.path)) {
-        throw new AppError(
-          'invalid-config',
-          `A local folder must be an absolute path, not "${config.path}"`,
-          { path: config.path },
-        );
-      }
-      return new LocalLocation(config.path, { blockingIo: options.inWorker ?? false });
+      return createLocalLocation(config.path, options);
     case 'memory':
       return new MemoryLocation(config.name);
     case 'smb':
@@ -56,45 +49,4 @@ export function createLocation(
 
 function timeouts(options: CreateOptions): { timeoutMs?: number } {
   return options.ioTimeoutMs === undefined ? {} : { timeoutMs: options.ioTimeoutMs };
-}
-
-/**
- * How messages name a location: "local folder /x", "SMB //server/share/path",
- * "NFS server:/export/path", "S3 s3://bucket/prefix", "object storage https://host/bucket/prefix",
- * 'memory location "name"'. Never includes a secret. Never throws.
- */
-export function describeLocation(config: LocationConfig): string {
-  switch (config.kind) {
-    case 'local':
-      return `local folder ${config.path}`;
-    case 'smb':
-      return `SMB ${joinUrlish(`//${config.server}${portSuffix(config.port, 445)}/${trimSlashes(config.share)}`, config.path)}`;
-    case 'nfs':
-      return `NFS ${config.server}:${joinUrlish(`/${trimSlashes(config.export)}`, config.path)}`;
-    case 's3':
-      return `S3 ${joinUrlish(`s3://${config.bucket}`, config.prefix)}`;
-    case 'object-storage': {
-      const scheme = config.protocol === 'HTTPS' ? 'https' : 'http';
-      const port = portSuffix(config.port, scheme === 'https' ? 443 : 80);
-      return `object storage ${joinUrlish(`${scheme}://${config.server}${port}/${config.bucket}`, config.prefix)}`;
-    }
-    case 'memory':
-      return `memory location "${config.name}"`;
-    default:
-      return assertNever(config, 'location kind');
-  }
-}
-
-/** `base` + "/" + `sub` with the slashes (and Windows backslashes) of `sub` tidied. */
-function joinUrlish(base: string, sub: string): string {
-  const tidy = trimSlashes(sub.replace(/\\/g, '/'));
-  return tidy === '' ? base : `${base.replace(/\/+$/, '')}/${tidy}`;
-}
-
-function trimSlashes(value: string): string {
-  return value.replace(/^\/+|\/+$/g, '');
-}
-
-function portSuffix(port: number | undefined, usual: number): string {
-  return port === undefined || port === usual ? '' : `:${port}`;
 }

@@ -1,6 +1,6 @@
 import type { EngineDeps } from '../engine/execution-runner';
 import type { EventBus } from '../events/event-bus';
-import { createLocation } from '../locations/registry';
+import { openLocation } from '../locations/open-location';
 import { openHistoryStore, type HistoryStore } from '../store/history-store';
 import type { SecretBox } from '../store/secret-box';
 import { ExecutionService } from './execution-service';
@@ -43,7 +43,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       `${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`,
     );
   }
-  const engine: EngineDeps = { createLocation, ...options.engine };
+  const engine: EngineDeps = { createLocation: openLocation, ...options.engine };
   const executions = new ExecutionService(store, options.bus, engine);
   let tasks: TaskService | null = null;
   const scheduler = options.schedule

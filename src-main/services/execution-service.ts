@@ -10,7 +10,7 @@ import type { TaskOptions } from '../../src-shared/model/task';
 import { ExecutionRunner, newExecution, type EngineDeps } from '../engine/execution-runner';
 import type { ExecutionSink } from '../engine/run-context';
 import type { EventBus } from '../events/event-bus';
-import { describeLocation } from '../locations/registry';
+import { describeLocation } from '../locations/describe-location';
 import type { HistoryStore } from '../store/history-store';
 import {
   exportReportToFile,

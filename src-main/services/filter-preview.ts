@@ -55,14 +55,17 @@ export function compilePreviewFilter(includes: string, excludes: string): PathFi
  * and listing the root throw, and `timeout` when the location does not answer in time.
  */
 export async function previewFilter(
-  createLocation: (config: LocationConfig, secrets: LocationSecrets) => Location,
+  createLocation: (
+    config: LocationConfig,
+    secrets: LocationSecrets,
+  ) => Location | Promise<Location>,
   config: LocationConfig,
   secrets: LocationSecrets,
   request: PreviewRequest,
 ): Promise<FilterPreview> {
   const filter = compilePreviewFilter(request.includes, request.excludes);
   const timeLimitMs = request.timeLimitMs ?? PREVIEW_TIME_LIMIT_MS;
-  const location = createLocation(config, secrets);
+  const location = await createLocation(config, secrets);
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeLimitMs);
   const preview: FilterPreview = {

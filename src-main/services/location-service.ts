@@ -11,9 +11,8 @@ import {
 import { describeNetworkMount, type LocationListing } from '../../src-shared/model/entry';
 import type { FilterPreview } from '../../src-shared/model/preset';
 import { parentOfRelative } from '../locations/relative-path';
-import { listNfsExports, type NfsExport } from '../locations/nfs/nfs-exports';
-import { listBuckets } from '../locations/s3/s3-buckets';
-import { createS3Connection, type S3Connection } from '../locations/s3/s3-client';
+import type { NfsExport } from '../locations/nfs/nfs-exports';
+import type { S3Connection } from '../locations/s3/s3-client';
 import { detectNetworkMount } from '../locations/local/network-mount';
 import type { Location } from '../locations/location';
 import type { HistoryStore } from '../store/history-store';
@@ -41,15 +40,21 @@ export interface ServerQueries {
 
 /** The real queries, over the network. */
 export const NETWORK_QUERIES: ServerQueries = {
-  listBuckets,
-  listExports: listNfsExports,
+  // Loaded on use: the AWS SDK and the NFS client cost every start that does not need them.
+  listBuckets: async (connection, signal) =>
+    (await import('../locations/s3/s3-buckets')).listBuckets(connection, signal),
+  listExports: async (server, mountPort, signal) =>
+    (await import('../locations/nfs/nfs-exports')).listNfsExports(server, mountPort, signal),
 };
 
 /** Saved locations (secrets write-only) and "Test connection". */
 export class LocationService {
   constructor(
     private readonly store: HistoryStore,
-    private readonly createLocation: (config: LocationConfig, secrets: LocationSecrets) => Location,
+    private readonly createLocation: (
+      config: LocationConfig,
+      secrets: LocationSecrets,
+    ) => Location | Promise<Location>,
     private readonly queries: ServerQueries = NETWORK_QUERIES,
   ) {}
 
@@ -201,7 +206,7 @@ export class LocationService {
     secrets: LocationSecrets,
     body: (location: Location, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const location = this.createLocation(config, secrets);
+    const location = await this.createLocation(config, secrets);
     const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
     try {
       await location.connect(signal);
@@ -220,16 +225,19 @@ export class LocationService {
   }
 
   /** The buckets an S3 or S3-compatible account may list. Throws as listBuckets does. */
-  buckets(
+  async buckets(
     config: S3Config | ObjectStorageConfig,
     typed: LocationSecrets,
     id?: string,
   ): Promise<{ buckets: string[] }> {
     const secrets = id === undefined ? typed : this.withSaved(id, config, typed);
+    const { createS3Connection } = await import('../locations/s3/s3-client');
     const connection = createS3Connection(config, secrets);
-    return this.queries
-      .listBuckets(connection, AbortSignal.timeout(TEST_TIMEOUT_MS))
-      .then((buckets) => ({ buckets }));
+    const buckets = await this.queries.listBuckets(
+      connection,
+      AbortSignal.timeout(TEST_TIMEOUT_MS),
+    );
+    return { buckets };
   }
 
   /** The exports an NFS server lists. Throws as listNfsExports does. */

@@ -2,10 +2,11 @@ import { AppError, type ErrorCode } from '../../../src-shared/errors';
 import type { EntryInfo } from '../../locations/location';
 import type { PathFilter } from '../filters';
 import type { RunContext } from '../run-context';
+import type { AsWritten } from '../transfer-file';
 import type { TransferRunner } from '../transfer-runner';
 import { compareTreePaths } from '../tree-order';
 import { walkTree } from '../tree-walk';
-import { toAppError } from './transfer';
+import { InFlight, toAppError } from './transfer';
 
 const NAMED_IN_MESSAGE = 10;
 
@@ -23,7 +24,7 @@ export async function verify(
   runner: TransferRunner,
 ): Promise<void> {
   const failures = new VerifyFailures();
-  const pool = new BoundedPool(runner.queueDepth);
+  const pool = new InFlight(runner.queueDepth);
   if (ctx.options.VerifyMode === 'ONLY_FILES_TRANSFERRED')
     await verifyTransferred(ctx, runner, pool, failures);
   if (ctx.options.VerifyMode === 'POINT_IN_TIME_CONSISTENT')
@@ -79,56 +80,71 @@ function named(paths: string[]): string {
   return paths.slice(0, NAMED_IN_MESSAGE).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
-/** Runs at most `limit` tasks at once; `add` waits for a free place. */
-class BoundedPool {
-  private readonly running = new Set<Promise<void>>();
-  constructor(private readonly limit: number) {}
-
-  async add(task: () => Promise<void>): Promise<void> {
-    const promise: Promise<void> = task().finally(() => this.running.delete(promise));
-    this.running.add(promise);
-    if (this.running.size >= this.limit) await Promise.race(this.running);
-  }
-
-  async drain(): Promise<void> {
-    await Promise.all(this.running);
-  }
-}
-
 async function verifyTransferred(
   ctx: RunContext,
   runner: TransferRunner,
-  pool: BoundedPool,
+  pool: InFlight,
   failures: VerifyFailures,
 ): Promise<void> {
   for (const item of ctx.plan.doneItems(['copy', 'update'])) {
     if (ctx.signal.aborted) break;
-    await pool.add(async () => {
-      ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
-      let destinationHash: string | null = null;
-      let problem: string | null = null;
-      let code: ErrorCode = 'checksum-mismatch';
-      try {
-        // A checksum the destination answered on the write itself is its own: no need to ask.
-        destinationHash =
-          item.storedHash ?? (await runner.hash('destination', item.path, ctx.signal, item.size));
-        if (destinationHash !== item.sourceHash)
-          problem = 'checksum differs between source and destination';
-      } catch (error) {
-        const info = toAppError(error);
-        problem = info.message;
-        code = info.code;
-      }
-      record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, failures, code);
-    });
+    await pool.add(
+      (async () => {
+        ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
+        let destinationHash: string | null = null;
+        let problem: string | null = null;
+        let code: ErrorCode = 'checksum-mismatch';
+        try {
+          // A checksum the destination answered on the write itself is its own: no need to ask.
+          destinationHash =
+            item.storedHash ??
+            (await runner.hash(
+              'destination',
+              item.path,
+              ctx.signal,
+              item.size,
+              asWritten(ctx, item),
+            ));
+          if (destinationHash !== item.sourceHash)
+            problem = 'checksum differs between source and destination';
+        } catch (error) {
+          const info = toAppError(error);
+          problem = info.message;
+          code = info.code;
+        }
+        record(
+          ctx,
+          item.path,
+          item.size,
+          item.sourceHash,
+          destinationHash,
+          problem,
+          failures,
+          code,
+        );
+      })(),
+    );
   }
+}
+
+/**
+ * What the transfer knows of a file it wrote: the hash of the bytes handed to the destination
+ * and the mtime it set, so a store that keeps bytes as written needs no read-back.
+ */
+function asWritten(
+  ctx: RunContext,
+  item: { mtimeMs: number; sourceHash: string | null },
+): AsWritten | undefined {
+  // Without the mtime it set, a same-size change could pass unseen: those are read back.
+  if (item.sourceHash === null || ctx.options.Mtime !== 'PRESERVE') return undefined;
+  return { hash: item.sourceHash, mtimeMs: item.mtimeMs };
 }
 
 async function verifyEverything(
   ctx: RunContext,
   filter: PathFilter,
   runner: TransferRunner,
-  pool: BoundedPool,
+  pool: InFlight,
   failures: VerifyFailures,
 ): Promise<void> {
   // Name clashes were reported as failed by PREPARING: not expected at the destination.
@@ -164,8 +180,7 @@ async function verifyEverything(
       const dst = b.value as EntryInfo;
       const problem = metadataProblem(ctx, src, dst);
       if (problem) record(ctx, src.path, src.size, null, null, problem, failures);
-      else if (src.type === 'file')
-        await pool.add(() => compareContent(ctx, runner, src, failures));
+      else if (src.type === 'file') await pool.add(compareContent(ctx, runner, src, failures));
       a = await source.next();
       b = await destination.next();
     }

@@ -14,8 +14,9 @@ import {
 import { Readable } from 'node:stream';
 import { AppError } from '../../../src-shared/errors';
 import { cancelledError } from '../abort';
-import type { MetadataUpdate } from '../location';
+import type { MetadataUpdate, ReadWholeOptions } from '../location';
 import { errnoOf, mapFsError } from './map-fs-error';
+import { changedDuringTransfer } from './whole-file-async';
 
 /*
  * Blocking file I/O for a LocalLocation that lives in a transfer worker thread. There, blocking
@@ -28,6 +29,11 @@ import { errnoOf, mapFsError } from './map-fs-error';
 // chunks, 140 ms with 256 KiB ones).
 const CHUNK = 256 * 1024;
 const IS_WINDOWS = process.platform === 'win32';
+// Asked once: the owner a new file gets, to skip fchown calls that would change nothing.
+const EUID = process.geteuid?.() ?? -1;
+const EGID = process.getegid?.() ?? -1;
+// The mode a new file gets (0o666 less the umask), to skip fchmod calls that would change nothing.
+const CREATED_MODE = IS_WINDOWS ? -1 : 0o666 & ~process.umask();
 
 /**
  * Opens a regular file and returns a stream of its bytes `start`..`end` (inclusive, clamped to
@@ -83,6 +89,69 @@ export function openBlockingReadStream(
 }
 
 /**
+ * Reads a whole small file with one open, two fstat and (usually) one read: the fstat at open
+ * checks the planned size and mtime, the one after the read that nothing changed meanwhile.
+ * Throws synchronously: the raw fs error, AppError is-dir / not-supported /
+ * changed-during-transfer (naming `shown`).
+ */
+export function readWholeBlocking(abs: string, shown: string, options: ReadWholeOptions): Buffer {
+  const { size, mtimeMs } = options.expect;
+  const fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const before = fstatSync(fd);
+    if (before.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    if (!before.isFile())
+      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    if (before.size !== size || Math.abs(before.mtimeMs - mtimeMs) >= 1)
+      throw changedDuringTransfer(shown, size, before.size);
+    const data = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, data, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const after = fstatSync(fd);
+    if (got !== size || after.size !== size || after.mtimeMs !== before.mtimeMs)
+      throw changedDuringTransfer(shown, size, after.size, got);
+    return data;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` into the new file `temp` (which must not exist), applies the metadata, closes it
+ * and renames it over `abs`; on failure the temporary is removed. Returns the bytes written.
+ * Throws the raw fs error.
+ */
+export function writeWholeBlocking(
+  abs: string,
+  temp: string,
+  data: Uint8Array,
+  metadata: MetadataUpdate | undefined,
+): number {
+  let fd: number | null = openSync(temp, 'wx', 0o666);
+  try {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset);
+    if (metadata) applyMetadataToOpenFile(fd, metadata);
+    closeSync(fd);
+    fd = null;
+    renameSync(temp, abs);
+    return data.length;
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created or already gone
+    }
+    throw error;
+  }
+}
+
+/**
  * Writes `data` into the new file `temp` (which must not exist), applies the metadata to the open
  * file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
  * `data` destroyed. Returns the bytes written. Throws the raw fs error or the stream's AppError.
@@ -124,11 +193,9 @@ export async function writeFileBlocking(
 /** chown (only when it changes something we may change), chmod, then times, all on the fd. */
 function applyMetadataToOpenFile(fd: number, metadata: MetadataUpdate): void {
   if (!IS_WINDOWS && (metadata.uid !== undefined || metadata.gid !== undefined)) {
-    const euid = process.geteuid?.() ?? -1;
-    const egid = process.getegid?.() ?? -1;
     const uid =
-      metadata.uid !== undefined && metadata.uid !== euid && euid === 0 ? metadata.uid : -1;
-    const gid = metadata.gid !== undefined && metadata.gid !== egid ? metadata.gid : -1;
+      metadata.uid !== undefined && metadata.uid !== EUID && EUID === 0 ? metadata.uid : -1;
+    const gid = metadata.gid !== undefined && metadata.gid !== EGID ? metadata.gid : -1;
     if (uid !== -1 || gid !== -1) {
       try {
         fchownSync(fd, uid, gid);
@@ -137,7 +204,9 @@ function applyMetadataToOpenFile(fd: number, metadata: MetadataUpdate): void {
       }
     }
   }
-  if (metadata.mode !== undefined && !IS_WINDOWS) fchmodSync(fd, metadata.mode & 0o7777);
+  // A new file already has CREATED_MODE: chmod only when the wanted mode differs.
+  if (metadata.mode !== undefined && !IS_WINDOWS && (metadata.mode & 0o7777) !== CREATED_MODE)
+    fchmodSync(fd, metadata.mode & 0o7777);
   if (metadata.mtimeMs !== undefined || metadata.atimeMs !== undefined) {
     const current =
       metadata.mtimeMs === undefined || metadata.atimeMs === undefined ? fstatSync(fd) : null;

@@ -28,12 +28,20 @@ import type {
   LocationCapabilities,
   MetadataUpdate,
   ReadOptions,
+  ReadWholeOptions,
   WriteOptions,
 } from '../location';
 import { checkReadRange } from '../read-range';
 import { assertSafeRelativePath, joinRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
-import { openBlockingReadStream, writeFileBlocking } from './blocking-io';
+import {
+  openBlockingReadStream,
+  readWholeBlocking,
+  writeFileBlocking,
+  writeWholeBlocking,
+} from './blocking-io';
+import { keepsBytesAsWritten } from './file-system-kind';
+import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
@@ -72,6 +80,7 @@ export class LocalLocation implements Location {
     usefulConcurrency: Math.max(2, Math.min(8, availableParallelism())),
     objectTags: false,
     snapshotReads: false,
+    keepsBytesAsWritten: false,
   };
   private readonly root: string;
   private readonly rootWithSep: string;
@@ -87,6 +96,7 @@ export class LocalLocation implements Location {
     this.rootWithSep = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
     this.linkedFolders = new LinkedFolderGuard(this.root);
     this.description = `local folder ${this.root}`;
+    this.capabilities.keepsBytesAsWritten = keepsBytesAsWritten(this.root);
   }
 
   /** Throws: cancelled, not-found, not-dir, permission-denied (each naming the root). */
@@ -260,6 +270,49 @@ export class LocalLocation implements Location {
       await unlink(temp).catch(() => undefined);
       if (isAbortError(error) || signal.aborted) throw cancelledError(abs);
       throw mapFsError(error, abs, 'write file');
+    }
+  }
+
+  /**
+   * A whole small file, checked against the planned version at open and after the read.
+   * Throws: invalid-name, cancelled, not-found, is-dir, permission-denied, not-supported,
+   * changed-during-transfer.
+   */
+  async readWhole(
+    relPath: string,
+    options: ReadWholeOptions,
+    signal: AbortSignal,
+  ): Promise<Uint8Array> {
+    const abs = this.resolve(relPath);
+    throwIfAborted(signal, abs);
+    try {
+      return this.blockingIo
+        ? readWholeBlocking(abs, relPath, options)
+        : await readWholeAsync(abs, relPath, options);
+    } catch (error) {
+      throw error instanceof AppError ? error : mapFsError(error, abs, 'read file');
+    }
+  }
+
+  /** `write` for bytes in memory, without a stream. Throws as `write` does. */
+  async writeWhole(
+    relPath: string,
+    data: Uint8Array,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const abs = this.resolve(relPath);
+    if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
+    const folder = path.dirname(abs);
+    const temp = path.join(folder, temporaryName());
+    try {
+      return this.blockingIo
+        ? writeWholeBlocking(abs, temp, data, options.metadata)
+        : await writeWholeAsync(abs, temp, data, options.metadata);
+    } catch (error) {
+      throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : abs, 'write file');
     }
   }
 

@@ -1,0 +1,83 @@
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { AppError } from '../../../src-shared/errors';
+import type { MetadataUpdate, ReadWholeOptions } from '../location';
+import { applyMetadata } from './local-fs-helpers';
+
+/*
+ * readWhole / writeWhole of a LocalLocation on the main thread, where blocking calls must not
+ * stall the UI (a hung network mount would): the same steps as blocking-io.ts, through libuv.
+ */
+
+/**
+ * A whole small file, checked against the planned size and mtime at open and after the read.
+ * Throws the raw fs error, or AppError is-dir / not-supported / changed-during-transfer.
+ */
+export async function readWholeAsync(
+  abs: string,
+  shown: string,
+  options: ReadWholeOptions,
+): Promise<Buffer> {
+  const { size, mtimeMs } = options.expect;
+  const handle = await open(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const before = await handle.stat();
+    if (before.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    if (!before.isFile())
+      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    if (before.size !== size || Math.abs(before.mtimeMs - mtimeMs) >= 1)
+      throw changedDuringTransfer(shown, size, before.size);
+    const data = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await handle.read(data, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const after = await handle.stat();
+    if (got !== size || after.size !== size || after.mtimeMs !== before.mtimeMs)
+      throw changedDuringTransfer(shown, size, after.size, got);
+    return data;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `data` into the new file `temp`, applies the metadata, renames it over `abs`; the
+ * temporary is removed on failure. Throws the raw fs error.
+ */
+export async function writeWholeAsync(
+  abs: string,
+  temp: string,
+  data: Uint8Array,
+  metadata: MetadataUpdate | undefined,
+): Promise<number> {
+  const handle = await open(temp, 'wx', 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.close();
+    if (metadata) await applyMetadata(temp, metadata, false);
+    await rename(temp, abs);
+    return data.length;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The error of a source that is not the version PREPARING saw, naming it as the user does. */
+export function changedDuringTransfer(
+  shown: string,
+  planned: number,
+  now: number,
+  read?: number,
+): AppError {
+  const bytes = read === undefined ? '' : `, read ${read} bytes`;
+  return new AppError(
+    'changed-during-transfer',
+    `Source file changed while it was being copied: ${shown} (size ${planned} -> ${now}${bytes})`,
+    { path: shown },
+  );
+}
