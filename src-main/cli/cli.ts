@@ -52,7 +52,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       schedule: false,
       log: (message) => io.stderr.write(`dataferry: ${message}\n`),
       // --io-timeout and --retry-for hold for the executions this process runs.
-      ...('limits' in command ? { engine: { limits: command.limits } } : {}),
+      // No UI here: blocking I/O and PREPARING on the main thread cost less than a thread.
+      engine: {
+        mainThreadMayBlock: true,
+        ...('limits' in command ? { limits: command.limits } : {}),
+      },
     });
     return await execute(command, services, bus, io);
   } catch (error) {

@@ -49,11 +49,22 @@ export interface EngineDeps {
   limits?: EngineLimits;
   /** PREPARING on the main thread even when a worker could do it (tests). */
   prepareInline?: boolean;
+  /**
+   * This process has no UI to keep responsive (the CLI): its locations use blocking I/O on the
+   * main thread and PREPARING runs there, instead of paying for a thread start on every run.
+   */
+  mainThreadMayBlock?: boolean;
   /** Defaults to worker threads when both locations can be re-created in a worker, else inline. */
   createRunner?(spec: RunnerSpec, source: Location, destination: Location): TransferRunner;
 }
 
 const UPDATE_INTERVAL_MS = 1000;
+/**
+ * Plans this small are transferred on the main thread: starting a worker thread and loading its
+ * code (about 0.1 s) costs more than copying them.
+ */
+const INLINE_MAX_FILES = 16;
+const INLINE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** A fresh execution record in QUEUED. */
 export function newExecution(id: string, taskId: string, options: TaskOptions): Execution {
@@ -140,7 +151,7 @@ export class ExecutionRunner {
     let phase: Phase = 'LAUNCHING';
     try {
       execution.launchTime = Date.now();
-      const io = this.ioOptions();
+      const io = { ...this.ioOptions(), inWorker: this.deps.mainThreadMayBlock ?? false };
       source = await this.deps.createLocation(spec.source.config, spec.source.secrets, io);
       destination = await this.deps.createLocation(
         spec.destination.config,
@@ -252,6 +263,7 @@ export class ExecutionRunner {
   ): void {
     const threads =
       !this.deps.prepareInline &&
+      !this.deps.mainThreadMayBlock &&
       source.capabilities.shareableAcrossThreads &&
       destination.capabilities.shareableAcrossThreads;
     if (!threads) return;
@@ -325,8 +337,14 @@ export class ExecutionRunner {
       ...this.ioOptions(),
     };
     if (this.deps.createRunner) return this.deps.createRunner(spec, source, destination);
+    const c = this.execution.counters;
+    const tiny =
+      c.EstimatedFilesToTransfer <= INLINE_MAX_FILES &&
+      c.EstimatedBytesToTransfer <= INLINE_MAX_BYTES;
     const threads =
-      source.capabilities.shareableAcrossThreads && destination.capabilities.shareableAcrossThreads;
+      !tiny &&
+      source.capabilities.shareableAcrossThreads &&
+      destination.capabilities.shareableAcrossThreads;
     const concurrency = effectiveConcurrency(spec.options.Parallelism, source, destination);
     return threads
       ? new WorkerRunner(spec, concurrency, undefined, threadsFor(concurrency, source, destination))
