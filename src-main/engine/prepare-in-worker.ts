@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorInfo } from '../../src-shared/errors';
 import type { ExecutionCounters } from '../../src-shared/model/execution';
 import type { FromPrepareWorker, PrepareWorkerInit, ToPrepareWorker } from './prepare-worker';
-import { builtWorkerScript } from './worker-runner';
+import { builtWorkerScript, WORKER_LIMITS } from './worker-runner';
 
 /** Counters PREPARING sets; the rest belong to later phases. */
 const PREPARE_COUNTERS = [
@@ -32,7 +32,10 @@ export function startPrepareWorker(
   onUnreadable: (side: 'source' | 'destination', path: string, error: ErrorInfo) => void,
   onProgress: () => void,
 ): PrepareWorker {
-  const worker = new Worker(builtWorkerScript('prepare-worker.js'), { workerData: init });
+  const worker = new Worker(builtWorkerScript('prepare-worker.js'), {
+    workerData: init,
+    resourceLimits: WORKER_LIMITS,
+  });
   let settle: ((error: AppError | null) => void) | null = null;
   let outcome: AppError | null | undefined;
   const finish = (error: AppError | null): void => {

@@ -47,4 +47,4 @@ export const WORKER_PROGRESS_INTERVAL_MS = 100;
 /** Requests on files up to this size travel in batches (a worker copies them in a blink). */
 export const BATCH_MAX_FILE_BYTES = 256 * 1024;
 /** At most this many requests in one batch. */
-export const BATCH_MAX_REQUESTS = 32;
+export const BATCH_MAX_REQUESTS = 64;
