@@ -1,6 +1,7 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { prepareThreadsStarted } from '../../../src-main/engine/prepare-in-worker';
 import { WorkerRunner } from '../../../src-main/engine/worker-runner';
 import { local, runExecution, tempDir } from '../../support/engine-harness';
 
@@ -30,6 +31,21 @@ afterEach(async () => {
 });
 
 describe('engine with worker threads', () => {
+  it('keeps the PREPARING thread for the next run: a re-run starts no thread', async () => {
+    for (let i = 0; i < 50; i++) await writeFile(path.join(src, `f${i}.txt`), `file ${i}`);
+    const first = await runExecution(local(src), local(dst), { runner: 'workers' });
+    expect(first.execution.counters.FilesTransferred).toBe(50);
+    const started = prepareThreadsStarted();
+    const rerun = await runExecution(local(src), local(dst), { runner: 'workers' });
+    expect(rerun.execution.status).toBe('SUCCESS');
+    expect(rerun.execution.counters).toMatchObject({ FilesSkipped: 50, FilesTransferred: 0 });
+    await writeFile(path.join(src, 'f7.txt'), 'changed, longer');
+    const third = await runExecution(local(src), local(dst), { runner: 'workers' });
+    expect(third.execution.counters).toMatchObject({ FilesSkipped: 49, FilesTransferred: 1 });
+    expect(await readFile(path.join(dst, 'f7.txt'), 'utf8')).toBe('changed, longer');
+    expect(prepareThreadsStarted()).toBe(started);
+  });
+
   it('copies many files through the pool and verifies them', async () => {
     for (let i = 0; i < 200; i++)
       await writeFile(path.join(src, `file-${i}.txt`), `content ${i}\n`.repeat(i));
