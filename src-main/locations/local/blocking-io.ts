@@ -89,21 +89,16 @@ export function openBlockingReadStream(
 }
 
 /**
- * Reads a whole small file with one open, two fstat and (usually) one read: the fstat at open
- * checks the planned size and mtime, the one after the read that nothing changed meanwhile.
- * Throws synchronously: the raw fs error, AppError is-dir / not-supported /
- * changed-during-transfer (naming `shown`).
+ * Reads a whole small file with one open, one read and one fstat: the planned size is read, then
+ * fstat proves the file is a regular file still of the planned size and mtime (a file that
+ * changed before or during the read has another mtime, or size). Throws synchronously: the raw
+ * fs error (EISDIR for a folder), AppError not-supported / changed-during-transfer (naming
+ * `shown`).
  */
 export function readWholeBlocking(abs: string, shown: string, options: ReadWholeOptions): Buffer {
   const { size, mtimeMs } = options.expect;
   const fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const before = fstatSync(fd);
-    if (before.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
-    if (!before.isFile())
-      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
-    if (before.size !== size || Math.abs(before.mtimeMs - mtimeMs) >= 1)
-      throw changedDuringTransfer(shown, size, before.size);
     const data = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
@@ -112,7 +107,9 @@ export function readWholeBlocking(abs: string, shown: string, options: ReadWhole
       got += n;
     }
     const after = fstatSync(fd);
-    if (got !== size || after.size !== size || after.mtimeMs !== before.mtimeMs)
+    if (!after.isFile())
+      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    if (got !== size || after.size !== size || Math.abs(after.mtimeMs - mtimeMs) >= 1)
       throw changedDuringTransfer(shown, size, after.size, got);
     return data;
   } finally {

@@ -10,8 +10,9 @@ import { applyMetadata } from './local-fs-helpers';
  */
 
 /**
- * A whole small file, checked against the planned size and mtime at open and after the read.
- * Throws the raw fs error, or AppError is-dir / not-supported / changed-during-transfer.
+ * A whole small file: the planned size read, then checked to be a regular file still of the
+ * planned size and mtime (as readWholeBlocking). Throws the raw fs error, or AppError
+ * not-supported / changed-during-transfer.
  */
 export async function readWholeAsync(
   abs: string,
@@ -21,12 +22,6 @@ export async function readWholeAsync(
   const { size, mtimeMs } = options.expect;
   const handle = await open(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const before = await handle.stat();
-    if (before.isDirectory()) throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
-    if (!before.isFile())
-      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
-    if (before.size !== size || Math.abs(before.mtimeMs - mtimeMs) >= 1)
-      throw changedDuringTransfer(shown, size, before.size);
     const data = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
@@ -35,7 +30,9 @@ export async function readWholeAsync(
       got += bytesRead;
     }
     const after = await handle.stat();
-    if (got !== size || after.size !== size || after.mtimeMs !== before.mtimeMs)
+    if (!after.isFile())
+      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+    if (got !== size || after.size !== size || Math.abs(after.mtimeMs - mtimeMs) >= 1)
       throw changedDuringTransfer(shown, size, after.size, got);
     return data;
   } finally {
