@@ -48,42 +48,44 @@ function processExists(pid: number): boolean {
 
 export type StoredPlanItem = PlanItem & { seq: number };
 
+/** Plans of up to this many items stay in memory; a larger one moves to its SQLite file. */
+export const PLAN_MEMORY_ITEMS = 50_000;
+
+type DoneMark = [hash: string | null, stored: string | null];
+
 /**
- * The plan of one execution, spilled to a temporary SQLite file so that memory does not grow with
- * the number of entries (millions of them are fine). Items keep their tree order (`seq`), which
- * TRANSFERRING follows forwards and the delete step backwards (contents before their folder).
+ * The plan of one execution. A small plan (most runs: new and changed items only, unchanged files
+ * are not stored) stays in memory; past PLAN_MEMORY_ITEMS it spills to a temporary SQLite file,
+ * so that memory does not grow with the number of entries (millions of them are fine). Items keep
+ * their tree order (`seq`), which TRANSFERRING follows forwards and the delete step backwards
+ * (contents before their folder). A plan written by another thread is always a file.
  */
 export class PlanStore {
-  private readonly db: DatabaseSync;
-  private readonly dir: string | null;
-  private readonly insert: StatementSync;
-  private readonly insertDone: StatementSync;
-  private pending: PlanItem[] = [];
-  private pendingDone: [number, string | null, string | null][] = [];
+  private disk: DiskPlan | null;
+  /** The items while the plan is in memory (null once on disk). */
+  private memory: StoredPlanItem[] | null;
+  private readonly doneMemory = new Map<number, DoneMark>();
   private seq = 0;
 
-  private constructor(db: DatabaseSync, dir: string | null, create: boolean) {
-    this.db = db;
-    this.dir = dir;
-    db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;');
-    if (create) {
-      db.exec(`CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
-        CREATE INDEX plan_action ON plan(action, seq);
-        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT, stored TEXT);`);
-    } else {
-      const row = db.prepare('SELECT MAX(seq) AS n FROM plan').get() as { n: number | null };
-      this.seq = Number(row.n ?? 0);
-    }
-    this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
-    this.insertDone = db.prepare(
-      'INSERT OR REPLACE INTO done (seq, hash, stored) VALUES (?, ?, ?)',
-    );
+  private constructor(
+    disk: DiskPlan | null,
+    private readonly memoryItems = PLAN_MEMORY_ITEMS,
+  ) {
+    this.disk = disk;
+    this.memory = disk ? null : [];
   }
 
-  /** A plan in a fresh temporary folder, removed by `dispose()`. */
-  static createTemporary(): PlanStore {
-    const dir = planDir();
-    return new PlanStore(new DatabaseSync(path.join(dir, 'plan.db')), dir, true);
+  /**
+   * A plan in memory, spilled to a fresh temporary folder past `memoryItems` items;
+   * `dispose()` removes it.
+   */
+  static createTemporary(memoryItems = PLAN_MEMORY_ITEMS): PlanStore {
+    return new PlanStore(null, memoryItems);
+  }
+
+  /** Whether the plan has moved to its file (tests). */
+  get onDisk(): boolean {
+    return this.disk !== null;
   }
 
   /**
@@ -91,12 +93,14 @@ export class PlanStore {
    * then `open` it here. The caller owns the file.
    */
   static createAt(file: string): PlanStore {
-    return new PlanStore(new DatabaseSync(file), null, true);
+    return new PlanStore(new DiskPlan(new DatabaseSync(file), null, true));
   }
 
   /** A plan another thread wrote to `file`; `dispose()` removes `dir` (its temporary folder). */
   static open(file: string, dir: string): PlanStore {
-    return new PlanStore(new DatabaseSync(file), dir, false);
+    const plan = new PlanStore(new DiskPlan(new DatabaseSync(file), dir, false));
+    plan.seq = plan.disk?.lastSeq() ?? 0;
+    return plan;
   }
 
   /** A fresh temporary folder and file name for a plan. */
@@ -105,23 +109,145 @@ export class PlanStore {
     return { dir, file: path.join(dir, 'plan.db') };
   }
 
-  /** Writes what is pending and closes the file, keeping it. */
+  /** Writes what is pending and closes the file, keeping it (a plan made with createAt). */
+  close(): void {
+    this.disk?.close();
+  }
+
+  add(item: PlanItem): void {
+    const seq = ++this.seq;
+    if (this.memory) {
+      this.memory.push({ ...item, seq });
+      if (this.memory.length > this.memoryItems) this.spill();
+      return;
+    }
+    this.disk?.add(seq, item);
+  }
+
+  flush(): void {
+    this.disk?.flush();
+  }
+
+  /** Items with one of the actions, in tree order (or reversed), read lazily. */
+  *items(
+    actions: readonly PlanAction[],
+    order: 'forward' | 'backward' = 'forward',
+  ): Generator<StoredPlanItem> {
+    const memory = this.memory;
+    if (!memory) {
+      yield* (this.disk as DiskPlan).items(actions, order);
+      return;
+    }
+    const wanted = new Set(actions);
+    if (order === 'forward') {
+      for (const item of memory) if (wanted.has(item.action)) yield item;
+    } else {
+      for (let i = memory.length - 1; i >= 0; i--) {
+        const item = memory[i] as StoredPlanItem;
+        if (wanted.has(item.action)) yield item;
+      }
+    }
+  }
+
+  /**
+   * Records that an item was carried out, with the source hash computed on the way and the
+   * destination's own checksum of what it stored, when the write answered one.
+   */
+  markDone(seq: number, sourceHash: string | null, storedHash: string | null = null): void {
+    if (this.memory) this.doneMemory.set(seq, [sourceHash, storedHash]);
+    else this.disk?.markDone(seq, sourceHash, storedHash);
+  }
+
+  /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
+  *doneItems(
+    actions: readonly PlanAction[],
+  ): Generator<StoredPlanItem & { sourceHash: string | null; storedHash: string | null }> {
+    if (!this.memory) {
+      yield* (this.disk as DiskPlan).doneItems(actions);
+      return;
+    }
+    for (const item of this.items(actions)) {
+      const done = this.doneMemory.get(item.seq);
+      if (done) yield { ...item, sourceHash: done[0], storedHash: done[1] };
+    }
+  }
+
+  count(actions: readonly PlanAction[]): number {
+    if (!this.memory) return (this.disk as DiskPlan).count(actions);
+    const wanted = new Set(actions);
+    return this.memory.filter((item) => wanted.has(item.action)).length;
+  }
+
+  dispose(): void {
+    this.disk?.dispose();
+    this.memory = null;
+    this.doneMemory.clear();
+  }
+
+  /** The plan outgrew memory: everything so far goes to a file in a fresh temporary folder. */
+  private spill(): void {
+    const memory = this.memory as StoredPlanItem[];
+    const dir = planDir();
+    const disk = new DiskPlan(new DatabaseSync(path.join(dir, 'plan.db')), dir, true);
+    for (const { seq, ...item } of memory) disk.add(seq, item);
+    for (const [seq, [hash, stored]] of this.doneMemory) disk.markDone(seq, hash, stored);
+    disk.flush();
+    this.disk = disk;
+    this.memory = null;
+    this.doneMemory.clear();
+  }
+}
+
+/** The plan in a SQLite file (journal off: it is thrown away with the run), written in batches. */
+class DiskPlan {
+  private readonly insert: StatementSync;
+  private readonly insertDone: StatementSync;
+  private pending: [number, PlanItem][] = [];
+  private pendingDone: [number, string | null, string | null][] = [];
+
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly dir: string | null,
+    create: boolean,
+  ) {
+    db.exec('PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;');
+    if (create) {
+      db.exec(`CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
+        CREATE INDEX plan_action ON plan(action, seq);
+        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT, stored TEXT);`);
+    }
+    this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
+    this.insertDone = db.prepare(
+      'INSERT OR REPLACE INTO done (seq, hash, stored) VALUES (?, ?, ?)',
+    );
+  }
+
+  lastSeq(): number {
+    const row = this.db.prepare('SELECT MAX(seq) AS n FROM plan').get() as { n: number | null };
+    return Number(row.n ?? 0);
+  }
+
   close(): void {
     this.flush();
     this.db.close();
   }
 
-  add(item: PlanItem): void {
-    this.pending.push(item);
+  add(seq: number, item: PlanItem): void {
+    this.pending.push([seq, item]);
     if (this.pending.length >= BATCH) this.flush();
+  }
+
+  markDone(seq: number, sourceHash: string | null, storedHash: string | null): void {
+    this.pendingDone.push([seq, sourceHash, storedHash]);
+    if (this.pendingDone.length >= BATCH) this.flush();
   }
 
   flush(): void {
     if (this.pending.length === 0 && this.pendingDone.length === 0) return;
     this.db.exec('BEGIN');
     try {
-      for (const item of this.pending) {
-        this.insert.run(++this.seq, item.action, JSON.stringify(item));
+      for (const [seq, item] of this.pending) {
+        this.insert.run(seq, item.action, JSON.stringify(item));
       }
       for (const [seq, hash, stored] of this.pendingDone) this.insertDone.run(seq, hash, stored);
       this.db.exec('COMMIT');
@@ -133,11 +259,7 @@ export class PlanStore {
     this.pendingDone = [];
   }
 
-  /** Items with one of the actions, in tree order (or reversed), read lazily. */
-  *items(
-    actions: readonly PlanAction[],
-    order: 'forward' | 'backward' = 'forward',
-  ): Generator<StoredPlanItem> {
+  *items(actions: readonly PlanAction[], order: 'forward' | 'backward'): Generator<StoredPlanItem> {
     this.flush();
     const marks = actions.map(() => '?').join(',');
     const stmt = this.db.prepare(
@@ -149,16 +271,6 @@ export class PlanStore {
     }
   }
 
-  /**
-   * Records that an item was carried out, with the source hash computed on the way and the
-   * destination's own checksum of what it stored, when the write answered one.
-   */
-  markDone(seq: number, sourceHash: string | null, storedHash: string | null = null): void {
-    this.pendingDone.push([seq, sourceHash, storedHash]);
-    if (this.pendingDone.length >= BATCH) this.flush();
-  }
-
-  /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
   *doneItems(
     actions: readonly PlanAction[],
   ): Generator<StoredPlanItem & { sourceHash: string | null; storedHash: string | null }> {
