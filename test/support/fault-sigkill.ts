@@ -55,10 +55,11 @@ export async function killAndRerun(
   await until('the big file half-way', () => o.halfWay(run.exited), run.exited);
   run.kill('SIGKILL');
   expect((await run.done).code, 'killed by SIGKILL').toBeNull();
-  // The killed process could not remove its plan (a temporary SQLite file); the next one does.
+  // A plan that outgrew memory lives in a temporary SQLite file, which a killed process cannot
+  // remove; the next start does (plan-store.test.ts proves the sweep on a plan of its own).
   const plans = (): string[] =>
     readdirSync(os.tmpdir()).filter((n) => n.startsWith(`dataferry-plan-${run.pid()}-`));
-  expect(plans()).toHaveLength(1);
+  expect(plans().length).toBeLessThanOrEqual(1);
   const finalsAfterKill = await o.finals();
   expect(finalsAfterKill).not.toContain(KILL_BIG);
 

@@ -448,8 +448,10 @@ export class LocalLocation implements Location {
     }
     const { names, refused } = sortListedNames(raw, relPath);
     const entries: EntryInfo[] = refused;
+    // The names are checked (no separator, no '.' or '..'): joining needs no normalizing.
+    const prefix = abs.endsWith(path.sep) ? abs : abs + path.sep;
     for (const name of names) {
-      const childAbs = path.join(abs, name);
+      const childAbs = prefix + name;
       try {
         entries.push(
           this.toEntry(lstatSync(childAbs), childAbs, joinRelative(relPath, name), true),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { EntryInfo } from '../location';
 import { listedNameProblem, refusedNameEntry } from '../relative-path';
 import { isTemporaryName } from '../temp-names';
@@ -27,7 +28,7 @@ export function sortListedNames(raw: Buffer[], folder: string): ListedNames {
   const out: ListedNames = { names: [], refused: [] };
   for (const bytes of raw) {
     const name = bytes.toString('utf8');
-    if (!Buffer.from(name, 'utf8').equals(bytes)) {
+    if (!isUtf8(bytes)) {
       out.refused.push(
         refusedNameEntry(
           folder,

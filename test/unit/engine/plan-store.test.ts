@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PlanAction, PlanItem } from '../../../src-main/engine/plan';
 import { PlanStore } from '../../../src-main/engine/plan-store';
@@ -34,6 +37,23 @@ function fill(plan: PlanStore, n: number): void {
 }
 
 describe('PlanStore', () => {
+  // First in this file: a process sweeps stale plans when it makes its first plan folder.
+  it('removes the plan files of processes that died (a SIGKILLed run cannot remove its own)', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const stale = path.join(os.tmpdir(), `dataferry-plan-${dead}-test`);
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(path.join(stale, 'plan.db'), 'left by a killed run');
+    const mine = path.join(os.tmpdir(), `dataferry-plan-${process.pid}-test`);
+    mkdirSync(mine, { recursive: true });
+    const plan = PlanStore.createTemporary(1);
+    for (let i = 0; i < 3; i++) plan.add(item(i));
+    expect(plan.onDisk).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
+    rmSync(mine, { recursive: true });
+    plan.dispose();
+  });
+
   it('a small plan stays in memory and answers in tree order, both ways', () => {
     const plan = PlanStore.createTemporary(100);
     fill(plan, 25);
