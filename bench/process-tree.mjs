@@ -41,16 +41,17 @@ function rssOf(pid) {
   }
 }
 
+/** `pid` and all its descendants, parents first. */
+function treePids(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]));
+  return all;
+}
+
 /** Resident bytes of `pid` and all its descendants (without `pid` itself when `skipRoot`). */
 export function treeRss(pid, skipRoot = false) {
-  let total = skipRoot ? 0 : rssOf(pid);
-  const stack = childrenOf(pid);
-  while (stack.length) {
-    const next = stack.pop();
-    total += rssOf(next);
-    stack.push(...childrenOf(next));
-  }
-  return total;
+  const pids = treePids(pid);
+  return (skipRoot ? pids.slice(1) : pids).reduce((sum, p) => sum + rssOf(p), 0);
 }
 
 /**
@@ -80,6 +81,27 @@ export function have(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
+/** The commands measureCommand is running: their process and scratch folder. */
+const running = new Set();
+
+/**
+ * Kills every command measureCommand is running, with all their descendants (SIGKILL), and
+ * removes their scratch folders: for a benchmark that is interrupted.
+ */
+export function abortMeasured() {
+  for (const { child, scratch } of running) {
+    for (const pid of treePids(child.pid).reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
 /**
  * Runs `command args` under GNU time after `sync` (every run starts with no dirty pages waiting
  * to be written), sampling the memory of everything below GNU time. Resolves with
@@ -97,6 +119,8 @@ export async function measureCommand(command, args, { env, cwd } = {}) {
       env: env ?? process.env,
       cwd,
     });
+    const entry = { child, scratch };
+    running.add(entry);
     const sampler = sampleTree(child.pid, true);
     let stdout = '';
     let stderr = '';
@@ -117,6 +141,7 @@ export async function measureCommand(command, args, { env, cwd } = {}) {
       child.once('close', (code, sig) => resolve([code, sig]));
     });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    running.delete(entry);
     const sampled = sampler.stop();
     // GNU time's %M: the maximum resident size of the largest descendant, in KiB.
     const kib = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());

@@ -21,5 +21,11 @@ for (const file of files) {
   if (only && !file.includes(only)) continue;
   const { run } = await import(pathToFileURL(path.join(here, file)).href);
   console.log(`\n== ${file}`);
-  await run();
+  try {
+    await run();
+  } catch (err) {
+    // A missing tool or server stops the whole run, with what to install.
+    console.error(`${file} stopped: ${err.message}`);
+    process.exit(1);
+  }
 }

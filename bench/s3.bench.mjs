@@ -15,7 +15,7 @@
 // The settings that make the peers work against fauxqs are in s3-setup.mjs.
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_S3_FILES=5000
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
@@ -32,6 +32,7 @@ import {
   smallContent,
   smallPath,
   walk,
+  writeSmallSet,
 } from './bench-data.mjs';
 import {
   AWS,
@@ -218,11 +219,7 @@ export async function run() {
       'status=none',
     ]);
     const smallSrc = path.join(base, 'small-src');
-    for (let i = 0; i < FILES; i++) {
-      const file = path.join(smallSrc, smallPath(i));
-      if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, smallContent(i));
-    }
+    writeSmallSet(smallSrc, FILES);
     // The sources of the downloads, written with the SDK (no tool under test involved).
     progress('seeding the download sources');
     await seedMultipart(client, BUCKET, 'seed-big/big.bin', bigFile);

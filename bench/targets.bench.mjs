@@ -40,7 +40,6 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,8 +54,10 @@ import {
   repo,
   smallContent,
   smallPath,
+  writeSmallSet,
+  reason,
 } from './bench-data.mjs';
-import { GNU_TIME, have, measureCommand, sampleTree } from './process-tree.mjs';
+import { GNU_TIME, abortMeasured, have, measureCommand, sampleTree } from './process-tree.mjs';
 import {
   AWS,
   RCLONE_FLAGS,
@@ -111,17 +112,6 @@ function checkPrerequisites() {
     throw new Error(`the targets table cannot run; missing:\n  ${missing.join('\n  ')}`);
 }
 
-/** The first line of what a failed command said that looks like the reason. */
-function reason(result) {
-  const said = `${result.stderr}\n${result.stdout}`
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  return (
-    said.find((l) => /NT_STATUS_|error|fail|denied|cannot|not found/i.test(l)) ?? said[0] ?? ''
-  );
-}
-
 /** A peer's command, measured; throws with its own words when it fails. */
 async function peer(command, args, options = {}) {
   const r = await measureCommand(command, args, options);
@@ -156,15 +146,6 @@ function expectTransferred(execution, files) {
     throw new Error(
       `${c.FilesTransferred} files transferred (expected ${files}), ${c.FilesFailed} failed`,
     );
-}
-
-/** Writes files 0..count-1 of the small set under `dir`. */
-function writeSmallSet(dir, count) {
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, smallPath(i));
-    if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, smallContent(i));
-  }
 }
 
 /** The table's rows in the order they are printed, filled in as the cases run. */
@@ -273,10 +254,20 @@ export async function run() {
   const bigFile = path.join(bigDir, 'big.bin');
   const bigBytes = BIG_MIB * 2 ** 20;
   const stops = []; // servers to stop at the end, newest first
-  let host;
+  const cleanUp = async () => {
+    abortMeasured();
+    for (const stop of stops.splice(0)) await stop().catch(() => {});
+    rmSync(base, { recursive: true, force: true });
+  };
+  // Interrupted (Ctrl-C, a CI timeout): the servers stop and the folders go all the same.
+  const onSignal = (signal) =>
+    void cleanUp().finally(() => process.exit(128 + os.constants.signals[signal]));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failure;
   try {
     // The web host, started once for the whole table, with its own data folder.
-    host = await startHost({ DATAFERRY_DATA_DIR: path.join(base, 'host-data'), HOME: base });
+    const host = await startHost({ DATAFERRY_DATA_DIR: path.join(base, 'host-data'), HOME: base });
     hostPid = host.pid;
     stops.unshift(() => host.stop());
     const api = await connect(host);
@@ -297,9 +288,12 @@ export async function run() {
     await s3Cases({ base, out, api, bigFile, bigBytes, stops });
     await smbCases({ base, out, bigFile, bigBytes, stops });
     await nfsCases({ base, out, bigFile, bigBytes, stops });
+  } catch (err) {
+    failure = err; // the rows measured so far are printed first
   } finally {
-    for (const stop of stops) await stop().catch(() => {});
-    rmSync(base, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
   rows.sort((a, b) => a.order - b.order); // the issue's order
   console.log(
@@ -311,6 +305,7 @@ export async function run() {
         .join(' ')} at the end`,
   );
   printTable();
+  if (failure) throw failure;
 }
 
 /** The 20,000 small files: to a new folder, and no-change re-runs from the CLI and the app. */
