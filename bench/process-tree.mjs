@@ -83,12 +83,15 @@ export function have(command) {
 
 /** The commands measureCommand is running: their process and scratch folder. */
 const running = new Set();
+let aborted = false;
 
 /**
  * Kills every command measureCommand is running, with all their descendants (SIGKILL), and
- * removes their scratch folders: for a benchmark that is interrupted.
+ * removes their scratch folders: for a benchmark that is interrupted (later calls of
+ * measureCommand reject).
  */
 export function abortMeasured() {
+  aborted = true; // a case still going on must not start another command
   for (const { child, scratch } of running) {
     for (const pid of treePids(child.pid).reverse()) {
       try {
@@ -110,6 +113,7 @@ export function abortMeasured() {
  * then). Never rejects for a failed command: callers check `status` (a spawn error rejects).
  */
 export async function measureCommand(command, args, { env, cwd } = {}) {
+  if (aborted) throw new Error('the benchmark was interrupted');
   spawnSync('sync');
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'df-bench-time-'));
   const timeFile = path.join(scratch, 'rusage');
