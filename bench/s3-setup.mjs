@@ -169,7 +169,7 @@ export async function seedMultipart(client, bucket, key, file) {
   );
 }
 
-/** PUTs `count` objects, `keyOf(i)` with `bodyOf(i)`, 16 at a time (the SDK, no tool under test). */
+/** PUTs `count` objects, `keyOf(i)` with `bodyOf(i)`, 16 at a time, with the SDK. */
 export async function seedObjects(client, bucket, count, keyOf, bodyOf) {
   for (let i = 0; i < count; i += 16)
     await Promise.all(

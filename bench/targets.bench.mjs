@@ -152,8 +152,9 @@ function expectTransferred(execution, files) {
 const rows = [];
 
 /**
- * Measures row number `order` of the table: `runs.dataferry(n)` and `runs.peer(n)` (each resolving { ms, peakMiB },
- * checking its own result and throwing when wrong) RUNS times each, taking turns. `split`
+ * Measures row number `order` of the table: `runs.dataferry(n)` and `runs.peer(n)` (each
+ * resolving { ms, peakMiB }, checking its own result and throwing when it is wrong) RUNS times
+ * each, taking turns. `split`
  * turns the samples into more than one row (the listing's first rows / all rows).
  */
 async function measure(order, caseName, peerName, checked, runs, split) {

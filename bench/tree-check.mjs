@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** Everything under `root` (not following links): relative path -> 'dir' | 'file SIZE' | 'link TARGET' | 'other'. */
+/**
+ * Everything under `root`, not following links: relative path -> 'dir' | 'file SIZE' |
+ * 'link TARGET' | 'other'.
+ */
 export function snapshot(root, prefix = '', out = new Map()) {
   for (const entry of readdirSync(path.join(root, prefix), { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
