@@ -420,15 +420,16 @@ async function hostExecution(api, taskId) {
       wake();
     }
   });
+  spawnSync('sync');
+  const sampler = sampleTree(hostPid);
   try {
-    spawnSync('sync');
-    const sampler = sampleTree(hostPid);
     const start = process.hrtime.bigint();
     const record = await api.call('executions:start', { taskId });
     while (!ended.has(record.id)) await new Promise((resolve) => (wake = resolve));
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     return { ms, peakMiB: sampler.stop(), execution: ended.get(record.id) };
   } finally {
+    sampler.stop(); // also when the call fails: a running sampler keeps the process alive
     off();
   }
 }
@@ -669,16 +670,22 @@ async function s3Cases({ base, out, api, bigFile, bigBytes, stops }) {
         const found = new Map();
         let first;
         let cursor;
-        do {
-          const answer = await api.call('locations:browse', {
-            target,
-            path: 'list',
-            ...(paging && cursor ? { [paging.request]: cursor } : {}),
-          });
-          for (const e of answer.entries) if (e.kind === 'file') found.set(e.name, e.size);
-          first ??= { ms: elapsed(), peakMiB: sampler.peak() };
-          cursor = paging ? answer[paging.answer] : null;
-        } while (cursor);
+        try {
+          do {
+            const answer = await api.call('locations:browse', {
+              target,
+              path: 'list',
+              ...(paging && cursor ? { [paging.request]: cursor } : {}),
+            });
+            for (const e of answer.entries) if (e.kind === 'file') found.set(e.name, e.size);
+            first ??= { ms: elapsed(), peakMiB: sampler.peak() };
+            cursor = paging ? answer[paging.answer] : null;
+          } while (cursor);
+        } catch (err) {
+          throw new Error(`${err.message} (after ${fmtS(elapsed())} s)`, { cause: err });
+        } finally {
+          sampler.stop(); // a running sampler keeps the process alive
+        }
         const all = { ms: elapsed(), peakMiB: sampler.stop() };
         checkNames(found, 'locations:browse');
         return { ...all, first };
