@@ -6,8 +6,10 @@ import {
   openSync,
   readFileSync,
   readSync,
+  mkdirSync,
   readdirSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +36,26 @@ export function smallContent(i) {
 
 /** Where file i of the small set lives: 1000 to a folder. */
 export const smallPath = (i) => `d${Math.floor(i / 1000)}/f${i}.dat`;
+
+/** Writes files 0..count-1 of the small set under `dir`. */
+export function writeSmallSet(dir, count) {
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, smallPath(i));
+    if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, smallContent(i));
+  }
+}
+
+/** The first line of what a failed command (spawn's result) said that looks like the reason. */
+export function reason(result) {
+  const said = `${result.stderr}\n${result.stdout}`
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return (
+    said.find((l) => /NT_STATUS_|error|fail|denied|cannot|not found/i.test(l)) ?? said[0] ?? ''
+  );
+}
 
 /** Every file under `dir`: relative path -> size (an absent folder is empty). */
 export function walk(dir, prefix = '', out = new Map()) {

@@ -26,15 +26,7 @@
 // disk. A tool that fails prints its error in its row; the other tool still runs.
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_NFS_FILES=5000
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -44,25 +36,17 @@ import {
   RUNS,
   progress,
   repo,
-  smallContent,
   smallPath,
   dataSetChecks,
   medianRunner,
+  writeSmallSet,
+  reason,
 } from './bench-data.mjs';
 
 const NFS_CP = '/usr/bin/nfs-cp';
 const NFS_LS = '/usr/bin/nfs-ls';
 const FILES = Number(process.env.BENCH_NFS_FILES ?? 5000);
 const PARALLEL = 8; // DataFerry's default --parallel, and what xargs -P gets
-
-/** The first line of what a failed command said that looks like the reason. */
-function reason(result) {
-  const said = `${result.stderr}\n${result.stdout}`
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  return said.find((l) => /error|fail|denied|cannot/i.test(l)) ?? said[0] ?? '';
-}
 
 /** Runs a command after `sync`, returns its wall time in ms and its output. */
 function timed(command, args, options = {}) {
@@ -173,11 +157,7 @@ export async function run() {
       `count=${BIG_MIB}`,
       'status=none',
     ]);
-    for (let i = 0; i < FILES; i++) {
-      const file = path.join(smallSrc, smallPath(i));
-      if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, smallContent(i));
-    }
+    writeSmallSet(smallSrc, FILES);
     // The sources of the downloads, written straight into the exported folder (no tool under
     // test involved); ganesha caches no attributes of this export (Attr_Expiration_Time = 0).
     mkdirSync(path.join(root, 'seed-big'));

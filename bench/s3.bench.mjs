@@ -12,40 +12,13 @@
 // as failed. A tool that fails prints its error in its
 // row; the other tools still run.
 //
-// Settings that make the peers work against fauxqs (none changes node_modules or the user's
-// configuration):
-// - fauxqs answers 413 to request bodies over 11 MiB, so every tool uploads parts of 8 MiB:
-//   rclone `--s3-chunk-size 8M --s3-upload-cutoff 8M` (its defaults: 5 MiB parts, multipart from
-//   200 MiB), the AWS CLI `multipart_chunksize = 8MB` and `multipart_threshold = 8MB` (its
-//   defaults) in a temporary AWS_CONFIG_FILE;
-// - rclone (Go) sends the ETags of CompleteMultipartUpload as `&#34;...&#34;`, which fauxqs 2.4.1
-//   does not decode (InvalidPart); fauxqs-server.mjs adds that decoding while fauxqs loads;
-// - rclone 1.60 fails with LoadCustomCABundleError when AWS_CA_BUNDLE is set: unset for it;
-// - path-style addressing everywhere (a bucket name in front of 127.0.0.1 would be a DNS query).
+// The settings that make the peers work against fauxqs are in s3-setup.mjs.
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_S3_FILES=5000
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   BIG_MIB,
   BIN,
@@ -59,14 +32,21 @@ import {
   smallContent,
   smallPath,
   walk,
+  writeSmallSet,
 } from './bench-data.mjs';
+import {
+  AWS,
+  RCLONE_FLAGS,
+  dataferryS3Url,
+  listS3 as listPrefix,
+  s3ToolEnvs,
+  seedMultipart,
+  seedObjects,
+  startFauxqs,
+} from './s3-setup.mjs';
 
-const FAUXQS = path.join(repo, 'test', 'support', 'fauxqs-server.mjs');
-const AWS = '/usr/bin/aws'; // an older `aws` (pyenv) may come first on PATH
 const FILES = Number(process.env.BENCH_S3_FILES ?? 5000);
 const BUCKET = 'bench';
-const REGION = 'us-east-1';
-const PART = 8 * 1024 * 1024;
 
 function have(tool) {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -90,61 +70,6 @@ function timed(command, args, env) {
   return ms;
 }
 
-/** fauxqs on disk in a process of its own; resolves once it listens. */
-async function startServer(storage) {
-  const child = spawn(process.execPath, [FAUXQS, '--storage', storage], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  const port = await new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      printed += chunk;
-      const match = /\{"port":(\d+)\}/.exec(printed);
-      if (match) resolve(Number(match[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`fauxqs exited (${code}):\n${printed}`)));
-  });
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { port, stop };
-}
-
-/** Uploads a file in 8 MiB parts with the SDK's own commands (no tool under test involved). */
-async function seedMultipart(client, key, file) {
-  const { UploadId } = await client.send(
-    new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }),
-  );
-  const parts = [];
-  let number = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: PART })) {
-    number++;
-    const { ETag } = await client.send(
-      new UploadPartCommand({
-        Bucket: BUCKET,
-        Key: key,
-        UploadId,
-        PartNumber: number,
-        Body: chunk,
-      }),
-    );
-    parts.push({ PartNumber: number, ETag });
-  }
-  await client.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: BUCKET,
-      Key: key,
-      UploadId,
-      MultipartUpload: { Parts: parts },
-    }),
-  );
-}
-
 export async function run() {
   for (const tool of ['rclone', AWS]) {
     if (!have(tool))
@@ -152,60 +77,12 @@ export async function run() {
   }
   if (!existsSync(path.join(repo, 'out/main/cli.js'))) throw new Error('run npm run build first');
   const base = mkdtempSync(path.join(os.tmpdir(), 'df-bench-s3-'));
-  const server = await startServer(path.join(base, 'fauxqs'));
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const server = await startFauxqs(path.join(base, 'fauxqs'));
+  const { endpoint, client } = server;
+  const { env, rcloneEnv } = s3ToolEnvs(base, endpoint, path.join(base, 'data'));
 
-  // One environment for all: fixed credentials and region, no profile, no instance metadata
-  // lookups, a configuration file of our own.
-  const awsConfig = path.join(base, 'aws-config');
-  writeFileSync(
-    awsConfig,
-    `[default]\nregion = ${REGION}\ns3 =\n  multipart_chunksize = 8MB\n  multipart_threshold = 8MB\n  addressing_style = path\n`,
-  );
-  writeFileSync(path.join(base, 'aws-credentials'), '');
-  const env = { ...process.env };
-  for (const name of [
-    'AWS_PROFILE',
-    'AWS_DEFAULT_PROFILE',
-    'AWS_SESSION_TOKEN',
-    'AWS_ENDPOINT_URL',
-  ])
-    delete env[name];
-  Object.assign(env, {
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_CONFIG_FILE: awsConfig,
-    AWS_SHARED_CREDENTIALS_FILE: path.join(base, 'aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-    DATAFERRY_DATA_DIR: path.join(base, 'data'),
-  });
-  const rcloneEnv = {
-    ...env,
-    RCLONE_CONFIG: '/dev/null',
-    RCLONE_CONFIG_FAUXQS_TYPE: 's3',
-    RCLONE_CONFIG_FAUXQS_PROVIDER: 'Other',
-    RCLONE_CONFIG_FAUXQS_ACCESS_KEY_ID: 'bench',
-    RCLONE_CONFIG_FAUXQS_SECRET_ACCESS_KEY: 'bench',
-    RCLONE_CONFIG_FAUXQS_REGION: REGION,
-    RCLONE_CONFIG_FAUXQS_ENDPOINT: endpoint,
-    RCLONE_CONFIG_FAUXQS_FORCE_PATH_STYLE: 'true',
-  };
-  delete rcloneEnv.AWS_CA_BUNDLE;
-
-  const s3url = (prefix) =>
-    `s3://${BUCKET}/${prefix}?endpoint=${endpoint}&region=${REGION}&pathStyle=true`;
-  // Multipart from 8 MiB on, as the AWS CLI does (rclone's default cutoff is 200 MiB, and a
-  // single PUT of a smaller large file would exceed fauxqs's 11 MiB body limit).
-  const rcloneFlags = ['--s3-chunk-size', '8M', '--s3-upload-cutoff', '8M'];
+  const s3url = (prefix) => dataferryS3Url(endpoint, BUCKET, prefix);
+  const rcloneFlags = RCLONE_FLAGS;
   const awsFlags = ['--endpoint-url', endpoint, '--only-show-errors', '--no-progress'];
   // Each tool: upload a folder to a prefix, download a prefix to a folder, re-run the upload.
   const tools = {
@@ -237,28 +114,7 @@ export async function run() {
   const slug = (tool) => tool.replace(/\W+/g, '-');
 
   // What a destination holds, and checks of it.
-  const listS3 = async (prefix) => {
-    const found = new Map();
-    let token;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: BUCKET,
-          Prefix: `${prefix}/`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        const rel = o.Key.slice(prefix.length + 1);
-        // Empty objects named like folders ("prefix/", "prefix/d0/") are folder markers, which
-        // DataSync writes too: not files.
-        if ((rel === '' || rel.endsWith('/')) && o.Size === 0) continue;
-        found.set(rel, o.Size);
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return found;
-  };
+  const listS3 = (prefix) => listPrefix(client, BUCKET, prefix);
   const getS3 = async (key, range) => {
     const r = await client.send(
       new GetObjectCommand({ Bucket: BUCKET, Key: key, ...(range ? { Range: range } : {}) }),
@@ -363,26 +219,11 @@ export async function run() {
       'status=none',
     ]);
     const smallSrc = path.join(base, 'small-src');
-    for (let i = 0; i < FILES; i++) {
-      const file = path.join(smallSrc, smallPath(i));
-      if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, smallContent(i));
-    }
+    writeSmallSet(smallSrc, FILES);
     // The sources of the downloads, written with the SDK (no tool under test involved).
     progress('seeding the download sources');
-    await seedMultipart(client, 'seed-big/big.bin', bigFile);
-    for (let i = 0; i < FILES; i += 16)
-      await Promise.all(
-        Array.from({ length: Math.min(16, FILES - i) }, (_, j) =>
-          client.send(
-            new PutObjectCommand({
-              Bucket: BUCKET,
-              Key: `seed-small/${smallPath(i + j)}`,
-              Body: smallContent(i + j),
-            }),
-          ),
-        ),
-      );
+    await seedMultipart(client, BUCKET, 'seed-big/big.bin', bigFile);
+    await seedObjects(client, BUCKET, FILES, (i) => `seed-small/${smallPath(i)}`, smallContent);
     await verifyS3('big', 'seed-big');
     await verifyS3('small', 'seed-small');
 
@@ -491,7 +332,6 @@ export async function run() {
         'every result checked: keys, sizes, spot-checked bytes',
     );
   } finally {
-    client.destroy();
     await server.stop();
     rmSync(base, { recursive: true, force: true });
   }

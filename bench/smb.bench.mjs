@@ -55,10 +55,10 @@ import {
   RUNS,
   progress,
   repo,
-  smallContent,
-  smallPath,
   dataSetChecks,
   medianRunner,
+  writeSmallSet,
+  reason,
 } from './bench-data.mjs';
 
 const SMBCLIENT = '/usr/bin/smbclient';
@@ -66,15 +66,6 @@ const RCLONE = '/usr/bin/rclone';
 const FILES = Number(process.env.BENCH_SMB_FILES ?? 5000);
 const HARDENED = process.env.BENCH_SMB_HARDENED !== '0';
 const DOMAIN = 'TESTGROUP'; // the workgroup of test/support/smb-server.ts
-
-/** The first line of what a failed command said that looks like the reason. */
-function reason(result) {
-  const said = `${result.stderr}\n${result.stdout}`
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  return said.find((l) => /NT_STATUS_|error|fail|denied|cannot/i.test(l)) ?? said[0] ?? '';
-}
 
 /** Runs a command after `sync`, returns its wall time in ms and its output. */
 function timed(command, args, options = {}) {
@@ -252,11 +243,7 @@ export async function run() {
       `count=${BIG_MIB}`,
       'status=none',
     ]);
-    for (let i = 0; i < FILES; i++) {
-      const file = path.join(smallSrc, smallPath(i));
-      if (i % 1000 === 0) mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, smallContent(i));
-    }
+    writeSmallSet(smallSrc, FILES);
     mkdirSync(path.join(base, 'down'));
 
     await against({}, 'sign', async () => {
