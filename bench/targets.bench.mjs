@@ -15,8 +15,10 @@
 //   the browse runs;
 // - every run is checked afterwards, untimed (the lines under the table say how); a run that
 //   fails or leaves a wrong result fails its tool in that row (not run again), the rest goes on;
-// - target: ratio <= BENCH_TARGET_RATIO (1.00: no slower than the peer) and peak memory at most
-//   twice the peer's or 120 MiB, whichever is larger.
+// - target: the issue's per row (targetOf): ratio <= 1.00 (no slower than the peer), 1.50 for
+//   the cold CLI re-run, the SMB 1 GiB rows and all rows of a listing, under 1 s for its first
+//   rows (BENCH_TARGET_RATIO scales them); peak memory at most twice the peer's or 120 MiB,
+//   whichever is larger.
 //
 // The DataFerry side: the real CLI (`node bin/dataferry.js run --json`, defaults unless the row
 // says otherwise) or the web host started once (`node out/main/serve.js`, locations, tasks,
@@ -193,6 +195,18 @@ async function measure(order, caseName, peerName, checked, runs, split) {
 }
 
 const fmtS = (ms) => (ms / 1000).toFixed(2);
+
+/**
+ * The issue's time target of a row: no slower than the peer, except a cold CLI re-run and the
+ * SMB 1 GiB transfers (1.5x) and the first rows of a listing (under a second, whatever the peer
+ * takes). BENCH_TARGET_RATIO scales the ratios.
+ */
+function targetOf(caseName) {
+  if (/first rows/.test(caseName)) return { text: '< 1 s', met: (ms) => ms < 1000 * TARGET_RATIO };
+  const limit =
+    TARGET_RATIO * (/cold CLI|1024 MiB.*SMB|SMB.*1024 MiB|all rows/.test(caseName) ? 1.5 : 1);
+  return { text: `<= ${limit.toFixed(2)}x`, met: (_ms, ratio) => ratio <= limit };
+}
 const thousands = (n) => n.toLocaleString('en-US');
 
 function printTable() {
@@ -207,13 +221,14 @@ function printTable() {
     'target',
     'met?',
   ];
-  const target = `<= ${TARGET_RATIO.toFixed(2)}x; memory <= max(2x peer, ${MEMORY_FLOOR_MIB})`;
   const cells = rows.map(({ caseName, peerName, dataferry: df, peer: p }) => {
     const ok = 'ms' in df && 'ms' in p;
     const ratio = ok ? df.ms / p.ms : null;
     const memoryLimit = ok ? Math.max(2 * p.peakMiB, MEMORY_FLOOR_MIB) : null;
+    const goal = targetOf(caseName);
+    const target = `${goal.text}; memory <= max(2x peer, ${MEMORY_FLOOR_MIB})`;
     const missed = [];
-    if (ok && ratio > TARGET_RATIO) missed.push('time');
+    if (ok && !goal.met(df.ms, ratio)) missed.push('time');
     if (ok && df.peakMiB > memoryLimit) missed.push('memory');
     return [
       caseName,
