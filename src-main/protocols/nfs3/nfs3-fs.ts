@@ -281,9 +281,14 @@ export class Nfs3FileSystem {
    * Creates `path` with `mode` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED:
    * truncates; EXCLUSIVE: like GUARDED, but a CREATE sent again after a lost reply is
    * recognised) and writes `data` into it, durably (streamWrite: UNSTABLE WRITEs within
-   * wtmax, COMMITs checked against the write verifier, resent after a server restart). Owner
-   * and times are the caller's to set afterwards (setattr). Resolves with the bytes written.
-   * Throws Nfs3Error and the RPC client's errors; the stream's own errors pass through.
+   * wtmax, COMMITs checked against the write verifier, resent after a server restart; one
+   * FILE_SYNC WRITE for a file that fits in one). Owner and times are the caller's to set
+   * afterwards (setattr). EXCLUSIVE sets no attributes at all, `mode` included: the server
+   * keeps the verifier in the file's times until a SETATTR (RFC 1813, 3.3.8), which the caller
+   * must send once the bytes are in, with the mode and times (the owner may write to the file
+   * meanwhile, whatever its mode: servers let the creator of a file write to it, as open(2)
+   * with O_CREAT does). Resolves with the bytes written. Throws Nfs3Error and the RPC
+   * client's errors; the stream's own errors pass through.
    */
   async write(
     path: string,
@@ -297,15 +302,7 @@ export class Nfs3FileSystem {
       const dir = await this.handleOf(parent, signal);
       if (how !== 'EXCLUSIVE')
         return this.nfs.create(dir, name, { mode: how, set: { mode } }, signal);
-      const created = await this.nfs.create(
-        dir,
-        name,
-        { mode: how, verifier: randomBytes(8) },
-        signal,
-      );
-      // The server keeps the verifier in the times until attributes are set (RFC 1813, 3.3.8).
-      await this.nfs.setattr(created, { mode, atimeMs: 'server', mtimeMs: 'server' }, signal);
-      return created;
+      return this.nfs.create(dir, name, { mode: how, verifier: randomBytes(8) }, signal);
     });
     this.remember(path, handle);
     return streamWrite(data, {
