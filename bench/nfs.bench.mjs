@@ -20,13 +20,24 @@
 //   (not timed; 5 mkdirs); local folders of a download by `mkdir -p` in the timed command.
 // Neither tool fsyncs a local destination, so downloads end in the page cache for both.
 //
+// Peak memory is GNU time's %M around each command, the largest of a case's runs: for DataFerry
+// its one process (worker threads included), for nfs-cp the largest single process.
+//
 // Every run is checked afterwards (not timed): the destination must hold exactly the expected
 // files with the expected sizes (so a leftover temporary counts as wrong), and a few are
 // compared byte for byte with the source; NFS destinations are read in the exported folder on
 // disk. A tool that fails prints its error in its row; the other tool still runs.
 //   BENCH_RUNS=3  BENCH_BIG_MIB=1024  BENCH_NFS_FILES=5000
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -48,14 +59,26 @@ const NFS_LS = '/usr/bin/nfs-ls';
 const FILES = Number(process.env.BENCH_NFS_FILES ?? 5000);
 const PARALLEL = 8; // DataFerry's default --parallel, and what xargs -P gets
 
-/** Runs a command after `sync`, returns its wall time in ms and its output. */
+/**
+ * Runs a command after `sync`, returns its wall time in ms, its output, and its peak RSS in KiB
+ * (GNU time's %M: the largest resident set of the command or of any process it waited for;
+ * DataFerry is one process with worker threads, nfs-cp one process per file).
+ */
 function timed(command, args, options = {}) {
   spawnSync('sync');
+  const rssFile = path.join(os.tmpdir(), `df-bench-nfs-rss-${process.pid}`);
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { maxBuffer: 1 << 26, encoding: 'utf8', ...options });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], {
+    maxBuffer: 1 << 26,
+    encoding: 'utf8',
+    ...options,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.error) throw result.error;
-  return { ms, result };
+  // On failure GNU time writes "Command exited with non-zero status N" first.
+  const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  rmSync(rssFile, { force: true });
+  return { ms, result, rssKiB };
 }
 
 const smallFolders = () => [
@@ -82,7 +105,7 @@ export async function run() {
 
   function dataferry(from, to, extra = []) {
     const args = [BIN, 'run', '--from', from, '--to', to, '--json', ...extra];
-    const { ms, result } = timed(process.execPath, args, { env });
+    const { ms, result, rssKiB } = timed(process.execPath, args, { env });
     let execution;
     try {
       execution = JSON.parse(result.stdout);
@@ -96,14 +119,17 @@ export async function run() {
           ` [${c.FilesTransferred ?? '?'} transferred, ${c.FilesFailed ?? '?'} failed]`,
       );
     }
-    return { ms, verifyMs: execution.phases?.VERIFYING?.durationMs ?? 0 };
+    return { ms, rssKiB, verifyMs: execution.phases?.VERIFYING?.durationMs ?? 0 };
   }
   // A shell command as the user would type it; pipefail so that a failed nfs-cp fails the run.
   function shell(script, cwd) {
-    const { ms, result } = timed('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env });
+    const { ms, result, rssKiB } = timed('bash', ['-e', '-o', 'pipefail', '-c', script], {
+      cwd,
+      env,
+    });
     if (result.status !== 0)
       throw new Error(`exit ${result.status ?? result.signal}: ${reason(result)}`);
-    return { ms };
+    return { ms, rssKiB };
   }
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -145,7 +171,16 @@ export async function run() {
   const bigBytes = BIG_MIB * 1024 * 1024;
   const smallSrc = path.join(base, 'small-src');
   const verify = dataSetChecks(bigFile, bigBytes, FILES);
-  const { measure, results } = medianRunner(Object.keys(tools));
+  const { measure: measureTime, results } = medianRunner(Object.keys(tools));
+  // Peak RSS per case and tool, the largest of its runs.
+  const peaks = {};
+  const measure = (caseName, runOne) =>
+    measureTime(caseName, async (tool, n) => {
+      const sample = await runOne(tool, n);
+      peaks[caseName] ??= {};
+      peaks[caseName][tool] = Math.max(peaks[caseName][tool] ?? 0, sample.rssKiB);
+      return sample;
+    });
 
   try {
     progress(`nfs-ganesha on 127.0.0.1:${nfsPort} (mount ${mountPort}), export ${root}`);
@@ -234,7 +269,9 @@ export async function run() {
       `nfs-ganesha 4.3 (VFS, NFSv3) on 127.0.0.1, median of ${RUNS} runs; ` +
         'ratio = DataFerry time / nfs-cp time (lower is faster); MB = 10^6 bytes',
     );
-    const header = 'case|DataFerry s|nfs-cp s|ratio|DataFerry MB/s|nfs-cp MB/s|note'.split('|');
+    const header =
+      'case|DataFerry s|nfs-cp s|ratio|DataFerry MB/s|nfs-cp MB/s|peak RSS MiB|note'.split('|');
+    const mib = (kib) => (kib ? (kib / 1024).toFixed(0) : '-');
     const rows = Object.entries(results).map(
       ([caseName, { dataferry: ours, 'nfs-cp': theirs }]) => {
         const bytes = sizeOf(caseName);
@@ -251,12 +288,13 @@ export async function run() {
           'ms' in ours && 'ms' in theirs ? `${(ours.ms / theirs.ms).toFixed(2)}x` : '-',
           mbps(ours, bytes),
           mbps(theirs, bytes),
+          `${mib(peaks[caseName]?.dataferry)} vs ${mib(peaks[caseName]?.['nfs-cp'])}`,
           notes.join('; '),
         ];
       },
     );
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const left = (i) => i === 0 || i === 6; // text columns; the numbers align right
+    const left = (i) => i === 0 || i === 7; // text columns; the numbers align right
     const line = (cells) =>
       `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
     console.log(line(header));
@@ -267,7 +305,8 @@ export async function run() {
     console.log(
       `DataFerry: run --json, defaults (--parallel ${PARALLEL}, verify transferred files); ` +
         `nfs-cp: one process per file, xargs -P ${PARALLEL} for the trees; ` +
-        'every result checked: files, sizes, spot-checked bytes',
+        'every result checked: files, sizes, spot-checked bytes; peak RSS: GNU time %M, the ' +
+        'largest of the runs (for nfs-cp the largest single process, not the sum of 8)',
     );
   } finally {
     await server.stop();

@@ -148,6 +148,14 @@ describe('ganesha frozen (SIGSTOP): the run gives up within --io-timeout and --r
         data,
       );
       await until('a temporary of 4 MiB', () => temporaryOf(dstDir, 4 * MiB), run.exited);
+      // The small files land while big.bin is copied (tree order): frozen before they are in
+      // place, whichever file's retries run out first names the error, big.bin or not.
+      const small = ['a.txt', 'sub/b.txt', 'sub/c.bin'].map((f) => path.join(dstDir, f));
+      await until(
+        'the small files in place',
+        () => small.every(existsSync) || undefined,
+        run.exited,
+      );
       const paused = freeze();
       const frozenAt = Date.now();
       const result = outcome(await endsWithin(run, 40_000, 'ganesha was frozen'));

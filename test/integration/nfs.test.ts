@@ -15,9 +15,10 @@ import {
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Location } from '../../src-main/locations/location';
 import { createNfsLocation } from '../../src-main/locations/nfs/create-nfs-location';
+import { RpcClient } from '../../src-main/protocols/nfs3/rpc-client';
 import { describeLocation } from '../../src-main/locations/registry';
 import type { LocationConfig } from '../../src-shared/model/location-config';
 import { tempDir } from '../support/engine-harness';
@@ -287,6 +288,52 @@ describe('dataferry with NFS (nfs-ganesha)', () => {
       code: 'not-found',
       message: expect.stringContaining('127.0.0.1:/export/no-such-folder'),
     });
+  });
+
+  it('writes a small file in four calls (CREATE, one FILE_SYNC WRITE, SETATTR, RENAME), as a uid that is not root, read-only mode and times kept', async () => {
+    const folder = fresh();
+    await mkdir(path.join(server.root, folder));
+    await chown(path.join(server.root, folder), 4321, 4321);
+    const loc = location(folder, { uid: 4321, gid: 4321 });
+    const procedures: number[] = [];
+    const call = RpcClient.prototype.call;
+    const spy = vi.spyOn(RpcClient.prototype, 'call').mockImplementation(function (
+      this: RpcClient,
+      program,
+      version,
+      procedure,
+      args,
+      signal,
+    ) {
+      if (program === 100003) procedures.push(procedure);
+      return call.call(this, program, version, procedure, args, signal);
+    });
+    try {
+      await loc.stat('', live()); // the session, the folder's handle
+      procedures.length = 0;
+      const body = Buffer.alloc(4096, 7);
+      const mtimeMs = Date.parse('2024-02-03T04:05:06.789Z');
+      await loc.write(
+        'small.bin',
+        Readable.from([body]),
+        { size: body.length, metadata: { mode: 0o444, mtimeMs, atimeMs: mtimeMs } },
+        live(),
+      );
+      // CREATE 8, WRITE 7, SETATTR 2, RENAME 14: no COMMIT, no second SETATTR.
+      expect(procedures).toEqual([8, 7, 2, 14]);
+      const file = path.join(server.root, folder, 'small.bin');
+      expect(readFileSync(file).equals(body)).toBe(true);
+      const info = await stat(file);
+      expect(info.mode & 0o7777).toBe(0o444);
+      expect(info.uid).toBe(4321);
+      expect(info.mtimeMs).toBe(mtimeMs);
+      expect(await readdir(path.join(server.root, folder))).toEqual(['small.bin']);
+    } finally {
+      spy.mockRestore();
+      await loc.close();
+      // Back to ours, for the clean-up (which may not write in another user's folder).
+      await chown(path.join(server.root, folder), 0, 0);
+    }
   });
 
   it('says permission-denied for a folder the uid may not read or write', async () => {

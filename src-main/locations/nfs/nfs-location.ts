@@ -56,6 +56,8 @@ export class NfsLocation implements Location {
     // threads (and its disk) are the limit.
     usefulConcurrency: 8,
     objectTags: false,
+    // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
+    // answers them from its cache, blind to a file changed on its disk meanwhile.
     snapshotReads: false,
   };
   private session: Promise<NfsSession> | null = null;
@@ -165,13 +167,23 @@ export class NfsLocation implements Location {
     try {
       return await this.run(path, 'write file', signal, async (fs) => {
         created = true;
-        const set = toSet(options.metadata);
-        // Writable by us while the bytes go in, whatever mode it gets at the end.
-        const mode = (set.mode ?? DEFAULT_FILE_MODE) | 0o600;
-        const written = await fs.write(this.full(temp), data, 'EXCLUSIVE', mode, signal);
+        const written = await fs.write(this.full(temp), data, 'EXCLUSIVE', undefined, signal);
         throwIfAborted(signal, this.where(path));
-        if (set.mode === mode) delete set.mode;
-        await this.applyAttributes(fs, temp, set, signal);
+        // One SETATTR for everything: the mode (an EXCLUSIVE create sets none), the owner, and
+        // the times, which also clears the create's verifier from them (the server's clock
+        // where the metadata names no time).
+        const set = toSet(options.metadata);
+        await this.applyAttributes(
+          fs,
+          temp,
+          {
+            ...set,
+            mode: set.mode ?? DEFAULT_FILE_MODE,
+            atimeMs: set.atimeMs ?? 'server',
+            mtimeMs: set.mtimeMs ?? 'server',
+          },
+          signal,
+        );
         throwIfAborted(signal, this.where(path));
         await fs.rename(this.full(temp), this.full(path), signal);
         created = false;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { MountClient } from './mount3';
 import type { FsStat, Nfs3Client } from './nfs3';
+import { streamRead } from './nfs3-read';
 import { streamWrite } from './nfs3-write';
 import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
 
@@ -12,10 +13,11 @@ import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
  */
 
 const HANDLE_CACHE_ENTRIES = 4096;
-// 16 READs of 256 KiB in flight rather than 4 of 1 MiB: the same window, but replies of this
-// size are allocated from the heap rather than mapped fresh (and faulted in) one by one; 1 GiB
-// from ganesha took 1.85 s against 1.5-2.5 s, with a third less system time.
-const READS_IN_FLIGHT = 16;
+// READs of 256 KiB (16 in flight, nfs3-read.ts) rather than of 1 MiB (ganesha's rtmax): each
+// reply's data is read straight into a buffer of its own, and buffers of this size come from
+// the heap again and again, where larger ones are mapped fresh and faulted in page by page.
+// 512 MiB from ganesha: 40-43 thousand page faults and 3.0-3.8 s of CPU against 70-85 thousand
+// and 3.7-4.4 s with READs of 1 MiB (8 in flight both).
 const READ_CHUNK_MAX = 256 * 1024;
 const WRITE_CHUNK_MAX = 1024 * 1024;
 const NFS3ERR_STALE = 70;
@@ -245,8 +247,8 @@ export class Nfs3FileSystem {
 
   /**
    * A file's bytes `start`..`end` (inclusive; end past the file is clamped) as a stream, with
-   * up to four READs in flight ahead of the reader. Errors reach the stream as Nfs3Error or
-   * the RPC client's errors; destroying it stops the reads.
+   * several READs in flight ahead of the reader (streamRead). Errors reach the stream as
+   * Nfs3Error or the RPC client's errors; destroying it stops the reads.
    */
   async read(
     path: string,
@@ -265,57 +267,13 @@ export class Nfs3FileSystem {
       // A device, FIFO or socket: READ would block or mean nothing.
       throw new Nfs3Error(10007, 'NFS3ERR_BADTYPE', `READ ${path}: a ${attributes.type}`);
     }
-    const last = Math.min(end, Number(attributes.size) - 1);
-    const chunk = this.readChunk;
-    const nfs = this.nfs;
-    let next = start;
-    // Set once a READ met the end of the file: no READ is asked for beyond it. The size came
-    // from GETATTR, and a file that shrank since (or a server that claims 2^64 - 1 bytes)
-    // would otherwise have READs asked for, answered empty, up to the size it claimed.
-    let atEnd = false;
-    // Each READ asked for `count` bytes at `offset`; a server may answer fewer before the end
-    // of the file, and the rest is then asked for before anything later is passed on.
-    const readFully = async (offset: number, count: number): Promise<Buffer> => {
-      const parts: Buffer[] = [];
-      let got = 0;
-      while (got < count) {
-        const { data, eof } = await nfs.read(handle, BigInt(offset + got), count - got, signal);
-        parts.push(data);
-        got += data.length;
-        if (eof || data.length === 0) {
-          atEnd = true; // the file is shorter than when it was listed
-          break;
-        }
-      }
-      return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-    };
-    const pending: Promise<Buffer>[] = [];
-    const fill = (): void => {
-      while (pending.length < READS_IN_FLIGHT && next <= last && !atEnd) {
-        const count = Math.min(chunk, last - next + 1);
-        const read = readFully(next, count);
-        read.catch(() => undefined); // surfaced when its turn comes
-        pending.push(read);
-        next += count;
-      }
-    };
-    return new Readable({
-      highWaterMark: chunk,
-      read() {
-        fill();
-        const piece = pending.shift();
-        if (!piece) {
-          this.push(null);
-          return;
-        }
-        piece.then(
-          (data) => {
-            this.push(data);
-            if (pending.length === 0 && (next > last || atEnd)) this.push(null);
-          },
-          (error: unknown) => this.destroy(error as Error),
-        );
-      },
+    return streamRead({
+      nfs: this.nfs,
+      handle,
+      start,
+      last: Math.min(end, Number(attributes.size) - 1),
+      chunkBytes: this.readChunk,
+      signal,
     });
   }
 
@@ -323,9 +281,14 @@ export class Nfs3FileSystem {
    * Creates `path` with `mode` (GUARDED: fails with NFS3ERR_EXIST when it exists; UNCHECKED:
    * truncates; EXCLUSIVE: like GUARDED, but a CREATE sent again after a lost reply is
    * recognised) and writes `data` into it, durably (streamWrite: UNSTABLE WRITEs within
-   * wtmax, COMMITs checked against the write verifier, resent after a server restart). Owner
-   * and times are the caller's to set afterwards (setattr). Resolves with the bytes written.
-   * Throws Nfs3Error and the RPC client's errors; the stream's own errors pass through.
+   * wtmax, COMMITs checked against the write verifier, resent after a server restart; one
+   * FILE_SYNC WRITE for a file that fits in one). Owner and times are the caller's to set
+   * afterwards (setattr). EXCLUSIVE sets no attributes at all, `mode` included: the server
+   * keeps the verifier in the file's times until a SETATTR (RFC 1813, 3.3.8), which the caller
+   * must send once the bytes are in, with the mode and times (the owner may write to the file
+   * meanwhile, whatever its mode: servers let the creator of a file write to it, as open(2)
+   * with O_CREAT does). Resolves with the bytes written. Throws Nfs3Error and the RPC
+   * client's errors; the stream's own errors pass through.
    */
   async write(
     path: string,
@@ -339,15 +302,7 @@ export class Nfs3FileSystem {
       const dir = await this.handleOf(parent, signal);
       if (how !== 'EXCLUSIVE')
         return this.nfs.create(dir, name, { mode: how, set: { mode } }, signal);
-      const created = await this.nfs.create(
-        dir,
-        name,
-        { mode: how, verifier: randomBytes(8) },
-        signal,
-      );
-      // The server keeps the verifier in the times until attributes are set (RFC 1813, 3.3.8).
-      await this.nfs.setattr(created, { mode, atimeMs: 'server', mtimeMs: 'server' }, signal);
-      return created;
+      return this.nfs.create(dir, name, { mode: how, verifier: randomBytes(8) }, signal);
     });
     this.remember(path, handle);
     return streamWrite(data, {

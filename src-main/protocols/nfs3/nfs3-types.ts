@@ -118,6 +118,17 @@ export function readPostOpAttr(xdr: XdrReader): Fattr3 | null {
   return xdr.bool() ? readFattr3(xdr) : null;
 }
 
+/** fattr3 on the wire: 5 uint32 (type to gid), size and used, rdev (2 uint32), fsid and fileid, 3 times. */
+const FATTR3_BYTES = 84;
+
+/**
+ * post_op_attr skipped, not decoded: a READ or WRITE reply carries one that nothing uses, and
+ * decoding it costs objects and BigInts per call. Throws XdrError when truncated.
+ */
+export function skipPostOpAttr(xdr: XdrReader): void {
+  if (xdr.bool()) xdr.fixedOpaque(FATTR3_BYTES);
+}
+
 /** post_op_fh3: a file handle when the server sent one. */
 export function readPostOpFh(xdr: XdrReader): Buffer | null {
   return xdr.bool() ? Buffer.from(xdr.opaque(FHSIZE3)) : null;
@@ -168,5 +179,5 @@ export function skipWccData(xdr: XdrReader): void {
     xdr.uint32(); // ctime
     xdr.uint32();
   }
-  readPostOpAttr(xdr);
+  skipPostOpAttr(xdr);
 }

@@ -7,6 +7,7 @@ import {
   readFattr3,
   readPostOpAttr,
   readPostOpFh,
+  skipPostOpAttr,
   skipWccData,
   writeSattr3,
   type Fattr3,
@@ -97,7 +98,10 @@ export class Nfs3Client {
     return { handle, attributes: readPostOpAttr(xdr) };
   }
 
-  /** READ up to `count` bytes at `offset` (a view into the reply, which nothing else holds). */
+  /**
+   * READ up to `count` bytes at `offset` (a view into the reply, which nothing else holds). The
+   * reply's attributes are skipped, not decoded: nothing uses them.
+   */
   async read(
     handle: Buffer,
     offset: bigint,
@@ -110,7 +114,7 @@ export class Nfs3Client {
       signal,
     );
     const status = xdr.uint32();
-    readPostOpAttr(xdr);
+    skipPostOpAttr(xdr);
     checkStatus(status, 'READ');
     xdr.uint32(); // count, repeated by the data's own length
     const eof = xdr.bool();

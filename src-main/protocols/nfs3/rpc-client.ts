@@ -48,7 +48,11 @@ export class RpcConnectionError extends Error {
   }
 }
 
-/** The socket reads into this many bytes of its own, reused: RecordReader copies out of it. */
+/**
+ * The socket reads into this many bytes of its own, reused, whenever it is not reading the body
+ * of a large reply straight into the reply's buffer (RecordReader.readTarget): RecordReader
+ * copies out of it.
+ */
 const READ_BUFFER_BYTES = 256 * 1024;
 
 interface Pending {
@@ -226,14 +230,16 @@ export class RpcClient {
   private connectFrom(localPort: number | undefined): Promise<net.Socket> {
     return new Promise<net.Socket>((resolve, reject) => {
       const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
-      // Reads land in one buffer of this connection's instead of a new one per read: the
-      // reader copies each record out once.
+      // Reads land in one buffer of this connection's instead of a new one per read, or, for
+      // the body of a large reply (a READ's data), straight into that reply's own buffer: the
+      // function is asked before every read where the next one goes.
+      const scratch = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       const socket = net.connect({
         host: this.options.host,
         port: this.options.port,
         localPort,
         onread: {
-          buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+          buffer: () => reader.readTarget() ?? scratch,
           callback: (bytes: number, buffer: Uint8Array) => {
             this.receive(socket, reader, buffer.subarray(0, bytes));
             return true;

@@ -33,10 +33,19 @@ export function frameRecord(record: Uint8Array): Buffer {
 }
 
 /**
+ * A fragment with at least this much still to come is read into directly (readTarget): below
+ * it, the socket's own buffer, which also takes the next replies in the same read.
+ */
+const DIRECT_READ_MIN = 16 * 1024;
+
+/**
  * Reassembles records from TCP data. `push` takes whatever a read returned and hands back the
  * records it completed. It copies what it keeps, straight into a buffer of the fragment's size
  * once its header is read, so the caller may reuse the buffer it passed (the socket reads into
- * one buffer) and a 1 MiB READ reply costs one allocation and one copy. A record larger than
+ * one buffer). Better still, while a large fragment is being filled `readTarget` names the rest
+ * of it, so that the socket reads the bytes of a READ reply straight into the record's own buffer
+ * and `push` has nothing to copy: a 1 MiB READ reply costs one allocation and the kernel's copy
+ * only. A record larger than
  * `maxRecord` (the largest reply we accept: a READ of rtmax bytes and its header), or of more
  * than 1024 fragments, throws XdrError instead of buffering without end. A fragment's buffer
  * is sized by its header, so a claim costs at most `maxRecord` until the record completes.
@@ -79,7 +88,12 @@ export class RecordReader {
         this.lastFragment = (word & LAST_FRAGMENT) !== 0;
       }
       const n = Math.min(this.fragment.length - this.fragmentBytes, data.length - at);
-      if (n > 0) this.fragment.set(data.subarray(at, at + n), this.fragmentBytes);
+      const part = data.subarray(at, at + n);
+      // Read straight into the fragment (readTarget): already in place.
+      const inPlace =
+        part.buffer === this.fragment.buffer &&
+        part.byteOffset === this.fragment.byteOffset + this.fragmentBytes;
+      if (n > 0 && !inPlace) this.fragment.set(part, this.fragmentBytes);
       this.fragmentBytes += n;
       at += n;
       if (this.fragmentBytes < this.fragment.length) break;
@@ -98,6 +112,18 @@ export class RecordReader {
       }
     }
     return records;
+  }
+
+  /**
+   * Where the next socket read should land: the unfilled rest of the fragment being received,
+   * when that is large (pass what was read to `push` as a view of it: nothing is copied), or
+   * null for the caller's own buffer. Reading into the rest of a fragment, never past it, keeps
+   * the next record's bytes out of it.
+   */
+  readTarget(): Uint8Array | null {
+    const fragment = this.fragment;
+    if (!fragment || fragment.length - this.fragmentBytes < DIRECT_READ_MIN) return null;
+    return fragment.subarray(this.fragmentBytes);
   }
 
   /** Bytes received but not yet part of a complete record. */

@@ -93,6 +93,22 @@ describe('Nfs3FileSystem.write', () => {
     expect(resent.reduce((n, w) => n + w.length, 0)).toBe(data.length);
   });
 
+  it('writes a file that fits in one WRITE as one FILE_SYNC WRITE, with no COMMIT', async () => {
+    const server = fakeServer({ restartBeforeCommit: null });
+    const small = data.subarray(0, 4096);
+    const written = await streamWrite(
+      (async function* () {
+        yield small.subarray(0, 1000);
+        yield small.subarray(1000);
+      })(),
+      { nfs: server.client, handle: Buffer.from('h'), chunkBytes: 65536, path: 'small.bin' },
+    );
+    expect(written).toBe(4096);
+    expect(server.content().equals(small)).toBe(true);
+    expect(server.writes).toEqual([{ offset: 0, length: 4096, stable: 'FILE_SYNC' }]);
+    expect(server.log.filter((l) => l.startsWith('commit'))).toEqual([]);
+  });
+
   it('completes short writes', async () => {
     const server = fakeServer({ restartBeforeCommit: null, shortWrites: true });
     const fs = new Nfs3FileSystem({

@@ -80,6 +80,37 @@ describe('RPC record marking', () => {
     expect(got).toEqual(records);
   });
 
+  it('names the rest of a large fragment as the next read target, and takes reads into it without copying', () => {
+    // As the socket does: each read lands where readTarget says, else in its own buffer.
+    const reader = new RecordReader(1 << 20);
+    const scratch = Buffer.alloc(4096);
+    const got: Buffer[] = [];
+    let direct = 0;
+    for (let at = 0; at < stream.length;) {
+      const target = reader.readTarget() ?? scratch;
+      if (target !== scratch) direct++;
+      const n = stream.copy(target, 0, at, at + Math.min(target.length, 5000));
+      at += n;
+      got.push(...reader.push(target.subarray(0, n)));
+      scratch.fill(0xee);
+    }
+    expect(got).toEqual(records);
+    // The 70,000-byte record: its first 4 KiB through the scratch buffer, the rest (from 16 KiB
+    // left down to none) read in place, 5000 bytes at a time.
+    expect(direct).toBeGreaterThanOrEqual(10);
+    // In place means the record is the buffer the reads went into, not a copy of it.
+    const big = new RecordReader(1 << 20);
+    big.push(stream.subarray(0, frameRecord(records[0] as Buffer).length + 100));
+    const into = big.readTarget() as Uint8Array;
+    expect(into.length).toBe(70_000 - 96);
+    const rest = stream.subarray(frameRecord(records[0] as Buffer).length + 100);
+    const n = rest.copy(into, 0, 0, into.length);
+    const [record] = big.push(into.subarray(0, n));
+    expect(record?.buffer).toBe(into.buffer);
+    expect(record).toEqual(records[1]);
+    expect(big.readTarget()).toBeNull(); // between records: the socket's own buffer
+  });
+
   it('joins a record sent as several fragments', () => {
     const fragment = (data: string, last: boolean): Buffer => {
       const header = Buffer.alloc(4);
