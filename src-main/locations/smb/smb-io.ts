@@ -43,11 +43,63 @@ export async function renameOver(
   }
 }
 
+/**
+ * The first pieces of `data` until they hold more than `limit` bytes or it ends (`ended`).
+ * Throws what the stream fails with.
+ */
+export async function gather(
+  data: Readable,
+  limit: number,
+): Promise<{ pieces: Buffer[]; length: number; ended: boolean }> {
+  const pieces: Buffer[] = [];
+  let length = 0;
+  while (length <= limit) {
+    const piece = await nextPiece(data);
+    if (piece === null) return { pieces, length, ended: true };
+    if (piece.length === 0) continue;
+    pieces.push(piece);
+    length += piece.length;
+  }
+  return { pieces, length, ended: false };
+}
+
+/** The next chunk of a stream in paused mode, null at its end; rejects with its error. */
+function nextPiece(data: Readable): Promise<Buffer | null> {
+  const piece = data.read() as Buffer | null;
+  if (piece !== null) return Promise.resolve(piece);
+  if (data.readableEnded) return Promise.resolve(null);
+  if (data.errored) return Promise.reject(data.errored);
+  return new Promise((resolve, reject) => {
+    const settle = (): void => {
+      data.off('readable', onReadable);
+      data.off('end', onEnd);
+      data.off('error', onError);
+    };
+    const onReadable = (): void => {
+      const next = data.read() as Buffer | null;
+      if (next === null && !data.readableEnded) return;
+      settle();
+      resolve(next);
+    };
+    const onEnd = (): void => (settle(), resolve(null));
+    const onError = (error: Error): void => (settle(), reject(error));
+    data.on('readable', onReadable);
+    data.once('end', onEnd);
+    data.once('error', onError);
+  });
+}
+
+/** `first`, then what is left of `data`. */
+export async function* followedBy(first: Buffer[], data: Readable): AsyncGenerator<Buffer> {
+  yield* first;
+  yield* data as AsyncIterable<Buffer>;
+}
+
 /** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
 export async function writeStream(
   share: Smb2Share,
   file: OpenFile,
-  data: Readable,
+  data: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<number> {
   const chunk = Math.min(share.maxWrite, CHUNK_MAX);
@@ -95,7 +147,7 @@ export async function writeStream(
     return out;
   };
   try {
-    for await (const piece of data as AsyncIterable<Buffer>) {
+    for await (const piece of data) {
       if (piece.length === 0) continue;
       pieces.push(piece);
       gathered += piece.length;

@@ -148,6 +148,18 @@ export async function sessionSetup(
       signMessage(message, keys.signingKey, signing, rest);
       return [message, ...rest];
     },
+    protectChain(chain) {
+      if (session.encryptAll && cipher) {
+        const [first, ...others] = chain;
+        if (!first) return [];
+        const rest = [...first.rest, ...others.flatMap((m) => [m.message, ...m.rest])];
+        return encryptMessageParts(first.message, keys.encryptionKey, cipher, sessionId, rest);
+      }
+      return chain.flatMap(({ message, rest }) => {
+        signMessage(message, keys.signingKey, signing, rest);
+        return [message, ...rest];
+      });
+    },
     check(message: Buffer, header: Smb2Header, encrypted: boolean) {
       if (encrypted || header.status === Status.PENDING) return;
       if (session.encryptAll) {

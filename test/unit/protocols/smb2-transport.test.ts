@@ -380,6 +380,9 @@ describe('Smb2Transport', () => {
         const marked = Buffer.concat([message, ...rest]).fill(0xab, 48, 64);
         return [marked.subarray(0, 10), marked.subarray(10)];
       },
+      protectChain(chain) {
+        return chain.flatMap(({ message, rest }) => security.protect(message, rest));
+      },
       check(message, header: Smb2Header, encrypted) {
         checked.push({ messageId: header.messageId, encrypted, message });
         if (header.messageId === failFor) throw new Error('bad signature');
