@@ -13,9 +13,16 @@ import type { EntryInfo, MetadataUpdate } from '../location';
 
 /* The SMB location's data path and conversions, kept apart so the class reads as the contract. */
 
-/** WRITEs in flight per file, each at most 1 MiB (or the server's maximum). */
-const IN_FLIGHT = 4;
-const CHUNK_MAX = 1024 * 1024;
+/**
+ * Bytes of WRITEs in flight per file: WRITEs of the server's maximum (Samba: 8 MiB), as many
+ * as fit, at least 2 so that the server always has the next one when it finishes one.
+ */
+export const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/** How many requests of `chunk` bytes to keep in flight. */
+export function inFlight(chunk: number): number {
+  return Math.max(2, Math.floor(IN_FLIGHT_BYTES / chunk));
+}
 
 /**
  * Renames the open temporary over `target`. A target another writer still holds open cannot be
@@ -102,14 +109,15 @@ export async function writeStream(
   data: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<number> {
-  const chunk = Math.min(share.maxWrite, CHUNK_MAX);
-  const inFlight = new Set<Promise<void>>();
+  const chunk = share.maxWrite;
+  const most = inFlight(chunk);
+  const running = new Set<Promise<void>>();
   let failure: unknown = null;
   let offset = 0;
   const pieces: Buffer[] = [];
   let gathered = 0;
   const send = async (parts: Buffer[]): Promise<void> => {
-    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    while (running.size >= most) await Promise.race(running);
     if (failure !== null) throw failure;
     const at = offset;
     const length = parts.reduce((sum, part) => sum + part.length, 0);
@@ -124,8 +132,8 @@ export async function writeStream(
         done += n;
       }
     })().catch((error: unknown) => void (failure ??= error));
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+    const tracked = task.finally(() => running.delete(tracked));
+    running.add(tracked);
   };
   // The next `bytes` of what was gathered, as the stream's own pieces (split where one
   // straddles the boundary): WRITE sends pieces as they are, so nothing is copied to join them.
@@ -155,7 +163,7 @@ export async function writeStream(
     }
     if (gathered > 0) await send(take(gathered));
   } finally {
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(running);
   }
   if (failure !== null) throw failure;
   return offset;

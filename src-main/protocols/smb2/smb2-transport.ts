@@ -21,8 +21,11 @@ import { Status } from './smb2-status';
 
 /** Direct TCP: the largest message we accept (an 8 MiB READ and its header, with room). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 4096;
-/** Credits asked for with each request: enough for several large READs in flight. */
-const CREDITS_WANTED = 128;
+/**
+ * Credits asked for with each request on top of what it costs: the pool grows until the
+ * server's limit (Samba: 8192), enough for several 8 MiB READs or WRITEs (128 each) in flight.
+ */
+const CREDITS_WANTED = 256;
 
 /** The server could not be reached, went away, or did not answer in time. */
 export class Smb2ConnectionError extends Error {
@@ -223,7 +226,7 @@ export class Smb2Transport {
         command: element.command,
         messageId,
         creditCharge: element.command === Command.NEGOTIATE ? 0 : charge,
-        credits: Math.max(charge, CREDITS_WANTED),
+        credits: charge + CREDITS_WANTED,
         flags: i > 0 ? Flags.RELATED_OPERATIONS : 0,
         treeId: options.treeId ?? 0,
         sessionId,
