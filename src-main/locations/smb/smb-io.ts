@@ -51,55 +51,70 @@ export async function renameOver(
 }
 
 /**
- * The first pieces of `data` until they hold more than `limit` bytes or it ends (`ended`).
+ * The chunks of a stream as it produced them. read() and a Readable's own async iterator join
+ * whatever is buffered into one new buffer (a copy of every byte of a large file); 'data'
+ * events hand each chunk out as it is. A few chunks are queued, then the stream is paused until
+ * they are taken. Throws what the stream fails with.
+ */
+export async function* chunksOf(data: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const onData = (chunk: Buffer): void => {
+    queue.push(chunk);
+    if (queue.length >= 16) data.pause();
+    wake?.();
+  };
+  const onEnd = (): void => void ((ended = true), wake?.());
+  const onError = (error: Error): void => void ((failure = error), wake?.());
+  data.on('data', onData).once('end', onEnd).once('error', onError);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        if (queue.length < 4 && data.isPaused()) data.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      if (data.errored) throw data.errored;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    data.off('data', onData).off('end', onEnd).off('error', onError);
+  }
+}
+
+/**
+ * The first chunks of `chunks` until they hold more than `limit` bytes or it ends (`ended`).
  * Throws what the stream fails with.
  */
 export async function gather(
-  data: Readable,
+  chunks: AsyncIterator<Buffer>,
   limit: number,
 ): Promise<{ pieces: Buffer[]; length: number; ended: boolean }> {
   const pieces: Buffer[] = [];
   let length = 0;
   while (length <= limit) {
-    const piece = await nextPiece(data);
-    if (piece === null) return { pieces, length, ended: true };
-    if (piece.length === 0) continue;
-    pieces.push(piece);
-    length += piece.length;
+    const next = await chunks.next();
+    if (next.done) return { pieces, length, ended: true };
+    if (next.value.length === 0) continue;
+    pieces.push(next.value);
+    length += next.value.length;
   }
   return { pieces, length, ended: false };
 }
 
-/** The next chunk of a stream in paused mode, null at its end; rejects with its error. */
-function nextPiece(data: Readable): Promise<Buffer | null> {
-  const piece = data.read() as Buffer | null;
-  if (piece !== null) return Promise.resolve(piece);
-  if (data.readableEnded) return Promise.resolve(null);
-  if (data.errored) return Promise.reject(data.errored);
-  return new Promise((resolve, reject) => {
-    const settle = (): void => {
-      data.off('readable', onReadable);
-      data.off('end', onEnd);
-      data.off('error', onError);
-    };
-    const onReadable = (): void => {
-      const next = data.read() as Buffer | null;
-      if (next === null && !data.readableEnded) return;
-      settle();
-      resolve(next);
-    };
-    const onEnd = (): void => (settle(), resolve(null));
-    const onError = (error: Error): void => (settle(), reject(error));
-    data.on('readable', onReadable);
-    data.once('end', onEnd);
-    data.once('error', onError);
-  });
-}
-
-/** `first`, then what is left of `data`. */
-export async function* followedBy(first: Buffer[], data: Readable): AsyncGenerator<Buffer> {
+/** `first`, then what is left of `rest`. */
+export async function* followedBy(
+  first: Buffer[],
+  rest: AsyncIterator<Buffer>,
+): AsyncGenerator<Buffer> {
   yield* first;
-  yield* data as AsyncIterable<Buffer>;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /** Writes a stream with several WRITEs in flight; resolves with the bytes written. */

@@ -34,7 +34,15 @@ import { joinRelative, parentOfRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
 import { mapSmbError } from './smb-errors';
 import { assertSmbPath, listedEntry } from './smb-names';
-import { basicInformation, followedBy, gather, renameOver, toEntry, writeStream } from './smb-io';
+import {
+  basicInformation,
+  chunksOf,
+  followedBy,
+  gather,
+  renameOver,
+  toEntry,
+  writeStream,
+} from './smb-io';
 import { discard, readSmall, smallFileLimit, temporaryRequest, writeSmall } from './smb-small';
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
@@ -180,9 +188,10 @@ export class SmbLocation implements Location {
         const limit = smallFileLimit(share);
         // A small file (gathered first: its size is known only at its end) takes two round
         // trips; a larger one, or one with a descriptor to set, is streamed.
+        const chunks = chunksOf(data);
         const head =
           (options.size ?? 0) <= limit && !options.metadata?.securityDescriptor
-            ? await gather(data, limit)
+            ? await gather(chunks, limit)
             : { pieces: [], length: 0, ended: false };
         if (head.ended) {
           throwIfAborted(signal, this.where(path));
@@ -197,7 +206,7 @@ export class SmbLocation implements Location {
           );
         }
         return this.intoTemporary(share, path, options.metadata, signal, (file) =>
-          writeStream(share, file, followedBy(head.pieces, data), signal),
+          writeStream(share, file, followedBy(head.pieces, chunks), signal),
         );
       });
     } catch (error) {

@@ -5,6 +5,8 @@ import { filetimeToMs } from '../../protocols/smb2/smb2-info';
 import type { ReadOptions } from '../location';
 import { inFlight } from './smb-io';
 
+/** The largest piece the stream hands on. */
+const SLICE = 1024 * 1024;
 
 type Attributes = Pick<OpenFile, 'endOfFile' | 'lastWriteTime'>;
 
@@ -87,7 +89,9 @@ export function readBody(
       }
       piece.then(
         (data) => {
-          this.push(data);
+          // Handed on in slices (views, no copy): a reader sees progress, and can stop, within
+          // an 8 MiB READ.
+          for (let at = 0; at < data.length; at += SLICE) this.push(data.subarray(at, at + SLICE));
           if (pending.length === 0 && next > last) finish(this);
         },
         (error: unknown) => this.destroy(error as Error),
