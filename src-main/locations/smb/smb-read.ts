@@ -73,7 +73,9 @@ export function readBody(
     );
   };
   return new Readable({
-    highWaterMark: chunk,
+    // Little buffered beyond the READs in flight: reading far ahead of a slow reader only
+    // holds memory (and bytes of a file that may yet change).
+    highWaterMark: SLICE,
     read() {
       while (pending.length < most && next <= last) {
         const count = Math.min(chunk, last - next + 1);
