@@ -78,12 +78,20 @@ export async function scriptedSmb2(script: SmbScript = () => undefined): Promise
     socket.on('data', (data) => {
       stream = Buffer.concat([stream, data]);
       while (stream.length >= 4 && stream.length >= 4 + stream.readUIntBE(1, 3)) {
-        const raw = Buffer.from(stream.subarray(4, 4 + stream.readUIntBE(1, 3)));
-        stream = stream.subarray(4 + raw.length);
-        const request = parseRequest(raw);
-        state.requests.push(request);
-        if (request.command === Command.CANCEL) continue; // CANCEL gets no answer
-        react(socket, request, script(request, state) ?? state.defaultAnswer(request));
+        const frame = Buffer.from(stream.subarray(4, 4 + stream.readUIntBE(1, 3)));
+        stream = stream.subarray(4 + frame.length);
+        // A compound chain: each of its requests in turn, each answered in a frame of its own
+        // (a server may answer a chain so, MS-SMB2 3.3.4.1.3).
+        for (let at = 0; at + 64 <= frame.length;) {
+          const next = frame.readUInt32LE(at + 20);
+          const raw = next === 0 ? frame.subarray(at) : frame.subarray(at, at + next);
+          const request = parseRequest(raw);
+          state.requests.push(request);
+          if (request.command !== Command.CANCEL)
+            react(socket, request, script(request, state) ?? state.defaultAnswer(request));
+          if (next === 0) break;
+          at += next;
+        }
       }
     });
   });

@@ -13,9 +13,16 @@ import type { EntryInfo, MetadataUpdate } from '../location';
 
 /* The SMB location's data path and conversions, kept apart so the class reads as the contract. */
 
-/** WRITEs in flight per file, each at most 1 MiB (or the server's maximum). */
-const IN_FLIGHT = 4;
-const CHUNK_MAX = 1024 * 1024;
+/**
+ * Bytes of WRITEs in flight per file: WRITEs of the server's maximum (Samba: 8 MiB), as many
+ * as fit, at least 2 so that the server always has the next one when it finishes one.
+ */
+export const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/** How many requests of `chunk` bytes to keep in flight. */
+export function inFlight(chunk: number): number {
+  return Math.max(2, Math.floor(IN_FLIGHT_BYTES / chunk));
+}
 
 /**
  * Renames the open temporary over `target`. A target another writer still holds open cannot be
@@ -43,21 +50,89 @@ export async function renameOver(
   }
 }
 
+/**
+ * The chunks of a stream as it produced them. read() and a Readable's own async iterator join
+ * whatever is buffered into one new buffer (a copy of every byte of a large file); 'data'
+ * events hand each chunk out as it is. A few chunks are queued, then the stream is paused until
+ * they are taken. Throws what the stream fails with.
+ */
+export async function* chunksOf(data: Readable): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const onData = (chunk: Buffer): void => {
+    queue.push(chunk);
+    if (queue.length >= 16) data.pause();
+    wake?.();
+  };
+  const onEnd = (): void => void ((ended = true), wake?.());
+  const onError = (error: Error): void => void ((failure = error), wake?.());
+  data.on('data', onData).once('end', onEnd).once('error', onError);
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        if (queue.length < 4 && data.isPaused()) data.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      if (data.errored) throw data.errored;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    data.off('data', onData).off('end', onEnd).off('error', onError);
+  }
+}
+
+/**
+ * The first chunks of `chunks` until they hold more than `limit` bytes or it ends (`ended`).
+ * Throws what the stream fails with.
+ */
+export async function gather(
+  chunks: AsyncIterator<Buffer>,
+  limit: number,
+): Promise<{ pieces: Buffer[]; length: number; ended: boolean }> {
+  const pieces: Buffer[] = [];
+  let length = 0;
+  while (length <= limit) {
+    const next = await chunks.next();
+    if (next.done) return { pieces, length, ended: true };
+    if (next.value.length === 0) continue;
+    pieces.push(next.value);
+    length += next.value.length;
+  }
+  return { pieces, length, ended: false };
+}
+
+/** `first`, then what is left of `rest`. */
+export async function* followedBy(
+  first: Buffer[],
+  rest: AsyncIterator<Buffer>,
+): AsyncGenerator<Buffer> {
+  yield* first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
 /** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
 export async function writeStream(
   share: Smb2Share,
   file: OpenFile,
-  data: Readable,
+  data: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<number> {
-  const chunk = Math.min(share.maxWrite, CHUNK_MAX);
-  const inFlight = new Set<Promise<void>>();
+  const chunk = share.maxWrite;
+  const most = inFlight(chunk);
+  const running = new Set<Promise<void>>();
   let failure: unknown = null;
   let offset = 0;
   const pieces: Buffer[] = [];
   let gathered = 0;
   const send = async (parts: Buffer[]): Promise<void> => {
-    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    while (running.size >= most) await Promise.race(running);
     if (failure !== null) throw failure;
     const at = offset;
     const length = parts.reduce((sum, part) => sum + part.length, 0);
@@ -72,8 +147,8 @@ export async function writeStream(
         done += n;
       }
     })().catch((error: unknown) => void (failure ??= error));
-    const tracked = task.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+    const tracked = task.finally(() => running.delete(tracked));
+    running.add(tracked);
   };
   // The next `bytes` of what was gathered, as the stream's own pieces (split where one
   // straddles the boundary): WRITE sends pieces as they are, so nothing is copied to join them.
@@ -95,7 +170,7 @@ export async function writeStream(
     return out;
   };
   try {
-    for await (const piece of data as AsyncIterable<Buffer>) {
+    for await (const piece of data) {
       if (piece.length === 0) continue;
       pieces.push(piece);
       gathered += piece.length;
@@ -103,7 +178,7 @@ export async function writeStream(
     }
     if (gathered > 0) await send(take(gathered));
   } finally {
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(running);
   }
   if (failure !== null) throw failure;
   return offset;

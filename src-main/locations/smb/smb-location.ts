@@ -34,7 +34,16 @@ import { joinRelative, parentOfRelative } from '../relative-path';
 import { isTemporaryName, temporaryName } from '../temp-names';
 import { mapSmbError } from './smb-errors';
 import { assertSmbPath, listedEntry } from './smb-names';
-import { basicInformation, renameOver, toEntry, writeStream } from './smb-io';
+import {
+  basicInformation,
+  chunksOf,
+  followedBy,
+  gather,
+  renameOver,
+  toEntry,
+  writeStream,
+} from './smb-io';
+import { discard, readSmall, smallFileLimit, temporaryRequest, writeSmall } from './smb-small';
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
@@ -129,18 +138,18 @@ export class SmbLocation implements Location {
   async read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable> {
     assertSmbPath(path, this.description);
     checkReadRange(options, this.where(path));
+    const request = {
+      access: Access.READ_DATA | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+      disposition: Disposition.OPEN,
+      options: CreateOption.NON_DIRECTORY_FILE,
+      shareAccess: ShareAccess.ALL,
+    };
+    const where = this.where(path);
     return this.run(path, 'open file', signal, async (share) => {
-      const file = await share.create(
-        this.full(path),
-        {
-          access: Access.READ_DATA | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
-          disposition: Disposition.OPEN,
-          options: CreateOption.NON_DIRECTORY_FILE,
-          shareAccess: ShareAccess.ALL,
-        },
-        signal,
-      );
-      const where = this.where(path);
+      // A small file of a planned version: CREATE, READ and CLOSE in one round trip.
+      const whole = await readSmall(share, this.full(path), request, options, where, signal);
+      if (whole) return whole;
+      const file = await share.create(this.full(path), request, signal);
       try {
         assertVersion(options.expect, file, where, 'since it was listed');
       } catch (error) {
@@ -170,14 +179,36 @@ export class SmbLocation implements Location {
       data.destroy();
       throw error;
     }
+    // The source's failure reaches us through reading it; no listener left, it would be thrown.
+    data.on('error', () => undefined);
     const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.run(path, 'write file', signal, (share) =>
-        this.intoTemporary(share, path, options.metadata, signal, (file) =>
-          writeStream(share, file, data, signal),
-        ),
-      );
+      return await this.run(path, 'write file', signal, async (share) => {
+        const limit = smallFileLimit(share);
+        // A small file (gathered first: its size is known only at its end) takes two round
+        // trips; a larger one, or one with a descriptor to set, is streamed.
+        const chunks = chunksOf(data);
+        const head =
+          (options.size ?? 0) <= limit && !options.metadata?.securityDescriptor
+            ? await gather(chunks, limit)
+            : { pieces: [], length: 0, ended: false };
+        if (head.ended) {
+          throwIfAborted(signal, this.where(path));
+          const temp = joinRelative(parentOfRelative(path), temporaryName());
+          return writeSmall(
+            share,
+            this.full(temp),
+            this.full(path),
+            head.pieces,
+            basicInformation(options.metadata),
+            signal,
+          );
+        }
+        return this.intoTemporary(share, path, options.metadata, signal, (file) =>
+          writeStream(share, file, followedBy(head.pieces, chunks), signal),
+        );
+      });
     } catch (error) {
       data.destroy();
       throw await this.writeFailure(path, error, signal);
@@ -378,18 +409,7 @@ export class SmbLocation implements Location {
     const temp = joinRelative(parentOfRelative(path), temporaryName());
     const file = await share.create(
       this.full(temp),
-      {
-        access:
-          Access.WRITE_DATA |
-          Access.READ_ATTRIBUTES |
-          Access.WRITE_ATTRIBUTES |
-          Access.DELETE |
-          Access.SYNCHRONIZE |
-          securityWriteAccess(metadata),
-        disposition: Disposition.CREATE,
-        options: CreateOption.NON_DIRECTORY_FILE,
-        shareAccess: 0,
-      },
+      temporaryRequest(securityWriteAccess(metadata)),
       signal,
     );
     try {
@@ -405,18 +425,8 @@ export class SmbLocation implements Location {
       await share.close(file);
       return written;
     } catch (error) {
-      // Deleted through the handle we hold, with a signal of its own (the run's may be gone).
-      const own = AbortSignal.timeout(10_000);
-      await share
-        .setInfo(
-          file,
-          InfoType.FILE,
-          FileInfoClass.FileDispositionInformation,
-          encodeDispositionInformation(true),
-          { signal: own },
-        )
-        .catch(() => undefined);
-      await share.close(file, own).catch(() => undefined);
+      // Deleted through the handle we hold.
+      await discard(share, file);
       throw error;
     }
   }

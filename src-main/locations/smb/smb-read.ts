@@ -3,10 +3,10 @@ import { AppError } from '../../../src-shared/errors';
 import type { OpenFile, Smb2Share } from '../../protocols/smb2/smb2-files';
 import { filetimeToMs } from '../../protocols/smb2/smb2-info';
 import type { ReadOptions } from '../location';
+import { inFlight } from './smb-io';
 
-/** READs in flight per file, each at most 1 MiB (or the server's maximum). */
-const IN_FLIGHT = 4;
-const CHUNK_MAX = 1024 * 1024;
+/** The largest piece the stream hands on. */
+const SLICE = 1024 * 1024;
 
 type Attributes = Pick<OpenFile, 'endOfFile' | 'lastWriteTime'>;
 
@@ -32,7 +32,7 @@ export function assertVersion(
 }
 
 /**
- * The bytes `options.start`..`options.end` of an open file, IN_FLIGHT READs ahead. The file is
+ * The bytes `options.start`..`options.end` of an open file, several READs ahead. The file is
  * closed when the stream ends or is destroyed. The last close asks for the attributes as they
  * are then (no extra round trip), and the stream ends only after `atClose` accepted them: a
  * file written to while it was read fails the stream instead of ending it. Errors are the
@@ -47,7 +47,9 @@ export function readBody(
 ): Readable {
   const size = Number(file.endOfFile);
   const last = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, size - 1);
-  const chunk = Math.min(share.maxRead, CHUNK_MAX);
+  // READs of the server's maximum (Samba: 8 MiB), as many in flight as WRITEs are.
+  const chunk = share.maxRead;
+  const most = inFlight(chunk);
   let next = options.start ?? 0;
   const pending: Promise<Buffer>[] = [];
   let closed = false;
@@ -71,9 +73,11 @@ export function readBody(
     );
   };
   return new Readable({
-    highWaterMark: chunk,
+    // Little buffered beyond the READs in flight: reading far ahead of a slow reader only
+    // holds memory (and bytes of a file that may yet change).
+    highWaterMark: SLICE,
     read() {
-      while (pending.length < IN_FLIGHT && next <= last) {
+      while (pending.length < most && next <= last) {
         const count = Math.min(chunk, last - next + 1);
         const piece = share.read(file, BigInt(next), count, signal);
         piece.catch(() => undefined);
@@ -87,7 +91,9 @@ export function readBody(
       }
       piece.then(
         (data) => {
-          this.push(data);
+          // Handed on in slices (views, no copy): a reader sees progress, and can stop, within
+          // an 8 MiB READ.
+          for (let at = 0; at < data.length; at += SLICE) this.push(data.subarray(at, at + SLICE));
           if (pending.length === 0 && next > last) finish(this);
         },
         (error: unknown) => this.destroy(error as Error),

@@ -7,7 +7,7 @@ import {
   type DecipherCCM,
   type DecipherGCM,
 } from 'node:crypto';
-import { SmbCryptoError } from './smb2-signing';
+import { SmbCryptoError, keyLength, type SmbKey } from './smb2-signing';
 
 /*
  * SMB 3.x encryption (MS-SMB2 3.1.4.3, 3.2.5.1.1.1): the whole SMB2 message (a compound chain
@@ -56,19 +56,19 @@ const CIPHERS: Record<Cipher, CipherParams> = {
  * The parameters of `cipher`; throws SmbCryptoError for an unknown cipher or a key of the wrong
  * size.
  */
-function paramsFor(cipher: Cipher, key: Buffer): CipherParams {
+function paramsFor(cipher: Cipher, key: SmbKey): CipherParams {
   const params = Object.hasOwn(CIPHERS, cipher) ? CIPHERS[cipher] : undefined;
   if (params === undefined) throw new SmbCryptoError(`Unknown cipher ${String(cipher)}`);
-  if (key.length !== params.keyBytes) {
+  if (keyLength(key) !== params.keyBytes) {
     throw new SmbCryptoError(
-      `${cipher} takes a ${params.keyBytes}-byte key, not ${key.length} bytes`,
+      `${cipher} takes a ${params.keyBytes}-byte key, not ${keyLength(key)} bytes`,
     );
   }
   return params;
 }
 
 /** The AEAD cipher for one message; the tag is always 16 bytes (the Signature). */
-function cipherFor(params: CipherParams, key: Buffer, nonce: Buffer): CipherCCM | CipherGCM {
+function cipherFor(params: CipherParams, key: SmbKey, nonce: Buffer): CipherCCM | CipherGCM {
   const options = { authTagLength: TAG_SIZE };
   return params.ccm
     ? createCipheriv(params.algorithm as 'aes-128-ccm' | 'aes-256-ccm', key, nonce, options)
@@ -76,7 +76,7 @@ function cipherFor(params: CipherParams, key: Buffer, nonce: Buffer): CipherCCM 
 }
 
 /** The AEAD decipher for one message. */
-function decipherFor(params: CipherParams, key: Buffer, nonce: Buffer): DecipherCCM | DecipherGCM {
+function decipherFor(params: CipherParams, key: SmbKey, nonce: Buffer): DecipherCCM | DecipherGCM {
   const options = { authTagLength: TAG_SIZE };
   return params.ccm
     ? createDecipheriv(params.algorithm as 'aes-128-ccm' | 'aes-256-ccm', key, nonce, options)
@@ -102,7 +102,7 @@ export function isTransformHeader(data: Buffer): boolean {
  */
 export function encryptMessage(
   message: Buffer,
-  key: Buffer,
+  key: SmbKey,
   cipher: Cipher,
   sessionId: bigint,
 ): Buffer {
@@ -116,7 +116,7 @@ export function encryptMessage(
  */
 export function encryptMessageParts(
   message: Buffer,
-  key: Buffer,
+  key: SmbKey,
   cipher: Cipher,
   sessionId: bigint,
   rest: readonly Buffer[] = [],
@@ -162,7 +162,7 @@ export function encryptMessageParts(
  */
 export function decryptMessage(
   transformed: Buffer,
-  key: Buffer,
+  key: SmbKey,
   cipher: Cipher,
 ): { sessionId: bigint; message: Buffer } {
   const params = paramsFor(cipher, key);

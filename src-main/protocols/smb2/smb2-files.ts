@@ -3,7 +3,7 @@ import { Command, HEADER_SIZE, Smb2FormatError } from './smb2-header';
 import { encodeIoctlRequest, readIoctlAnswer, type IoctlAnswer } from './smb2-ioctl';
 import { DIALECTS, slice } from './smb2-negotiate';
 import { Smb2StatusError, Status } from './smb2-status';
-import type { Smb2Response } from './smb2-transport';
+import { RELATED_FILE_ID, type CompoundElement, type Smb2Response } from './smb2-transport';
 
 /*
  * The file operations of one share (MS-SMB2 2.2.13-2.2.40): CREATE, CLOSE, READ, WRITE, FLUSH,
@@ -104,35 +104,129 @@ export class Smb2Share {
 
   /** CREATE. Throws Smb2StatusError (STATUS_OBJECT_NAME_NOT_FOUND, ..._COLLISION, ACCESS_DENIED...). */
   async create(path: string, request: CreateRequest, signal?: AbortSignal): Promise<OpenFile> {
-    const name = Buffer.from(path, 'utf16le');
-    const body = Buffer.alloc(56 + Math.max(1, name.length));
-    body.writeUInt16LE(57, 0); // StructureSize
-    body.writeUInt32LE(2, 4); // ImpersonationLevel: Impersonation
-    body.writeUInt32LE(request.access, 24);
-    body.writeUInt32LE(request.attributes ?? 0, 28);
-    body.writeUInt32LE(request.shareAccess ?? ShareAccess.ALL, 32);
-    body.writeUInt32LE(request.disposition, 36);
-    body.writeUInt32LE(request.options ?? 0, 40);
-    body.writeUInt16LE(64 + 56, 44); // NameOffset
-    body.writeUInt16LE(name.length, 46);
-    name.copy(body, 56);
-    const response = await this.send(Command.CREATE, body, `CREATE ${this.where(path)}`, signal);
-    const r = response.body;
-    if (r.length < 88)
-      throw new Smb2StatusError(
-        Status.INVALID_PARAMETER,
-        `CREATE ${this.where(path)}: short answer`,
-      );
-    return {
-      action: r.readUInt32LE(4),
-      creationTime: r.readBigUInt64LE(8),
-      lastAccessTime: r.readBigUInt64LE(16),
-      lastWriteTime: r.readBigUInt64LE(24),
-      changeTime: r.readBigUInt64LE(32),
-      endOfFile: r.readBigUInt64LE(48),
-      attributes: r.readUInt32LE(56),
-      id: Buffer.from(r.subarray(64, 80)),
-    };
+    const what = `CREATE ${this.where(path)}`;
+    const response = await this.send(Command.CREATE, createBody(path, request), what, signal);
+    return parseCreate(response, what);
+  }
+
+  /**
+   * CREATE, WRITE of `data` (at most maxWrite) at 0, then SET_INFO of each of `infos`, as one
+   * compound chain: one round trip. Throws Smb2StatusError with the CREATE's status when it
+   * failed (nothing is open then). Otherwise resolves with the open file and, when a later
+   * element failed or the WRITE took less than it was given, `failure`: the first status the
+   * server answered that was not success (the elements after a failed one are failed by the
+   * server too and say nothing more), or a FormatError for a short write; the caller decides
+   * what becomes of the open file.
+   */
+  async createWriteSet(
+    path: string,
+    request: CreateRequest,
+    data: readonly Buffer[],
+    infos: readonly SetInfoRequest[],
+    signal?: AbortSignal,
+  ): Promise<{ file: OpenFile; failure: Error | null }> {
+    const length = data.reduce((sum, piece) => sum + piece.length, 0);
+    const what = `CREATE ${this.where(path)}`;
+    const responses = await this.client.transport.compound(
+      [
+        { command: Command.CREATE, body: createBody(path, request) },
+        {
+          command: Command.WRITE,
+          body: writeBody(RELATED_FILE_ID, 0n, length),
+          payload: data,
+          creditCharge: this.charge(length),
+        },
+        ...infos.map((info) => ({
+          command: Command.SET_INFO,
+          body: setInfoBody(RELATED_FILE_ID, info),
+        })),
+      ],
+      { ...this.target(0), signal },
+    );
+    const [created, written, ...set] = responses as [Smb2Response, Smb2Response, ...Smb2Response[]];
+    this.check(created, what);
+    const file = parseCreate(created, what);
+    try {
+      this.check(written, 'WRITE');
+      const count = parseWrite(written, length);
+      if (count < length) throw new Smb2FormatError(`WRITE took ${count} bytes of ${length}`);
+      for (const response of set) this.check(response, 'SET_INFO');
+      return { file, failure: null };
+    } catch (error) {
+      return { file, failure: error as Error };
+    }
+  }
+
+  /**
+   * CREATE, READ of `length` bytes at `offset` (none when 0), CLOSE with the attributes of the
+   * moment, as one compound chain: one round trip for a small file. Resolves with what CREATE
+   * said of the file, the bytes read (fewer at the end of the file), and the attributes at the
+   * close. Throws Smb2StatusError with the first status that was not success (a CREATE that
+   * failed opened nothing; when the READ or CLOSE failed the file is closed again, apart).
+   */
+  async createReadClose(
+    path: string,
+    request: CreateRequest,
+    offset: bigint,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<{ file: OpenFile; data: Buffer; atClose: FileAttributes }> {
+    const what = `CREATE ${this.where(path)}`;
+    const elements: CompoundElement[] = [
+      { command: Command.CREATE, body: createBody(path, request) },
+    ];
+    if (length > 0) {
+      elements.push({
+        command: Command.READ,
+        body: readBody(RELATED_FILE_ID, offset, length),
+        creditCharge: this.charge(length),
+      });
+    }
+    elements.push({
+      command: Command.CLOSE,
+      body: closeBody(RELATED_FILE_ID, CLOSE_FLAG_POSTQUERY_ATTRIB),
+    });
+    const responses = await this.client.transport.compound(elements, { ...this.target(0), signal });
+    const created = responses[0] as Smb2Response;
+    const closed = responses[responses.length - 1] as Smb2Response;
+    this.check(created, what);
+    const file = parseCreate(created, what);
+    try {
+      const read = length > 0 ? (responses[1] as Smb2Response) : null;
+      const data = read ? this.readData(read, length) : Buffer.alloc(0);
+      this.check(closed, 'CLOSE');
+      return { file, data, atClose: parseCloseAttributes(closed) };
+    } catch (error) {
+      // A server may fail the CLOSE after a failed READ with the READ's status: the handle is
+      // still open then.
+      if (closed.header.status !== Status.SUCCESS) await this.close(file).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * SET_INFO on `file`, then CLOSE of it, as one related compound chain: one round trip. The
+   * CLOSE comes after the SET_INFO whatever its outcome, but a server may fail it with the
+   * SET_INFO's status, and then the file is still open. Resolves with the SET_INFO's failure
+   * and the CLOSE's (Smb2StatusError each), null for a success.
+   */
+  async setInfoAndClose(
+    file: OpenFile,
+    info: SetInfoRequest,
+    signal?: AbortSignal,
+  ): Promise<{ failure: Error | null; closeFailure: Error | null }> {
+    const [set, closed] = (await this.client.transport.compound(
+      [
+        { command: Command.SET_INFO, body: setInfoBody(file.id, info) },
+        { command: Command.CLOSE, body: closeBody(RELATED_FILE_ID, 0) },
+      ],
+      { ...this.target(0), signal },
+    )) as [Smb2Response, Smb2Response];
+    const failed = (response: Smb2Response, what: string): Error | null =>
+      response.header.status === Status.SUCCESS
+        ? null
+        : new Smb2StatusError(response.header.status, what);
+    return { failure: failed(set, 'SET_INFO'), closeFailure: failed(closed, 'CLOSE') };
   }
 
   /** CLOSE. Throws Smb2StatusError. */
@@ -145,21 +239,8 @@ export class Smb2Share {
    * stat that costs no extra round trip. Throws Smb2StatusError, and when the answer carries
    * no attributes.
    */
-  async closeAndStat(
-    file: OpenFile,
-    signal?: AbortSignal,
-  ): Promise<Omit<OpenFile, 'id' | 'action'>> {
-    const r = (await this.sendClose(file, CLOSE_FLAG_POSTQUERY_ATTRIB, signal)).body;
-    if (r.length < 60 || (r.readUInt16LE(2) & CLOSE_FLAG_POSTQUERY_ATTRIB) === 0)
-      throw new Smb2StatusError(Status.INVALID_PARAMETER, 'CLOSE: no attributes in the answer');
-    return {
-      creationTime: r.readBigUInt64LE(8),
-      lastAccessTime: r.readBigUInt64LE(16),
-      lastWriteTime: r.readBigUInt64LE(24),
-      changeTime: r.readBigUInt64LE(32),
-      endOfFile: r.readBigUInt64LE(48),
-      attributes: r.readUInt32LE(56),
-    };
+  async closeAndStat(file: OpenFile, signal?: AbortSignal): Promise<FileAttributes> {
+    return parseCloseAttributes(await this.sendClose(file, CLOSE_FLAG_POSTQUERY_ATTRIB, signal));
   }
 
   private async sendClose(
@@ -167,11 +248,7 @@ export class Smb2Share {
     flags: number,
     signal?: AbortSignal,
   ): Promise<Smb2Response> {
-    const body = Buffer.alloc(24);
-    body.writeUInt16LE(24, 0);
-    body.writeUInt16LE(flags, 2);
-    file.id.copy(body, 8);
-    return this.send(Command.CLOSE, body, 'CLOSE', signal);
+    return this.send(Command.CLOSE, closeBody(file.id, flags), 'CLOSE', signal);
   }
 
   /**
@@ -184,16 +261,16 @@ export class Smb2Share {
     length: number,
     signal?: AbortSignal,
   ): Promise<Buffer> {
-    const body = Buffer.alloc(49);
-    body.writeUInt16LE(49, 0);
-    body.writeUInt8(0x50, 2); // Padding: where we want the data (after the header and 16 bytes)
-    body.writeUInt32LE(length, 4);
-    body.writeBigUInt64LE(offset, 8);
-    file.id.copy(body, 16);
-    const response = await this.client.transport.request(Command.READ, body, {
-      ...this.target(length),
-      signal,
-    });
+    const response = await this.client.transport.request(
+      Command.READ,
+      readBody(file.id, offset, length),
+      { ...this.target(length), signal },
+    );
+    return this.readData(response, length);
+  }
+
+  /** The data of a READ answer (empty at the end of the file). Throws as `read` does. */
+  private readData(response: Smb2Response, length: number): Buffer {
     if (response.header.status === Status.END_OF_FILE) return Buffer.alloc(0);
     this.check(response, 'READ');
     const r = fixedPart(response, 16, 'READ');
@@ -225,25 +302,14 @@ export class Smb2Share {
   ): Promise<number> {
     const pieces = Buffer.isBuffer(data) ? [data] : data;
     const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    const body = Buffer.alloc(48);
-    body.writeUInt16LE(49, 0);
-    body.writeUInt16LE(64 + 48, 2); // DataOffset
-    body.writeUInt32LE(length, 4);
-    body.writeBigUInt64LE(offset, 8);
-    file.id.copy(body, 16);
     // The data follows the body as it is: never copied to join it (signing and GCM read it).
-    const response = await this.client.transport.request(Command.WRITE, body, {
-      ...this.target(length),
-      payload: pieces,
-      signal,
-    });
+    const response = await this.client.transport.request(
+      Command.WRITE,
+      writeBody(file.id, offset, length),
+      { ...this.target(length), payload: pieces, signal },
+    );
     this.check(response, 'WRITE');
-    const count = fixedPart(response, 8, 'WRITE').readUInt32LE(4);
-    // More than was sent cannot have been written: trusting it would skip data never sent.
-    if (count > length) {
-      throw new Smb2FormatError(`Malformed WRITE answer: ${count} bytes written of ${length} sent`);
-    }
-    return count;
+    return parseWrite(response, length);
   }
 
   /** FLUSH: the server writes what it holds of the file to its disk. */
@@ -329,15 +395,12 @@ export class Smb2Share {
     data: Buffer,
     options: { additional?: number; signal?: AbortSignal } = {},
   ): Promise<void> {
-    const body = Buffer.alloc(32 + data.length);
-    body.writeUInt16LE(33, 0);
-    body.writeUInt8(infoType, 2);
-    body.writeUInt8(infoClass, 3);
-    body.writeUInt32LE(data.length, 4);
-    body.writeUInt16LE(64 + 32, 8);
-    body.writeUInt32LE(options.additional ?? 0, 12);
-    file.id.copy(body, 16);
-    data.copy(body, 32);
+    const body = setInfoBody(file.id, {
+      infoType,
+      infoClass,
+      data,
+      additional: options.additional,
+    });
     await this.send(Command.SET_INFO, body, 'SET_INFO', options.signal);
   }
 
@@ -367,8 +430,13 @@ export class Smb2Share {
     return {
       sessionId: this.client.session.id,
       treeId: this.tree.id,
-      creditCharge: this.multiCredit ? Math.max(1, Math.ceil(payload / 65536)) : 1,
+      creditCharge: this.charge(payload),
     };
+  }
+
+  /** Credits a request moving `payload` bytes costs: one per 64 KiB (MS-SMB2 3.2.4.1.5). */
+  private charge(payload: number): number {
+    return this.multiCredit ? Math.max(1, Math.ceil(payload / 65536)) : 1;
   }
 
   private async send(
@@ -410,4 +478,118 @@ function fixedPart(response: Smb2Response, bytes: number, what: string): Buffer 
     );
   }
   return response.body;
+}
+
+/** The attributes a CREATE or a CLOSE with POSTQUERY_ATTRIB answers. */
+export type FileAttributes = Omit<OpenFile, 'id' | 'action'>;
+
+/** One SET_INFO (MS-SMB2 2.2.39): the class and its encoded data. */
+export interface SetInfoRequest {
+  infoType: number;
+  infoClass: number;
+  data: Buffer;
+  additional?: number;
+}
+
+function createBody(path: string, request: CreateRequest): Buffer {
+  const name = Buffer.from(path, 'utf16le');
+  const body = Buffer.alloc(56 + Math.max(1, name.length));
+  body.writeUInt16LE(57, 0); // StructureSize
+  body.writeUInt32LE(2, 4); // ImpersonationLevel: Impersonation
+  body.writeUInt32LE(request.access, 24);
+  body.writeUInt32LE(request.attributes ?? 0, 28);
+  body.writeUInt32LE(request.shareAccess ?? ShareAccess.ALL, 32);
+  body.writeUInt32LE(request.disposition, 36);
+  body.writeUInt32LE(request.options ?? 0, 40);
+  body.writeUInt16LE(64 + 56, 44); // NameOffset
+  body.writeUInt16LE(name.length, 46);
+  name.copy(body, 56);
+  return body;
+}
+
+/** What a successful CREATE answered. Throws Smb2StatusError for a short answer. */
+function parseCreate(response: Smb2Response, what: string): OpenFile {
+  const r = response.body;
+  if (r.length < 88) throw new Smb2StatusError(Status.INVALID_PARAMETER, `${what}: short answer`);
+  return {
+    action: r.readUInt32LE(4),
+    creationTime: r.readBigUInt64LE(8),
+    lastAccessTime: r.readBigUInt64LE(16),
+    lastWriteTime: r.readBigUInt64LE(24),
+    changeTime: r.readBigUInt64LE(32),
+    endOfFile: r.readBigUInt64LE(48),
+    attributes: r.readUInt32LE(56),
+    id: Buffer.from(r.subarray(64, 80)),
+  };
+}
+
+function closeBody(fileId: Buffer, flags: number): Buffer {
+  const body = Buffer.alloc(24);
+  body.writeUInt16LE(24, 0);
+  body.writeUInt16LE(flags, 2);
+  fileId.copy(body, 8);
+  return body;
+}
+
+/**
+ * The attributes a successful CLOSE with POSTQUERY_ATTRIB answered. Throws Smb2StatusError
+ * when the answer carries none.
+ */
+function parseCloseAttributes(response: Smb2Response): FileAttributes {
+  const r = response.body;
+  if (r.length < 60 || (r.readUInt16LE(2) & CLOSE_FLAG_POSTQUERY_ATTRIB) === 0)
+    throw new Smb2StatusError(Status.INVALID_PARAMETER, 'CLOSE: no attributes in the answer');
+  return {
+    creationTime: r.readBigUInt64LE(8),
+    lastAccessTime: r.readBigUInt64LE(16),
+    lastWriteTime: r.readBigUInt64LE(24),
+    changeTime: r.readBigUInt64LE(32),
+    endOfFile: r.readBigUInt64LE(48),
+    attributes: r.readUInt32LE(56),
+  };
+}
+
+function readBody(fileId: Buffer, offset: bigint, length: number): Buffer {
+  const body = Buffer.alloc(49);
+  body.writeUInt16LE(49, 0);
+  body.writeUInt8(0x50, 2); // Padding: where we want the data (after the header and 16 bytes)
+  body.writeUInt32LE(length, 4);
+  body.writeBigUInt64LE(offset, 8);
+  fileId.copy(body, 16);
+  return body;
+}
+
+function writeBody(fileId: Buffer, offset: bigint, length: number): Buffer {
+  const body = Buffer.alloc(48);
+  body.writeUInt16LE(49, 0);
+  body.writeUInt16LE(64 + 48, 2); // DataOffset
+  body.writeUInt32LE(length, 4);
+  body.writeBigUInt64LE(offset, 8);
+  fileId.copy(body, 16);
+  return body;
+}
+
+/**
+ * The bytes a successful WRITE answer says were written. Throws Smb2FormatError for more than
+ * was sent: trusting it would skip data never sent.
+ */
+function parseWrite(response: Smb2Response, length: number): number {
+  const count = fixedPart(response, 8, 'WRITE').readUInt32LE(4);
+  if (count > length) {
+    throw new Smb2FormatError(`Malformed WRITE answer: ${count} bytes written of ${length} sent`);
+  }
+  return count;
+}
+
+function setInfoBody(fileId: Buffer, info: SetInfoRequest): Buffer {
+  const body = Buffer.alloc(32 + info.data.length);
+  body.writeUInt16LE(33, 0);
+  body.writeUInt8(info.infoType, 2);
+  body.writeUInt8(info.infoClass, 3);
+  body.writeUInt32LE(info.data.length, 4);
+  body.writeUInt16LE(64 + 32, 8);
+  body.writeUInt32LE(info.additional ?? 0, 12);
+  fileId.copy(body, 16);
+  info.data.copy(body, 32);
+  return body;
 }

@@ -4,6 +4,7 @@ import {
   Flags,
   HEADER_SIZE,
   readHeader,
+  Smb2FormatError,
   writeHeader,
   type Smb2Header,
 } from './smb2-header';
@@ -20,8 +21,11 @@ import { Status } from './smb2-status';
 
 /** Direct TCP: the largest message we accept (an 8 MiB READ and its header, with room). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 4096;
-/** Credits asked for with each request: enough for several large READs in flight. */
-const CREDITS_WANTED = 128;
+/**
+ * Credits asked for with each request on top of what it costs: the pool grows until the
+ * server's limit (Samba: 8192), enough for several 8 MiB READs or WRITEs (128 each) in flight.
+ */
+const CREDITS_WANTED = 256;
 
 /** The server could not be reached, went away, or did not answer in time. */
 export class Smb2ConnectionError extends Error {
@@ -42,6 +46,11 @@ export interface MessageSecurity {
    */
   protect(message: Buffer, rest?: readonly Buffer[]): Buffer[];
   /**
+   * Protects a compound chain: each message signed on its own (over its `rest` and padding),
+   * or the whole chain encrypted in one TRANSFORM_HEADER; returns what goes on the wire.
+   */
+  protectChain(chain: readonly ChainMessage[]): Buffer[];
+  /**
    * Checks an incoming message (`encrypted`: it arrived in a TRANSFORM_HEADER and decrypted,
    * which authenticates it); throws when it should be signed and its signature is wrong.
    */
@@ -49,6 +58,25 @@ export interface MessageSecurity {
   /** Decrypts a TRANSFORM_HEADER message, or returns null when `frame` is not one. */
   unwrap(frame: Buffer): Buffer | null;
 }
+
+/** One message of a compound chain: header + body, then the bytes that follow it (padding too). */
+export interface ChainMessage {
+  message: Buffer;
+  rest: readonly Buffer[];
+}
+
+/** One request of a compound chain (`compound`). */
+export interface CompoundElement {
+  command: number;
+  body: Buffer;
+  /** Credits it costs: one per 64 KiB of payload (MS-SMB2 3.2.4.1.5). */
+  creditCharge?: number;
+  /** Bytes that follow the body (a WRITE's data), sent as they are. */
+  payload?: readonly Buffer[];
+}
+
+/** The FileId of a related compound request: "the one the request before opened" (3.2.4.1.4). */
+export const RELATED_FILE_ID = Buffer.alloc(16, 0xff);
 
 export interface Smb2Response {
   header: Smb2Header;
@@ -160,26 +188,80 @@ export class Smb2Transport {
     body: Buffer,
     options: RequestOptions = {},
   ): Promise<Smb2Response> {
-    const charge = Math.max(1, options.creditCharge ?? 1);
-    await this.takeCredits(charge, options.signal);
+    const [response] = await this.compound(
+      [{ command, body, creditCharge: options.creditCharge, payload: options.payload }],
+      options,
+    );
+    return response as Smb2Response;
+  }
+
+  /**
+   * Sends `elements` as one compound chain in one frame (MS-SMB2 3.2.4.1.4): each message after
+   * the first carries SMB2_FLAGS_RELATED_OPERATIONS (it works on the FileId the one before
+   * opened: give it RELATED_FILE_ID), each is padded to 8 bytes and points at the next with
+   * NextCommand, each is signed on its own, and under encryption the whole chain goes in one
+   * TRANSFORM_HEADER. Resolves with the final response of every element, in order, whatever
+   * their statuses (a server fails the elements after a failed one itself, with its status or
+   * STATUS_INVALID_PARAMETER: the caller reports the first). Rejects as `request` does; one
+   * element's timeout or check failure rejects the whole chain.
+   */
+  async compound(
+    elements: readonly CompoundElement[],
+    options: RequestOptions = {},
+  ): Promise<Smb2Response[]> {
+    const charges = elements.map((e) => Math.max(1, e.creditCharge ?? 1));
+    const total = charges.reduce((sum, charge) => sum + charge, 0);
+    await this.takeCredits(total, options.signal);
     if (this.closed) throw new Smb2ConnectionError('closed', `${this.where} is closed`);
-    const messageId = this.nextMessageId;
-    // NEGOTIATE is sent before any credit is granted and costs none (MS-SMB2 3.2.4.1.5).
-    this.nextMessageId += BigInt(charge);
     const sessionId = options.sessionId ?? 0n;
-    const header = writeHeader({
-      command,
-      messageId,
-      creditCharge: command === Command.NEGOTIATE ? 0 : charge,
-      credits: Math.max(charge, CREDITS_WANTED),
-      treeId: options.treeId ?? 0,
-      sessionId,
+    const chain: ChainMessage[] = [];
+    const ids: bigint[] = [];
+    elements.forEach((element, i) => {
+      const charge = charges[i] as number;
+      const messageId = this.nextMessageId;
+      // NEGOTIATE is sent before any credit is granted and costs none (MS-SMB2 3.2.4.1.5).
+      this.nextMessageId += BigInt(charge);
+      ids.push(messageId);
+      const header = writeHeader({
+        command: element.command,
+        messageId,
+        creditCharge: element.command === Command.NEGOTIATE ? 0 : charge,
+        credits: charge + CREDITS_WANTED,
+        flags: i > 0 ? Flags.RELATED_OPERATIONS : 0,
+        treeId: options.treeId ?? 0,
+        sessionId,
+      });
+      const message = Buffer.concat([header, element.body]);
+      const rest = element.payload ? [...element.payload] : [];
+      if (i < elements.length - 1) {
+        const length = rest.reduce((sum, piece) => sum + piece.length, message.length);
+        const padding = (8 - (length % 8)) % 8;
+        if (padding > 0) rest.push(Buffer.alloc(padding));
+        message.writeUInt32LE(length + padding, 20); // NextCommand
+      }
+      chain.push({ message, rest });
     });
-    const message = Buffer.concat([header, body]);
-    options.onMessage?.(message);
-    const payload = options.payload ?? [];
+    if (chain.length === 1) options.onMessage?.((chain[0] as ChainMessage).message);
     const security = this.security.get(sessionId);
-    const wire = security ? security.protect(message, payload) : [message, ...payload];
+    const wire = security
+      ? chain.length === 1
+        ? security.protect((chain[0] as ChainMessage).message, (chain[0] as ChainMessage).rest)
+        : security.protectChain(chain)
+      : chain.flatMap((m) => [m.message, ...m.rest]);
+    const answers = ids.map((messageId, i) =>
+      this.awaitResponse(messageId, elements[i]?.command as number, sessionId, options),
+    );
+    this.write(wire);
+    return Promise.all(answers);
+  }
+
+  /** The final response to `messageId`, sent just after this; its timer and abort. */
+  private awaitResponse(
+    messageId: bigint,
+    command: number,
+    sessionId: bigint,
+    options: RequestOptions,
+  ): Promise<Smb2Response> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<Smb2Response>((resolve, reject) => {
       const signal = options.signal;
@@ -217,7 +299,6 @@ export class Smb2Transport {
       this.pending.set(messageId, entry);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.write(wire);
     });
   }
 
@@ -329,25 +410,43 @@ export class Smb2Transport {
   }
 
   private dispatch(frame: Buffer): void {
-    let message = frame;
+    let plain = frame;
     let encrypted = false;
-    let header: Smb2Header;
+    const messages: { message: Buffer; header: Smb2Header }[] = [];
     try {
       for (const security of this.security.values()) {
-        const plain = security.unwrap(frame);
-        if (plain) {
-          message = plain;
+        const unwrapped = security.unwrap(frame);
+        if (unwrapped) {
+          plain = unwrapped;
           encrypted = true;
           break;
         }
       }
-      header = readHeader(message);
+      // A compound answer: messages one after the other, each saying where the next starts.
+      for (let at = 0; ;) {
+        const rest = plain.subarray(at);
+        const next = readHeader(rest).nextCommand;
+        if (
+          next !== 0 &&
+          (next < HEADER_SIZE || next % 8 !== 0 || next > rest.length - HEADER_SIZE)
+        ) {
+          throw new Smb2FormatError(`Malformed compound answer: NextCommand ${next}`);
+        }
+        const message = next === 0 ? rest : rest.subarray(0, next);
+        messages.push({ message, header: readHeader(message) });
+        if (next === 0) break;
+        at += next;
+      }
     } catch (error) {
       // A message we cannot read cannot be routed: the stream is no longer trustworthy.
       this.socket.destroy();
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    for (const { message, header } of messages) this.route(message, header, encrypted);
+  }
+
+  private route(message: Buffer, header: Smb2Header, encrypted: boolean): void {
     this.grant(header.credits);
     const entry = this.pending.get(header.messageId);
     if (!entry) return; // the late answer to a cancelled or timed-out request

@@ -167,7 +167,8 @@ describe('Smb2Transport', () => {
     expect([first, large, next].map((r) => r.header.messageId)).toEqual([0n, 1n, 4n]);
     expect(server.received.map((m) => m.messageId)).toEqual([0n, 1n, 4n]);
     expect(server.received.map((m) => m.creditCharge)).toEqual([1, 3, 1]);
-    expect(server.received.map((m) => m.creditRequest)).toEqual([128, 128, 128]);
+    // What it costs and 256 more: the pool grows to the server's limit.
+    expect(server.received.map((m) => m.creditRequest)).toEqual([257, 259, 257]);
     expect(server.received.map((m) => m.command)).toEqual([Command.ECHO, 8, 9]);
   });
 
@@ -379,6 +380,9 @@ describe('Smb2Transport', () => {
         // Split in two on the wire: the peer must see one frame all the same.
         const marked = Buffer.concat([message, ...rest]).fill(0xab, 48, 64);
         return [marked.subarray(0, 10), marked.subarray(10)];
+      },
+      protectChain(chain) {
+        return chain.flatMap(({ message, rest }) => security.protect(message, rest));
       },
       check(message, header: Smb2Header, encrypted) {
         checked.push({ messageId: header.messageId, encrypted, message });
