@@ -58,9 +58,18 @@ export async function* listFolderPages(
   } while (token);
 }
 
+/** What a listing says of one object: all a comparison by size needs, with no HEAD. */
+export interface ListedObject {
+  name: string;
+  size: number;
+  /** As listed, with its quotes (what HEAD and GET answer too). */
+  etag?: string;
+  lastModifiedMs?: number;
+}
+
 export interface FolderLevel {
-  /** Names of the objects directly in the folder (markers and temporaries left out). */
-  files: string[];
+  /** The objects directly in the folder (markers and temporaries left out). */
+  files: ListedObject[];
   /** Names of its sub-folders. */
   folders: string[];
   /** Keys whose name cannot be a file or folder name anywhere, with the reason. */
@@ -86,7 +95,15 @@ export async function listLevel(
       if (isTemporaryName(name)) continue;
       const problem = unsafeKeyName(name);
       if (problem) level.problems.push({ name, key, problem });
-      else level.files.push(name);
+      else
+        level.files.push({
+          name,
+          size: object.Size ?? 0,
+          ...(object.ETag !== undefined && { etag: object.ETag }),
+          ...(object.LastModified !== undefined && {
+            lastModifiedMs: object.LastModified.getTime(),
+          }),
+        });
     }
     for (const sub of page.prefixes) {
       level.empty = false;
