@@ -183,6 +183,20 @@ export interface Location {
    */
   loadMetadata?(entry: EntryInfo, signal: AbortSignal): Promise<EntryInfo | null>;
 
+  /**
+   * Part of a folder, for a file browser that shows rows as they arrive: up to `pages` of the
+   * store's own listing pages from `cursor` (undefined: the start), entries as the listing gives
+   * them (files may be pending; no request per entry), and the cursor of what follows (absent at
+   * the end). Optional: stores that list a folder in one go have none (use `list`).
+   * Throws as `list` (not-found, not-dir on the first page).
+   */
+  listPage?(
+    path: string,
+    cursor: string | undefined,
+    pages: number,
+    signal: AbortSignal,
+  ): Promise<{ entries: EntryInfo[]; next?: string }>;
+
   /** Reads a file, whole or a byte range. Throws not-found, is-dir, permission-denied. */
   read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable>;
 

@@ -21,7 +21,9 @@ import type { S3Connection } from './s3-client';
 import { copyObject } from './s3-copy';
 import { S3KeyMap } from './s3-keys';
 import {
+  addPage,
   anyKeyUnder,
+  emptyLevel,
   listAllPages,
   listFolderPages,
   listLevel,
@@ -216,6 +218,64 @@ export class S3Location implements Location {
       };
     });
     return [...dirs, ...fileEntries, ...odd];
+  }
+
+  /**
+   * Up to `pages` listing pages of one folder level from `cursor`, for the file browser: files
+   * from the listing alone (pending), folders without their markers' metadata, no request per
+   * entry. Throws: invalid-name, cancelled, not-found / not-dir (first page), connection errors.
+   */
+  async listPage(
+    path: string,
+    cursor: string | undefined,
+    pages: number,
+    signal: AbortSignal,
+  ): Promise<{ entries: EntryInfo[]; next?: string }> {
+    assertSafeRelativePath(path);
+    throwIfAborted(signal, this.s3.where(path));
+    const prefix = this.keys.folderPrefix(path);
+    const level = emptyLevel();
+    let next: string | undefined;
+    let read = 0;
+    try {
+      for await (const page of listFolderPages(
+        this.connection.client,
+        this.bucket,
+        prefix,
+        signal,
+        cursor,
+      )) {
+        addPage(level, page, prefix);
+        next = page.next;
+        if (++read >= pages) break;
+      }
+    } catch (error) {
+      throw this.s3.fail(error, signal, 'list folder', path);
+    }
+    if (cursor === undefined && level.empty && path !== '') {
+      if (await this.s3.objectExists(this.keys.objectKey(path), signal)) {
+        throw new AppError('not-dir', `Not a folder: ${this.s3.where(path)}`, { path });
+      }
+      throw this.s3.notFound(path);
+    }
+    const entries: EntryInfo[] = [
+      ...level.folders.map((name): EntryInfo => ({
+        path: joinRelative(path, name),
+        type: 'dir',
+        size: 0,
+        mtimeMs: 0,
+      })),
+      ...level.files.map((listed) => {
+        const child = joinRelative(path, listed.name);
+        return entryFromListing(
+          child,
+          listed,
+          this.index.lookup(this.keys.objectKey(child), listed),
+        );
+      }),
+      ...level.problems.map((p) => problemEntry(path, p.name, p.key, p.problem)),
+    ];
+    return next === undefined ? { entries } : { entries, next };
   }
 
   /**
