@@ -51,8 +51,14 @@ class WrittenIndexDatabase {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const db = new DatabaseSync(file);
     try {
-      db.exec('PRAGMA busy_timeout = 2000');
-      db.exec('PRAGMA journal_mode = WAL');
+      // Best effort: a thread that finds the file busy for long goes on without the index
+      // rather than hold up a run (every thread of a run opens it at the same moment).
+      db.exec('PRAGMA busy_timeout = 250');
+      // Switching to WAL takes an exclusive lock: only the thread that creates the file does.
+      const { journal_mode: mode } = db.prepare('PRAGMA journal_mode').get() as {
+        journal_mode: string;
+      };
+      if (mode !== 'wal') db.exec('PRAGMA journal_mode = WAL');
       // A lost write costs a HEAD later, nothing more: no fsync per object.
       db.exec('PRAGMA synchronous = OFF');
       db.exec(`CREATE TABLE IF NOT EXISTS objects (
@@ -127,13 +133,14 @@ class WrittenIndexDatabase {
  * Never throws.
  */
 export class WrittenIndex {
-  private db: WrittenIndexDatabase | null;
+  /** Opened on first use: locations that never list or write open nothing. */
+  private db: WrittenIndexDatabase | null | undefined;
 
   private constructor(
-    db: WrittenIndexDatabase | null,
+    private readonly file: string | null,
     private readonly scope: string,
   ) {
-    this.db = db;
+    this.db = file === null ? null : undefined;
   }
 
   /**
@@ -141,8 +148,12 @@ export class WrittenIndex {
    * its endpoint (never credentials).
    */
   static in(dataDir: string | null | undefined, scope: string): WrittenIndex {
-    if (!dataDir) return new WrittenIndex(null, scope);
-    const file = path.join(dataDir, FILE_NAME);
+    return new WrittenIndex(dataDir ? path.join(dataDir, FILE_NAME) : null, scope);
+  }
+
+  private database(): WrittenIndexDatabase | null {
+    if (this.db !== undefined) return this.db;
+    const file = this.file as string;
     if (!open.has(file)) {
       let db: WrittenIndexDatabase | null;
       try {
@@ -152,7 +163,8 @@ export class WrittenIndex {
       }
       open.set(file, db);
     }
-    return new WrittenIndex(open.get(file) ?? null, scope);
+    this.db = open.get(file) ?? null;
+    return this.db;
   }
 
   /** The stored metadata of exactly this listed version, when the index holds it. */
@@ -203,7 +215,7 @@ export class WrittenIndex {
   }
 
   private guard<T>(body: () => T): T | undefined {
-    if (!this.db) return undefined;
+    if (!this.database()) return undefined;
     try {
       return body();
     } catch {
