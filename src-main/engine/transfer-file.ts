@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../../src-shared/errors';
 import type { TaskOptions } from '../../src-shared/model/task';
-import type { Location } from '../locations/location';
+import type { Location, ReadStreamMetadata } from '../locations/location';
 import { createContentHasher, type ContentHashAlgorithm } from './content-hash';
 import { metadataFor } from './metadata-policy';
 import { securityToCopy } from './security-copy';
@@ -34,7 +34,8 @@ export interface ItemOutcome {
  * while it is read fails with `changed-during-transfer` before anything appears under the final
  * name. Throws AppError.
  */
-export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<ItemOutcome> {
+export async function executeItem(planned: PlanItem, ctx: ItemContext): Promise<ItemOutcome> {
+  const item = await withMetadataForServerSideCopy(planned, ctx);
   const metadata = metadataFor(
     item,
     ctx.options,
@@ -76,6 +77,42 @@ export async function executeItem(item: PlanItem, ctx: ItemContext): Promise<Ite
     default:
       throw new AppError('invalid-input', `Not a transfer action: ${item.action}`);
   }
+}
+
+/**
+ * A plan item whose stored metadata PREPARING did not load (metadataPending: S3 listings answer
+ * size and ETag only) gets it from the read's own answer (copyFile); only a server-side copy,
+ * which reads nothing, asks for it first. Server-side copies are between locations of one kind.
+ */
+async function withMetadataForServerSideCopy(item: PlanItem, ctx: ItemContext): Promise<PlanItem> {
+  if (!item.metadataPending || !ctx.source.loadMetadata) return item;
+  if (!ctx.destination.copyFrom || ctx.destination.kind !== ctx.source.kind) return item;
+  const loaded = await ctx.source.loadMetadata(item, ctx.signal);
+  if (!loaded)
+    throw new AppError('not-found', `Source file is gone: ${item.path}`, { path: item.path });
+  const { metadataPending: _pending, ...rest } = item;
+  return { ...rest, ...loaded, action: item.action };
+}
+
+/** The metadata to write, with what the read answered for an item PREPARING left pending. */
+function metadataAfterRead(
+  item: PlanItem,
+  ctx: ItemContext,
+  metadata: ReturnType<typeof metadataFor>,
+  reader: Readable,
+): ReturnType<typeof metadataFor> {
+  const stored = (reader as Readable & ReadStreamMetadata).storedMetadata;
+  if (!item.metadataPending || !stored) return metadata;
+  const { securityDescriptor } = metadata;
+  return {
+    ...metadataFor(
+      { ...item, ...stored },
+      ctx.options,
+      ctx.source.capabilities,
+      ctx.destination.capabilities,
+    ),
+    ...(securityDescriptor && { securityDescriptor }),
+  };
 }
 
 /**
@@ -229,7 +266,7 @@ async function copyWholeFile(
 async function copyFile(
   item: PlanItem,
   ctx: ItemContext,
-  metadata: ReturnType<typeof metadataFor>,
+  plannedMetadata: ReturnType<typeof metadataFor>,
   tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome> {
   const { signal } = ctx;
@@ -241,14 +278,18 @@ async function copyFile(
     return copyWholeFile(item, ctx, metadata, tags, source, destination);
   }
   const snapshot = ctx.source.capabilities.snapshotReads;
+  const expect = {
+    size: item.size,
+    mtimeMs: item.mtimeMs,
+    ...(item.etag !== undefined && { etag: item.etag }),
+    ...(item.metadataPending && { metadataPending: true }),
+  };
   const reader = await ctx.source.read(
     item.path,
-    {
-      sizeHint: item.size,
-      ...(snapshot && { expect: { size: item.size, mtimeMs: item.mtimeMs } }),
-    },
+    { sizeHint: item.size, ...(snapshot && { expect }) },
     signal,
   );
+  const metadata = metadataAfterRead(item, ctx, plannedMetadata, reader);
   const hash = await createContentHasher(ctx.hashAlgorithm);
   if (item.size <= WHOLE_FILE_MAX_BYTES)
     return copySmallFile(item, ctx, metadata, tags, reader, hash);

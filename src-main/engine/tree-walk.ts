@@ -1,4 +1,5 @@
 import type { EntryInfo, Location } from '../locations/location';
+import { mapBounded } from '../locations/map-bounded';
 import type { PathFilter } from './filters';
 import { sortByName } from './tree-order';
 
@@ -12,7 +13,15 @@ export interface WalkOptions {
    * name clashes (see WalkedEntry), so that none is written over another.
    */
   caseInsensitive?: boolean;
+  /**
+   * Yield entries whose stored metadata is not loaded yet as they are (metadataPending), for a
+   * caller that loads only those it needs (PREPARING). Without it, every entry is complete.
+   */
+  lazyMetadata?: boolean;
 }
+
+/** Pending entries loaded at once per folder (the location bounds its own requests too). */
+const METADATA_LOADS_IN_FLIGHT = 32;
 
 /** What the walk yields: a location's entry, or one it refused as a name clash. */
 export interface WalkedEntry extends EntryInfo {
@@ -35,7 +44,9 @@ export async function* walkTree(
 ): AsyncGenerator<WalkedEntry> {
   const filter = options.filter;
   const listed = async (path: string): Promise<WalkedEntry[]> => {
-    const entries = sortByName(await location.list(path, signal));
+    let entries = await location.list(path, signal);
+    if (!options.lazyMetadata) entries = await loadPending(location, entries, signal);
+    entries = sortByName(entries);
     return options.caseInsensitive ? markCaseClashes(entries) : entries;
   };
   // A stack of sorted listings, each consumed from the front.
@@ -63,6 +74,20 @@ export async function* walkTree(
     if (filter && !filter.accepts(entry.path)) continue;
     yield entry;
   }
+}
+
+/** The entries with every pending one's metadata loaded; those gone since the listing left out. */
+async function loadPending(
+  location: Location,
+  entries: EntryInfo[],
+  signal: AbortSignal,
+): Promise<EntryInfo[]> {
+  const load = location.loadMetadata?.bind(location);
+  if (!load || !entries.some((e) => e.metadataPending)) return entries;
+  const loaded = await mapBounded(entries, METADATA_LOADS_IN_FLIGHT, (entry) =>
+    entry.metadataPending ? load(entry, signal) : Promise.resolve(entry),
+  );
+  return loaded.filter((e): e is EntryInfo => e !== null);
 }
 
 /**

@@ -43,7 +43,7 @@ export function createHandlers({ appInfo, services, desktop }: HandlerDeps): Han
       return locations.test(config, secrets);
     },
 
-    'locations:browse': ({ target, path }) => locations.browse(target, path),
+    'locations:browse': ({ target, path, cursor }) => locations.browse(target, path, cursor),
     'locations:buckets': ({ config, secrets, id }) => locations.buckets(config, secrets ?? {}, id),
     'locations:exports': ({ server, mountPort }) => locations.exports(server, mountPort),
 

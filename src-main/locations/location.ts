@@ -35,6 +35,23 @@ export interface EntryInfo {
    * The engine reports it per file and skips the entry.
    */
   problem?: string;
+  /** The store's version tag of this content (S3's ETag), where the listing gave one. */
+  etag?: string;
+  /**
+   * Only what the listing answered is known (S3: size, ETag, LastModified as `mtimeMs`); the
+   * stored metadata (mtime, atime, mode, uid, gid) is not loaded. `loadMetadata` loads it, or a
+   * read carries it (ReadStreamMetadata). Entries from `list` may be pending only when the
+   * location has `loadMetadata`; walkTree loads them unless asked to leave them lazy.
+   */
+  metadataPending?: true;
+}
+
+/**
+ * The stored metadata a read learned when it opened the file (S3: the GET's own headers), set
+ * on the stream `read` returns as `storedMetadata`: what a pending entry (metadataPending) lacks.
+ */
+export interface ReadStreamMetadata {
+  storedMetadata?: Pick<EntryInfo, 'mtimeMs' | 'atimeMs' | 'mode' | 'uid' | 'gid'>;
 }
 
 /** Which parts of a Windows security descriptor a task copies (SecurityDescriptorCopyFlags). */
@@ -109,7 +126,17 @@ export interface ReadOptions {
    * The version the caller planned to read (its size and mtime): with
    * capabilities.snapshotReads the read refuses any other with changed-during-transfer.
    */
-  expect?: { size: number; mtimeMs: number };
+  expect?: {
+    size: number;
+    mtimeMs: number;
+    /**
+     * The version tag the listing gave: the read asks for this version only (If-Match), and
+     * for a pending entry (metadataPending, whose mtimeMs is the store's own time) checks the
+     * size and this tag instead of the mtime.
+     */
+    etag?: string;
+    metadataPending?: boolean;
+  };
 }
 
 /** What `readWhole` checks. */
@@ -163,6 +190,28 @@ export interface Location {
    * Throws not-found, not-dir, permission-denied.
    */
   list(path: string, signal: AbortSignal): Promise<EntryInfo[]>;
+
+  /**
+   * The entry of a pending listing entry (metadataPending) with its stored metadata loaded
+   * (S3: one HEAD, at most the location's own limit in flight), or null when it is gone since
+   * the listing. Optional: locations whose listings are complete have none.
+   * Throws cancelled and the connection's errors.
+   */
+  loadMetadata?(entry: EntryInfo, signal: AbortSignal): Promise<EntryInfo | null>;
+
+  /**
+   * Part of a folder, for a file browser that shows rows as they arrive: up to `pages` of the
+   * store's own listing pages from `cursor` (undefined: the start), entries as the listing gives
+   * them (files may be pending; no request per entry), and the cursor of what follows (absent at
+   * the end). Optional: stores that list a folder in one go have none (use `list`).
+   * Throws as `list` (not-found, not-dir on the first page).
+   */
+  listPage?(
+    path: string,
+    cursor: string | undefined,
+    pages: number,
+    signal: AbortSignal,
+  ): Promise<{ entries: EntryInfo[]; next?: string }>;
 
   /** Reads a file, whole or a byte range. Throws not-found, is-dir, permission-denied. */
   read(path: string, options: ReadOptions, signal: AbortSignal): Promise<Readable>;

@@ -38,6 +38,9 @@ export interface AppServicesOptions {
  */
 export function createAppServices(options: AppServicesOptions): AppServices {
   const store = openHistoryStore(options.dataDir, options.secretBox);
+  // S3 locations keep the index of the objects they wrote in the data folder
+  // (locations/s3/written-index.ts); worker threads inherit the environment.
+  process.env.DATAFERRY_DATA_DIR = options.dataDir;
   if (store.interruptedOnOpen > 0) {
     options.log(
       `${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`,

@@ -25,6 +25,8 @@ export type LocationTarget =
   | { id: string; config: LocationConfig; secrets?: LocationSecrets };
 
 const TEST_TIMEOUT_MS = 15_000;
+/** Listing pages (1,000 entries each on S3) in each continued part of a browsed folder. */
+const PAGES_PER_PART = 5;
 
 /**
  * What the service asks a server before any location exists (the pickers of the location form).
@@ -177,24 +179,36 @@ export class LocationService {
 
   /**
    * One folder of a location for its file browser (a saved one by id, or an unsaved config),
-   * within the time limit. Throws what connecting and listing throw, and timeout.
+   * within the time limit. Stores that list in pages (S3) answer part of a large folder with a
+   * `next` cursor to continue from: the first part is one page, so rows show at once; later
+   * parts several. Throws what connecting and listing throw, and timeout.
    */
-  async browse(target: LocationTarget, path: string): Promise<LocationListing> {
+  async browse(target: LocationTarget, path: string, cursor?: string): Promise<LocationListing> {
     const { config, secrets } = this.resolve(target);
-    return this.connected(config, secrets, async (location, signal) => {
-      const entries = await location.list(path, signal);
-      return {
-        path,
-        parent: path === '' ? null : parentOfRelative(path),
-        entries: entries.map((e) => ({
-          name: e.path.slice(path === '' ? 0 : path.length + 1),
-          kind: e.type,
-          size: e.size,
-          mtimeMs: e.mtimeMs,
-          ...(e.problem !== undefined && { problem: e.problem }),
-        })),
-      };
-    });
+    const continued = cursor !== undefined;
+    return this.connected(
+      config,
+      secrets,
+      async (location, signal) => {
+        const part = location.listPage
+          ? await location.listPage(path, cursor, continued ? PAGES_PER_PART : 1, signal)
+          : { entries: await location.list(path, signal) };
+        return {
+          path,
+          parent: path === '' ? null : parentOfRelative(path),
+          entries: part.entries.map((e) => ({
+            name: e.path.slice(path === '' ? 0 : path.length + 1),
+            kind: e.type,
+            size: e.size,
+            mtimeMs: e.mtimeMs,
+            ...(e.problem !== undefined && { problem: e.problem }),
+          })),
+          ...(part.next !== undefined && { next: part.next }),
+        };
+      },
+      // The first part proved the location answers: a continuation goes straight to its page.
+      { connect: !continued },
+    );
   }
 
   /**
@@ -205,11 +219,12 @@ export class LocationService {
     config: LocationConfig,
     secrets: LocationSecrets,
     body: (location: Location, signal: AbortSignal) => Promise<T>,
+    { connect } = { connect: true },
   ): Promise<T> {
     const location = await this.createLocation(config, secrets);
     const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
     try {
-      await location.connect(signal);
+      if (connect) await location.connect(signal);
       return await body(location, signal);
     } catch (error) {
       if (signal.aborted) {

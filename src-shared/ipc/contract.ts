@@ -175,10 +175,18 @@ export const contract = {
   /**
    * One folder of any location, for its file browser: a saved location by id, or an unsaved
    * config with its secrets; `path` is relative to the location's root ('' for the root).
+   * A large folder comes in parts: an answer with `next` is continued by asking again with
+   * `cursor: next` (the rows of each part are added to those shown).
    * Errors: not-found, not-dir, permission-denied, auth-failed, unavailable, invalid-name...
    */
   'locations:browse': {
-    request: z.object({ target: locationTarget, path: z.string().max(4096).default('') }).strict(),
+    request: z
+      .object({
+        target: locationTarget,
+        path: z.string().max(4096).default(''),
+        cursor: z.string().min(1).max(8192).optional(),
+      })
+      .strict(),
     response: typed<LocationListing>(),
   },
   /**

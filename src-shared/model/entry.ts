@@ -21,6 +21,11 @@ export interface LocationListing {
   /** Its parent folder, or null at the root. */
   parent: string | null;
   entries: Entry[];
+  /**
+   * More entries follow: browse again with this cursor (stores that list in pages, S3). Absent
+   * when these are the last.
+   */
+  next?: string;
 }
 
 /** One folder's contents as the file browser shows it. */

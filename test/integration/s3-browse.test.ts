@@ -7,6 +7,7 @@ import { createAppServices, type AppServices } from '../../src-main/services/app
 import { createFileKeySecretBox } from '../../src-main/store/secret-box';
 import type { AppInfo } from '../../src-shared/model/app-info';
 import { tempDir } from '../support/engine-harness';
+import { s3RequestLog } from '../support/s3-request-log';
 import { S3_TEST_CREDENTIALS, startS3Server, type RunningS3Server } from '../support/s3-servers';
 
 // Browsing S3 through the contract, as the file browser does: buckets, then folders and objects.
@@ -102,6 +103,51 @@ describe('browsing S3-compatible storage', () => {
     });
     expect(climbing).toMatchObject({ ok: false, error: { code: 'invalid-name' } });
   });
+
+  it(
+    'shows a large folder in parts as listing pages arrive, with no request per object',
+    { timeout: 120_000 },
+    async () => {
+      const keys = Array.from({ length: 2500 }, (_, i) => `big/o${String(i).padStart(5, '0')}`);
+      for (let i = 0; i < keys.length; i += 50) {
+        await Promise.all(
+          keys
+            .slice(i, i + 50)
+            .map((key) =>
+              server.client.send(new PutObjectCommand({ Bucket: 'backups', Key: key, Body: 'x' })),
+            ),
+        );
+      }
+      const wire = await s3RequestLog(server.endpoint);
+      try {
+        const config = { ...objectStorage('backups'), port: Number(new URL(wire.endpoint).port) };
+        const target = { config, secrets };
+        type Part = { entries: { name: string; size: number }[]; next?: string };
+        const first = await call('locations:browse', { target, path: 'big' });
+        expect(first.ok).toBe(true);
+        const part = first.value as Part;
+        // One listing page: the rows show before the rest is listed.
+        expect(part.entries).toHaveLength(1000);
+        expect(part.next).toEqual(expect.any(String));
+        const names = part.entries.map((e) => e.name);
+        let cursor = part.next;
+        while (cursor !== undefined) {
+          const more = await call('locations:browse', { target, path: 'big', cursor });
+          expect(more.ok).toBe(true);
+          names.push(...(more.value as Part).entries.map((e) => e.name));
+          cursor = (more.value as Part).next;
+        }
+        expect(names).toEqual(keys.map((k) => k.slice('big/'.length)));
+        expect(wire.count('HEAD')).toBe(0);
+        // Three listing pages, and one small listing to connect for the first part.
+        expect(wire.count('LIST')).toBe(4);
+        const bad = await call('locations:browse', { target, path: 'big', cursor: '' });
+        expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+      } finally {
+        await wire.close();
+      }
+    },
+  );
 });
 
 describe('Test connection of an S3-compatible destination', () => {

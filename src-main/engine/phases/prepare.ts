@@ -38,6 +38,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
   const unreadableSourceDirs: string[] = [];
   const source = walkTree(input.source, input.signal, {
     filter: input.filter,
+    lazyMetadata: true,
     // Two source names that differ only in case would land on one file: the later one fails.
     caseInsensitive: !input.compare.destination.caseSensitive,
     onUnreadable: (p, e) => {
@@ -48,28 +49,116 @@ export async function prepare(input: PrepareInput): Promise<void> {
   const destination = needDestination
     ? walkTree(input.destination, input.signal, {
         filter: input.filter,
+        lazyMetadata: true,
         onUnreadable: (p, e) => input.onUnreadable('destination', p, e),
       })
     : emptyWalk();
 
+  const planned = new OrderedPlan(input);
+  const destinationOnly = (entry: EntryInfo): PlanItem | null => {
+    const item = planDestinationOnly(entry, input.compare);
+    return item && !insideAny(item.path, unreadableSourceDirs) ? item : null;
+  };
   let a = await source.next();
   let b = await destination.next();
   while (!a.done || !b.done) {
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
-      record(input, planSourceOnly(a.value as EntryInfo, input.compare));
+      await planned.add(planSourceOnly(a.value as EntryInfo, input.compare));
       a = await source.next();
     } else if (order > 0) {
-      const item = planDestinationOnly(b.value as EntryInfo, input.compare);
-      if (item && !insideAny(item.path, unreadableSourceDirs)) record(input, item);
+      await planned.add(destinationOnly(b.value as EntryInfo));
       b = await destination.next();
     } else {
-      record(input, planBoth(a.value as EntryInfo, b.value as EntryInfo, input.compare));
+      const src = a.value as EntryInfo;
+      const dst = b.value as EntryInfo;
+      await planned.add(
+        needsMetadata(src, dst, input.compare)
+          ? planWithMetadata(input, src, dst, destinationOnly)
+          : planBoth(src, dst, input.compare),
+      );
       a = await source.next();
       b = await destination.next();
     }
   }
+  await planned.drain();
   input.plan.flush();
+}
+
+/** Plan items in tree order, some still waiting for their entries' metadata. */
+const PLANNED_AHEAD = 256;
+
+/**
+ * Records plan items in the order they were added, while those that wait for metadata (HEADs)
+ * load up to PLANNED_AHEAD at a time: the requests overlap instead of one round trip per file.
+ */
+class OrderedPlan {
+  private readonly queue: Promise<PlanItem | null>[] = [];
+
+  constructor(private readonly input: PrepareInput) {}
+
+  async add(item: PlanItem | null | Promise<PlanItem | null>): Promise<void> {
+    if (this.queue.length === 0 && !(item instanceof Promise)) {
+      if (item) record(this.input, item);
+      return;
+    }
+    const pending = Promise.resolve(item);
+    pending.catch(() => undefined); // surfaced in its turn
+    this.queue.push(pending);
+    if (this.queue.length >= PLANNED_AHEAD) await this.recordNext();
+  }
+
+  async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.recordNext();
+  }
+
+  private async recordNext(): Promise<void> {
+    const item = await this.queue.shift();
+    if (item) record(this.input, item);
+  }
+}
+
+/**
+ * A file on both sides whose comparison needs metadata one side has not loaded (a listing
+ * answers size and ETag, not the stored mtime or mode): only when the sizes are equal and
+ * TransferMode=CHANGED compares. Different sizes are a copy without asking anything.
+ */
+function needsMetadata(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): boolean {
+  return (
+    (src.metadataPending === true || dst.metadataPending === true) &&
+    src.type === 'file' &&
+    dst.type === 'file' &&
+    src.size === dst.size &&
+    ctx.options.TransferMode === 'CHANGED'
+  );
+}
+
+/**
+ * planBoth once both entries' metadata is loaded. An entry gone since its listing is planned as
+ * if it had not been listed.
+ */
+async function planWithMetadata(
+  input: PrepareInput,
+  src: EntryInfo,
+  dst: EntryInfo,
+  destinationOnly: (entry: EntryInfo) => PlanItem | null,
+): Promise<PlanItem | null> {
+  const [loadedSrc, loadedDst] = await Promise.all([
+    loadMetadata(input.source, src, input.signal),
+    loadMetadata(input.destination, dst, input.signal),
+  ]);
+  if (!loadedSrc) return loadedDst ? destinationOnly(loadedDst) : null;
+  if (!loadedDst) return planSourceOnly(loadedSrc, input.compare);
+  return planBoth(loadedSrc, loadedDst, input.compare);
+}
+
+async function loadMetadata(
+  location: Location,
+  entry: EntryInfo,
+  signal: AbortSignal,
+): Promise<EntryInfo | null> {
+  if (!entry.metadataPending || !location.loadMetadata) return entry;
+  return location.loadMetadata(entry, signal);
 }
 
 function record(input: PrepareInput, item: PlanItem): void {

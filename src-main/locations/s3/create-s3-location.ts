@@ -6,6 +6,7 @@ import type {
 } from '../../../src-shared/model/location-config';
 import { createS3Connection } from './s3-client';
 import { S3Location } from './s3-location';
+import { WrittenIndex } from './written-index';
 
 /**
  * The S3Location for an Amazon S3 or S3-compatible config. Nothing is contacted yet.
@@ -37,6 +38,11 @@ export function createS3Location(
         ? (config.storageClass as StorageClass)
         : undefined,
     identity: identityOf(config),
+    // The data folder the CLI and the app use (app-services.ts sets it for worker threads).
+    index: WrittenIndex.in(
+      process.env.DATAFERRY_DATA_DIR,
+      `${connection.endpointLabel} ${connection.bucket}`,
+    ),
   });
 }
 

@@ -1,7 +1,8 @@
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { EntryInfo } from '../location';
 import { joinRelative } from '../relative-path';
-import { fromUserMetadata } from './s3-metadata';
+import type { ListedObject } from './s3-listing';
+import { fromUserMetadata, type StoredMetadata } from './s3-metadata';
 
 /**
  * The entry for a file (its object) or a folder (its marker, null when it has none), with the
@@ -18,6 +19,36 @@ export function entryFromHead(
     type,
     size: type === 'file' ? (head?.ContentLength ?? 0) : 0,
     mtimeMs: stored.mtimeMs ?? head?.LastModified?.getTime() ?? 0,
+    ...(stored.atimeMs !== undefined && { atimeMs: stored.atimeMs }),
+    ...(stored.mode !== undefined && { mode: stored.mode }),
+    ...(stored.uid !== undefined && { uid: stored.uid }),
+    ...(stored.gid !== undefined && { gid: stored.gid }),
+    ...(type === 'file' && head?.ETag !== undefined && { etag: head.ETag }),
+  };
+}
+
+/**
+ * The entry for a listed object, from the listing alone: size, ETag, and LastModified as its
+ * mtime. With `stored` (what DataFerry wrote to this very version, written-index.ts) the entry is
+ * complete; without, it is pending (metadataPending) until loadMetadata or a read fills it in.
+ * Never throws.
+ */
+export function entryFromListing(
+  path: string,
+  listed: ListedObject,
+  stored?: StoredMetadata,
+): EntryInfo {
+  const base: EntryInfo = {
+    path,
+    type: 'file',
+    size: listed.size,
+    mtimeMs: listed.lastModifiedMs ?? 0,
+    ...(listed.etag !== undefined && { etag: listed.etag }),
+  };
+  if (!stored) return { ...base, metadataPending: true };
+  return {
+    ...base,
+    mtimeMs: stored.mtimeMs ?? base.mtimeMs,
     ...(stored.atimeMs !== undefined && { atimeMs: stored.atimeMs }),
     ...(stored.mode !== undefined && { mode: stored.mode }),
     ...(stored.uid !== undefined && { uid: stored.uid }),

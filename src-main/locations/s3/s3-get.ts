@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '../../../src-shared/errors';
-import type { ReadOptions } from '../location';
+import type { ReadOptions, ReadStreamMetadata } from '../location';
 import { fromUserMetadata } from './s3-metadata';
 import { mappedBody } from '../mapped-stream';
 import { isInvalidRange, narrowToRange, rangeHeader } from './s3-read';
@@ -49,6 +49,9 @@ export async function getObject(
         Bucket: target.bucket,
         Key: target.key,
         Range: rangeHeader(options.start, options.end),
+        // The version PREPARING listed, and no other (checked below too: not every server
+        // honours If-Match).
+        IfMatch: options.expect?.etag,
       }),
       { abortSignal: signal },
     );
@@ -58,13 +61,29 @@ export async function getObject(
   }
   const body = answer.Body as Readable | undefined;
   assertExpected(target, options.expect, answer, body);
-  if (!body) return Readable.from([]);
+  if (!body) return withMetadata(Readable.from([]), answer);
   const mapped = mappedBody(body, signal, target.what, target.fail);
   // The connection may fail before the caller starts reading (it awaits other things first):
   // with no listener, that 'error' event would be thrown as an uncaught exception. The error
   // stays on the stream, and the reader meets it when it reads.
   mapped.on('error', () => undefined);
-  return narrowToRange(mapped, options.start, options.end, answer.ContentRange);
+  return withMetadata(
+    narrowToRange(mapped, options.start, options.end, answer.ContentRange),
+    answer,
+  );
+}
+
+/**
+ * The stream, carrying the stored metadata the GET answered in its headers (ReadStreamMetadata):
+ * what spares a first copy the HEAD per object. LastModified stands in for a missing mtime, as
+ * in entryFromHead.
+ */
+function withMetadata(stream: Readable, answer: GetObjectCommandOutput): Readable {
+  const stored = fromUserMetadata(answer.Metadata);
+  const mtimeMs = stored.mtimeMs ?? answer.LastModified?.getTime();
+  if (mtimeMs === undefined) return stream;
+  (stream as Readable & ReadStreamMetadata).storedMetadata = { ...stored, mtimeMs };
+  return stream;
 }
 
 interface Range {
@@ -132,7 +151,7 @@ async function getInRanges(
   };
   let head: Range;
   try {
-    head = await fetchRange(0);
+    head = await fetchRange(0, expect?.etag);
   } catch (error) {
     if (isInvalidRange(error)) return Readable.from([]);
     throw error;
@@ -151,7 +170,7 @@ async function getInRanges(
       next += READ_RANGE_BYTES;
     }
   };
-  return new Readable({
+  const stream = new Readable({
     highWaterMark: READ_RANGE_BYTES,
     read() {
       if (!headSent) {
@@ -180,6 +199,7 @@ async function getInRanges(
       callback(error);
     },
   });
+  return withMetadata(stream, head.answer);
 }
 
 /**
@@ -218,8 +238,8 @@ async function collectRange(
 }
 
 /**
- * The GET answered the version the caller planned (size and mtime), else changed-during-
- * transfer (the body is released).
+ * The GET answered the version the caller planned (size, and the mtime, or for an entry whose
+ * metadata was never loaded the ETag), else changed-during-transfer (the body is released).
  */
 function assertExpected(
   target: GetTarget,
@@ -233,7 +253,15 @@ function assertExpected(
   );
   const mtimeMs =
     fromUserMetadata(answer.Metadata).mtimeMs ?? answer.LastModified?.getTime() ?? NaN;
-  if (total === expect.size && Math.abs(mtimeMs - expect.mtimeMs) < 1) return;
+  const sameTag =
+    expect.etag === undefined || answer.ETag === undefined || answer.ETag === expect.etag;
+  // A pending entry's mtime is the listed LastModified (to the second in headers): the listed
+  // ETag stands for the version where there is one.
+  const sameTime = expect.metadataPending
+    ? expect.etag !== undefined ||
+      Math.abs((answer.LastModified?.getTime() ?? NaN) - expect.mtimeMs) < 1000
+    : Math.abs(mtimeMs - expect.mtimeMs) < 1;
+  if (total === expect.size && sameTag && sameTime) return;
   body?.destroy();
   throw new AppError(
     'changed-during-transfer',

@@ -18,21 +18,24 @@ export interface FolderPage {
   objects: _Object[];
   /** Sub-folder prefixes, each ending with '/'. */
   prefixes: string[];
+  /** The continuation token of the page after this one; undefined on the last page. */
+  next?: string;
 }
 
 /**
- * One folder level under `prefix`, a page at a time (1,000 keys per page). Throws SDK errors,
- * and S3AnswerError for answers that are no listing, too large or too slow, or pages that
- * would not end (s3-answer.ts).
+ * One folder level under `prefix`, a page at a time (1,000 keys per page), from the start or
+ * from a continuation token an earlier page gave. Throws SDK errors, and S3AnswerError for
+ * answers that are no listing, too large or too slow, or pages that would not end (s3-answer.ts).
  */
 export async function* listFolderPages(
   client: S3Client,
   bucket: string,
   prefix: string,
   signal: AbortSignal,
+  from?: string,
 ): AsyncGenerator<FolderPage> {
   const chain = new PageChain(prefix);
-  let token: string | undefined;
+  let token: string | undefined = from;
   do {
     const page = await sendBounded(
       client,
@@ -53,14 +56,24 @@ export async function* listFolderPages(
       prefixes: (page.CommonPrefixes ?? [])
         .map((p) => decode(p.Prefix ?? ''))
         .filter((p) => p !== ''),
+      ...(next !== undefined && { next }),
     };
     token = next;
   } while (token);
 }
 
+/** What a listing says of one object: all a comparison by size needs, with no HEAD. */
+export interface ListedObject {
+  name: string;
+  size: number;
+  /** As listed, with its quotes (what HEAD and GET answer too). */
+  etag?: string;
+  lastModifiedMs?: number;
+}
+
 export interface FolderLevel {
-  /** Names of the objects directly in the folder (markers and temporaries left out). */
-  files: string[];
+  /** The objects directly in the folder (markers and temporaries left out). */
+  files: ListedObject[];
   /** Names of its sub-folders. */
   folders: string[];
   /** Keys whose name cannot be a file or folder name anywhere, with the reason. */
@@ -76,27 +89,44 @@ export async function listLevel(
   prefix: string,
   signal: AbortSignal,
 ): Promise<FolderLevel> {
-  const level: FolderLevel = { files: [], folders: [], problems: [], empty: true };
+  const level = emptyLevel();
   for await (const page of listFolderPages(client, bucket, prefix, signal)) {
-    for (const object of page.objects) {
-      const key = object.Key ?? '';
-      level.empty = false;
-      if (key === prefix) continue; // the folder's own marker
-      const name = key.slice(prefix.length);
-      if (isTemporaryName(name)) continue;
-      const problem = unsafeKeyName(name);
-      if (problem) level.problems.push({ name, key, problem });
-      else level.files.push(name);
-    }
-    for (const sub of page.prefixes) {
-      level.empty = false;
-      const name = sub.slice(prefix.length, -1);
-      const problem = unsafeKeyName(name);
-      if (problem) level.problems.push({ name, key: sub, problem });
-      else level.folders.push(name);
-    }
+    addPage(level, page, prefix);
   }
   return level;
+}
+
+export function emptyLevel(): FolderLevel {
+  return { files: [], folders: [], problems: [], empty: true };
+}
+
+/** Sorts one listing page into files, folders and problem names. Never throws. */
+export function addPage(level: FolderLevel, page: FolderPage, prefix: string): void {
+  for (const object of page.objects) {
+    const key = object.Key ?? '';
+    level.empty = false;
+    if (key === prefix) continue; // the folder's own marker
+    const name = key.slice(prefix.length);
+    if (isTemporaryName(name)) continue;
+    const problem = unsafeKeyName(name);
+    if (problem) level.problems.push({ name, key, problem });
+    else
+      level.files.push({
+        name,
+        size: object.Size ?? 0,
+        ...(object.ETag !== undefined && { etag: object.ETag }),
+        ...(object.LastModified !== undefined && {
+          lastModifiedMs: object.LastModified.getTime(),
+        }),
+      });
+  }
+  for (const sub of page.prefixes) {
+    level.empty = false;
+    const name = sub.slice(prefix.length, -1);
+    const problem = unsafeKeyName(name);
+    if (problem) level.problems.push({ name, key: sub, problem });
+    else level.folders.push(name);
+  }
 }
 
 /** Every object under `prefix` (all levels), a page at a time. Throws as listFolderPages. */

@@ -21,22 +21,25 @@ import type { S3Connection } from './s3-client';
 import { copyObject } from './s3-copy';
 import { S3KeyMap } from './s3-keys';
 import {
+  addPage,
   anyKeyUnder,
+  emptyLevel,
   listAllPages,
   listFolderPages,
   listLevel,
   listUploadsIn,
   type FolderLevel,
 } from './s3-listing';
-import { entryFromHead, problemEntry } from './s3-entries';
-import { mergeUserMetadata, toUserMetadata } from './s3-metadata';
+import { entryFromHead, entryFromListing, problemEntry } from './s3-entries';
+import { fromUserMetadata, mergeUserMetadata, toUserMetadata } from './s3-metadata';
 import { getObject, type GetTarget } from './s3-get';
 import { abortUpload, uploadStream } from './s3-upload';
 import { FolderCache } from './folder-cache';
 import { S3Bucket } from './s3-bucket';
 import { Semaphore } from './semaphore';
+import { WrittenIndex } from './written-index';
 
-/** HEAD requests in flight while a listing gathers each object's stored metadata. */
+/** HEAD requests in flight: folder markers of a listing, and loadMetadata's. */
 const HEAD_CONCURRENCY = 32;
 /** Part buffers one location holds at most across its uploads (8 MiB each by default). */
 const PART_BUFFERS = 12;
@@ -56,6 +59,8 @@ export interface S3LocationOptions {
    * server-side between them (the destination's credentials read the source).
    */
   identity: string;
+  /** What DataFerry wrote to this bucket (written-index.ts): spares HEADs. None when absent. */
+  index?: WrittenIndex;
 }
 
 /**
@@ -63,7 +68,9 @@ export interface S3LocationOptions {
  *
  * Files are objects; folders are key prefixes, with a zero-byte `folder/` marker object that keeps
  * an empty folder and carries its metadata. File metadata (mtime, atime, mode, uid, gid) is kept
- * as user metadata (s3-metadata.ts), read with one HEAD per object. Writes are atomic by nature
+ * as user metadata (s3-metadata.ts): listings answer size, ETag and LastModified, and the stored
+ * metadata is read only when asked (loadMetadata: a HEAD) or with the bytes (the GET's headers,
+ * see read). Writes are atomic by nature
  * (a PUT or a completed multipart upload), so no temporary names are used.
  *
  * Every SDK failure becomes an AppError through mapS3Error, naming the bucket, the key and the
@@ -95,8 +102,11 @@ export class S3Location implements Location {
   /** Sub-folders of the folders this instance listed: spares each write a request. */
   private readonly folders = new FolderCache();
   private readonly partBuffers = new Semaphore(PART_BUFFERS);
+  /** HEADs in flight for loadMetadata, across all callers. */
+  private readonly heads = new Semaphore(HEAD_CONCURRENCY);
   /** Requests on the bucket, with their errors mapped. */
   private readonly s3: S3Bucket;
+  private readonly index: WrittenIndex;
 
   constructor(options: S3LocationOptions) {
     this.kind = options.kind;
@@ -107,6 +117,7 @@ export class S3Location implements Location {
     this.storageClass = options.storageClass;
     this.identity = options.identity;
     this.s3 = new S3Bucket(this.connection, this.keys, this.description);
+    this.index = options.index ?? WrittenIndex.in(null, '');
   }
 
   /**
@@ -155,7 +166,8 @@ export class S3Location implements Location {
 
   /**
    * One folder level: objects are files, common prefixes folders; markers and interrupted
-   * writes' temporaries are left out. Each entry's stored metadata comes from a HEAD (32 in
+   * writes' temporaries are left out. Files are what the listing says (size, ETag, LastModified),
+   * pending (metadataPending) until loadMetadata HEADs them; folders' markers are HEADed (32 in
    * flight). A key whose name could not be a file name anywhere (`a/../b`, `a//b`) is listed as
    * type 'other' with the reason in `problem`, so it is reported and skipped, never followed.
    * Throws: invalid-name, cancelled, not-found, not-dir, and the connection's errors.
@@ -184,33 +196,112 @@ export class S3Location implements Location {
     }
     this.folders.set(path, folders);
     const folderNames = new Set(folders);
-    const entries = await mapBounded(
-      [
-        ...folders.map((name) => ({ name, type: 'dir' as const })),
-        ...files.map((name) => ({ name, type: 'file' as const })),
-      ],
-      HEAD_CONCURRENCY,
-      async (item): Promise<EntryInfo | null> => {
-        const child = joinRelative(path, item.name);
-        if (item.type === 'dir') {
-          const marker = await this.s3.head(this.keys.folderPrefix(child), signal);
-          return entryFromHead('dir', child, marker);
-        }
-        const head = await this.s3.head(this.keys.objectKey(child), signal);
-        if (!head) return null; // deleted since the listing
-        const entry = entryFromHead('file', child, head);
-        // An object and a folder of one name: a file system can hold only one of them.
-        if (folderNames.has(item.name)) {
-          return {
-            ...entry,
-            type: 'other',
-            problem: `an object and a folder are both named "${item.name}"; only the folder is copied`,
-          };
-        }
-        return entry;
-      },
-    );
-    return [...entries.filter((e): e is EntryInfo => e !== null), ...odd];
+    // Folders are few: their markers' metadata is read now. Files come from the listing alone.
+    const dirs = await mapBounded(folders, HEAD_CONCURRENCY, async (name) => {
+      const child = joinRelative(path, name);
+      return entryFromHead('dir', child, await this.s3.head(this.keys.folderPrefix(child), signal));
+    });
+    const fileEntries = files.map((listed): EntryInfo => {
+      const child = joinRelative(path, listed.name);
+      const entry = entryFromListing(
+        child,
+        listed,
+        this.index.lookup(this.keys.objectKey(child), listed),
+      );
+      // An object and a folder of one name: a file system can hold only one of them.
+      if (!folderNames.has(listed.name)) return entry;
+      const { metadataPending: _pending, ...settled } = entry;
+      return {
+        ...settled,
+        type: 'other',
+        problem: `an object and a folder are both named "${listed.name}"; only the folder is copied`,
+      };
+    });
+    return [...dirs, ...fileEntries, ...odd];
+  }
+
+  /**
+   * Up to `pages` listing pages of one folder level from `cursor`, for the file browser: files
+   * from the listing alone (pending), folders without their markers' metadata, no request per
+   * entry. Throws: invalid-name, cancelled, not-found / not-dir (first page), connection errors.
+   */
+  async listPage(
+    path: string,
+    cursor: string | undefined,
+    pages: number,
+    signal: AbortSignal,
+  ): Promise<{ entries: EntryInfo[]; next?: string }> {
+    assertSafeRelativePath(path);
+    throwIfAborted(signal, this.s3.where(path));
+    const prefix = this.keys.folderPrefix(path);
+    const level = emptyLevel();
+    let next: string | undefined;
+    let read = 0;
+    try {
+      for await (const page of listFolderPages(
+        this.connection.client,
+        this.bucket,
+        prefix,
+        signal,
+        cursor,
+      )) {
+        addPage(level, page, prefix);
+        next = page.next;
+        if (++read >= pages) break;
+      }
+    } catch (error) {
+      throw this.s3.fail(error, signal, 'list folder', path);
+    }
+    if (cursor === undefined && level.empty && path !== '') {
+      if (await this.s3.objectExists(this.keys.objectKey(path), signal)) {
+        throw new AppError('not-dir', `Not a folder: ${this.s3.where(path)}`, { path });
+      }
+      throw this.s3.notFound(path);
+    }
+    const entries: EntryInfo[] = [
+      ...level.folders.map((name): EntryInfo => ({
+        path: joinRelative(path, name),
+        type: 'dir',
+        size: 0,
+        mtimeMs: 0,
+      })),
+      ...level.files.map((listed) => {
+        const child = joinRelative(path, listed.name);
+        return entryFromListing(
+          child,
+          listed,
+          this.index.lookup(this.keys.objectKey(child), listed),
+        );
+      }),
+      ...level.problems.map((p) => problemEntry(path, p.name, p.key, p.problem)),
+    ];
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * A listed file's stored metadata: one HEAD (at most HEAD_CONCURRENCY in flight per location),
+   * or null when the object is gone since the listing. Throws cancelled and connection errors.
+   */
+  async loadMetadata(entry: EntryInfo, signal: AbortSignal): Promise<EntryInfo | null> {
+    if (!entry.metadataPending) return entry;
+    await this.heads.acquire(signal);
+    try {
+      const key = this.keys.objectKey(entry.path);
+      const head = await this.s3.head(key, signal);
+      if (!head) return null;
+      if (head.ETag && head.LastModified) {
+        this.index.saw(
+          key,
+          head.ETag,
+          head.ContentLength ?? 0,
+          head.LastModified.getTime(),
+          fromUserMetadata(head.Metadata),
+        );
+      }
+      return entryFromHead('file', entry.path, head);
+    } finally {
+      this.heads.release();
+    }
   }
 
   /**
@@ -266,13 +357,18 @@ export class S3Location implements Location {
       data.destroy();
       throw error instanceof AppError ? error : this.s3.fail(error, signal, 'write', path);
     }
+    const key = this.keys.objectKey(path);
+    const metadata = toUserMetadata(options.metadata ?? {}, 'file');
+    const started = Date.now();
+    let etag: string | undefined;
     try {
-      return await uploadStream(
+      const bytes = await uploadStream(
         {
           client: this.connection.client,
           bucket: this.bucket,
-          key: this.keys.objectKey(path),
-          metadata: toUserMetadata(options.metadata ?? {}, 'file'),
+          key,
+          metadata,
+          onETag: (tag) => void (etag = tag),
           contentType: contentTypeFor(path),
           storageClass: this.storageClass,
           tagging: encodeTags(options.tags),
@@ -283,6 +379,8 @@ export class S3Location implements Location {
         signal,
         options.onStored,
       );
+      if (etag) this.index.wrote(key, etag, bytes, started, fromUserMetadata(metadata));
+      return bytes;
     } catch (error) {
       throw this.s3.fail(error, signal, 'write', path);
     }

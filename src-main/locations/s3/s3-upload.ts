@@ -39,6 +39,8 @@ export interface UploadTarget {
   storageClass?: StorageClass;
   /** URL-encoded tag set ("k=v&k2=v2"), when tags are copied. */
   tagging?: string;
+  /** Called with the new object's ETag once the server has it (for written-index.ts). */
+  onETag?(etag: string): void;
 }
 
 export interface UploadLimits {
@@ -81,7 +83,8 @@ export async function uploadStream(
     const firstPart = first.done ? Buffer.alloc(0) : first.value;
     const second = first.done ? first : await parts.next();
     if (second.done) {
-      const stored = await putSingle(target, firstPart, signal);
+      const { ChecksumSHA256: stored, ETag: etag } = await putSingle(target, firstPart, signal);
+      if (etag) target.onETag?.(etag);
       // The server's own checksum of what it stored (it refuses a body that does not match).
       if (stored && !stored.includes('-')) {
         onStored?.(`sha256:${Buffer.from(stored, 'base64').toString('hex')}`);
@@ -95,12 +98,12 @@ export async function uploadStream(
   }
 }
 
-/** A single PUT; resolves with the SHA-256 (base64) the server answered, if any. */
+/** A single PUT; resolves with the ETag and SHA-256 (base64) the server answered, if any. */
 async function putSingle(
   target: UploadTarget,
   body: Buffer,
   signal: AbortSignal,
-): Promise<string | undefined> {
+): Promise<{ ChecksumSHA256?: string; ETag?: string }> {
   const answer = await target.client.send(
     new PutObjectCommand({
       Bucket: target.bucket,
@@ -116,7 +119,7 @@ async function putSingle(
     }),
     { abortSignal: signal },
   );
-  return answer.ChecksumSHA256;
+  return answer;
 }
 
 async function uploadMultipart(
@@ -210,6 +213,7 @@ async function uploadMultipart(
       { abortSignal: signal },
     );
     assertCompleted(done.ETag, bucket, key);
+    if (done.ETag) target.onETag?.(done.ETag);
     return bytes;
   } catch (error) {
     failFast.abort();

@@ -28,6 +28,8 @@ export interface FolderListing {
   skipped: number;
   /** The OS-mounted share a local folder lives on, if any. */
   networkMount: NetworkMount | null;
+  /** More entries follow (a large folder of a store that lists in pages): the cursor for them. */
+  next?: string;
 }
 
 export interface LocationFolder {
@@ -103,12 +105,32 @@ async function fetchFolder(target: FolderTarget, path: string): Promise<Result<F
       },
     };
   }
-  const result = await invoke('locations:browse', { target: { id: target.locationId }, path });
+  return fetchLocationPart(target.locationId, path);
+}
+
+/** One part of a saved location's folder: the first (no cursor) or the one `cursor` names. */
+async function fetchLocationPart(
+  locationId: string,
+  path: string,
+  cursor?: string,
+): Promise<Result<FolderListing>> {
+  const result = await invoke('locations:browse', {
+    target: { id: locationId },
+    path,
+    ...(cursor !== undefined && { cursor }),
+  });
   if (!result.ok) return result;
-  const { entries, parent } = result.value;
+  const { entries, parent, next } = result.value;
   return {
     ok: true,
-    value: { path: result.value.path, parent, entries, skipped: 0, networkMount: null },
+    value: {
+      path: result.value.path,
+      parent,
+      entries,
+      skipped: 0,
+      networkMount: null,
+      ...(next !== undefined && { next }),
+    },
   };
 }
 
@@ -146,6 +168,26 @@ export function useLocationFolder(target: FolderTarget | null): LocationFolder {
         ? { ...s, path: result.value.path, listing: result.value, loading: false, error: null }
         : { ...s, listing: null, loading: false, error: result.error },
     );
+    // A large folder comes in parts: the rows shown grow as each arrives.
+    let next = result.ok ? result.value.next : undefined;
+    while (next !== undefined && current.kind === 'location') {
+      const more = await fetchLocationPart(current.locationId, path, next);
+      if (request !== latest.current) return;
+      if (!more.ok) {
+        setState((s) => ({ ...s, error: more.error }));
+        return;
+      }
+      next = more.value.next;
+      const { entries } = more.value;
+      setState((s) =>
+        s.listing
+          ? {
+              ...s,
+              listing: { ...s.listing, entries: [...s.listing.entries, ...entries], next },
+            }
+          : s,
+      );
+    }
   }, []);
 
   useEffect(() => {

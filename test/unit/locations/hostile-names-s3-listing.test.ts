@@ -105,7 +105,10 @@ describe('S3 listings of keys XML cannot carry', () => {
           'object key "../" cannot be a file name: it has a ".." segment, which would leave its folder',
         ],
       ]);
-      // Each object was asked for by its exact key (the CR intact), never by a look-alike.
+      // The listing alone answers sizes: no HEAD per object.
+      expect(s3.heads.filter((k) => k in OBJECTS)).toEqual([]);
+      // Loading an entry's metadata asks for its exact key (the CR intact), never a look-alike.
+      for (const file of files) await location.loadMetadata?.(file, AbortSignal.timeout(15_000));
       expect(s3.heads.filter((k) => k in OBJECTS).sort()).toEqual(Object.keys(OBJECTS).sort());
     } finally {
       await location.close();

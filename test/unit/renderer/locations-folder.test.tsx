@@ -154,6 +154,45 @@ describe('useLocationFolder', () => {
     expect(result.current.path).toBe('');
   });
 
+  it('shows the first part of a large folder at once and adds the others as they arrive', async () => {
+    invoke.mockReset();
+    const calls: unknown[] = [];
+    const parts: Record<string, { entries: Entry[]; next?: string }> = {
+      start: { entries: [file('a', 1), file('b', 1)], next: 'c1' },
+      c1: { entries: [file('c', 1)], next: 'c2' },
+      c2: { entries: [dir('z')] },
+    };
+    invoke.mockImplementation(
+      (_channel: string, request: { path: string; cursor?: string }) =>
+        new Promise((resolve) => {
+          calls.push(request);
+          pending.push({
+            path: request.path,
+            resolve: () =>
+              resolve({
+                ok: true,
+                value: { path: '', parent: null, ...parts[request.cursor ?? 'start'] },
+              }),
+          });
+        }),
+    );
+    const { result } = renderHook(() => useLocationFolder({ kind: 'location', locationId: 'big' }));
+    await act(async () => pending.shift()?.resolve({ ok: true, value: null }));
+    // The first part shows while the rest is still being listed.
+    expect(names(result.current.entries)).toEqual(['a', 'b']);
+    expect(result.current.loading).toBe(false);
+    await act(async () => pending.shift()?.resolve({ ok: true, value: null }));
+    expect(names(result.current.entries)).toEqual(['a', 'b', 'c']);
+    await act(async () => pending.shift()?.resolve({ ok: true, value: null }));
+    expect(names(result.current.entries)).toEqual(['z', 'a', 'b', 'c']);
+    expect(calls).toEqual([
+      { target: { id: 'big' }, path: '' },
+      { target: { id: 'big' }, path: '', cursor: 'c1' },
+      { target: { id: 'big' }, path: '', cursor: 'c2' },
+    ]);
+    expect(pending).toEqual([]);
+  });
+
   it('browses this computer over fs:list with absolute paths', async () => {
     invoke.mockImplementation(async (channel: string, request: { path: string }) => {
       expect(channel).toBe('fs:list');
