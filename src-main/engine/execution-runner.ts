@@ -45,6 +45,8 @@ export interface EngineDeps {
     secrets: RunnerSpec['source']['secrets'],
     options?: CreateOptions,
   ): Location | Promise<Location>;
+  /** The data folder, for what locations keep there (S3's index of written objects). */
+  dataDir?: string;
   /** I/O time limit and retry window for every execution of this process (default: none set). */
   limits?: EngineLimits;
   /** PREPARING on the main thread even when a worker could do it (tests). */
@@ -352,9 +354,13 @@ export class ExecutionRunner {
   }
 
   /** The per-request time limit locations get, when one is set. */
-  private ioOptions(): { ioTimeoutMs?: number } {
+  private ioOptions(): { ioTimeoutMs?: number; dataDir?: string } {
     const ms = this.deps.limits?.ioTimeoutMs;
-    return ms === undefined ? {} : { ioTimeoutMs: ms };
+    const dataDir = this.deps.dataDir;
+    return {
+      ...(ms === undefined ? {} : { ioTimeoutMs: ms }),
+      ...(dataDir === undefined ? {} : { dataDir }),
+    };
   }
 
   private async closeRunner(): Promise<void> {

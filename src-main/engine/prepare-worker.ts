@@ -25,6 +25,8 @@ export interface PrepareWorkerInit {
   planFile: string;
   /** Per-request time limit for network locations, when set. */
   ioTimeoutMs?: number;
+  /** The data folder (S3's index of written objects), when the host has one. */
+  dataDir?: string;
 }
 
 export type FromPrepareWorker =
@@ -56,7 +58,7 @@ async function run(init: PrepareWorkerInit, destinationExists: boolean): Promise
   let source: Location | null = null;
   let destination: Location | null = null;
   try {
-    const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
+    const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs, dataDir: init.dataDir };
     source = await openLocation(init.source.config, init.source.secrets, io);
     destination = await openLocation(init.destination.config, init.destination.secrets, io);
     plan = PlanStore.createAt(init.planFile);

@@ -272,10 +272,11 @@ async function copyFile(
   const { signal } = ctx;
   const { readWhole } = ctx.source;
   const { writeWhole } = ctx.destination;
-  if (item.size <= WHOLE_FILE_MAX_BYTES && readWhole && writeWhole) {
+  // readWhole answers bytes only: an item whose metadata comes with the read streams.
+  if (item.size <= WHOLE_FILE_MAX_BYTES && readWhole && writeWhole && !item.metadataPending) {
     const source = { readWhole: readWhole.bind(ctx.source) };
     const destination = { writeWhole: writeWhole.bind(ctx.destination) };
-    return copyWholeFile(item, ctx, metadata, tags, source, destination);
+    return copyWholeFile(item, ctx, plannedMetadata, tags, source, destination);
   }
   const snapshot = ctx.source.capabilities.snapshotReads;
   const expect = {

@@ -42,6 +42,8 @@ export interface RunnerSpec {
   hashAlgorithm: ContentHashAlgorithm;
   /** Per-request time limit for network locations (EngineLimits.ioTimeoutMs), when set. */
   ioTimeoutMs?: number;
+  /** The data folder (S3's index of written objects), when the host has one. */
+  dataDir?: string;
 }
 
 /** How many transfers to run at once: the task's Parallelism, within what the more patient side can use. */

@@ -22,7 +22,7 @@ const init = workerData as WorkerInit;
 if (!parentPort) throw new Error('transfer-worker must run as a worker thread');
 const port = parentPort;
 
-const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs };
+const io = { inWorker: true, ioTimeoutMs: init.ioTimeoutMs, dataDir: init.dataDir };
 // Only the code of the two kinds is loaded (a local copy never loads the AWS SDK).
 const locations = Promise.all([
   openLocation(init.source.config, init.source.secrets, io),

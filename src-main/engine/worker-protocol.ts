@@ -12,6 +12,8 @@ export interface WorkerInit {
   bucket: SharedArrayBuffer;
   /** Per-request time limit for network locations, when set. */
   ioTimeoutMs?: number;
+  /** The data folder (S3's index of written objects), when the host has one. */
+  dataDir?: string;
 }
 
 export type WorkRequest =

@@ -212,6 +212,7 @@ export class WorkerRunner implements TransferRunner {
       hashAlgorithm: this.spec.hashAlgorithm,
       bucket: this.spec.bucket.buffer,
       ...(this.spec.ioTimeoutMs === undefined ? {} : { ioTimeoutMs: this.spec.ioTimeoutMs }),
+      ...(this.spec.dataDir === undefined ? {} : { dataDir: this.spec.dataDir }),
     };
     const worker = new Worker(this.script, { workerData: init, resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker, busy: [], inFlight: 0, dead: false };

@@ -23,6 +23,11 @@ export interface CreateOptions {
    * kind's default. Local folders ignore it (the kernel owns their I/O).
    */
   ioTimeoutMs?: number | undefined;
+  /**
+   * The data folder of the app or CLI (S3: the index of the objects DataFerry wrote lives
+   * there, see s3/written-index.ts). Undefined: no index.
+   */
+  dataDir?: string | undefined;
 }
 
 export function createLocation(
@@ -41,7 +46,10 @@ export function createLocation(
       return createNfsLocation(config, describeLocation(config), timeouts(options));
     case 's3':
     case 'object-storage':
-      return createS3Location(config, secrets, describeLocation(config), timeouts(options));
+      return createS3Location(config, secrets, describeLocation(config), {
+        ...timeouts(options),
+        dataDir: options.dataDir,
+      });
     default:
       return assertNever(config, 'location kind');
   }

@@ -38,15 +38,17 @@ export interface AppServicesOptions {
  */
 export function createAppServices(options: AppServicesOptions): AppServices {
   const store = openHistoryStore(options.dataDir, options.secretBox);
-  // S3 locations keep the index of the objects they wrote in the data folder
-  // (locations/s3/written-index.ts); worker threads inherit the environment.
-  process.env.DATAFERRY_DATA_DIR = options.dataDir;
   if (store.interruptedOnOpen > 0) {
     options.log(
       `${store.interruptedOnOpen} execution(s) were interrupted when DataFerry last stopped; marked ERROR`,
     );
   }
-  const engine: EngineDeps = { createLocation: openLocation, ...options.engine };
+  // S3 locations keep the index of the objects they wrote in the data folder.
+  const engine: EngineDeps = {
+    createLocation: openLocation,
+    dataDir: options.dataDir,
+    ...options.engine,
+  };
   const executions = new ExecutionService(store, options.bus, engine);
   let tasks: TaskService | null = null;
   const scheduler = options.schedule
@@ -61,7 +63,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   // One factory for runs and for the location screens, so a test that swaps it reaches nothing.
   const locations = new LocationService(
     store,
-    (config, secrets) => engine.createLocation(config, secrets),
+    (config, secrets) => engine.createLocation(config, secrets, { dataDir: options.dataDir }),
     { ...NETWORK_QUERIES, ...options.serverQueries },
   );
   return {

@@ -18,7 +18,7 @@ export function createS3Location(
   config: S3Config | ObjectStorageConfig,
   secrets: LocationSecrets,
   description: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; dataDir?: string | undefined } = {},
 ): S3Location {
   const connection = createS3Connection(
     config,
@@ -38,11 +38,8 @@ export function createS3Location(
         ? (config.storageClass as StorageClass)
         : undefined,
     identity: identityOf(config),
-    // The data folder the CLI and the app use (app-services.ts sets it for worker threads).
-    index: WrittenIndex.in(
-      process.env.DATAFERRY_DATA_DIR,
-      `${connection.endpointLabel} ${connection.bucket}`,
-    ),
+    // In the data folder of the CLI or app (CreateOptions.dataDir, handed to every thread).
+    index: WrittenIndex.in(options.dataDir, `${connection.endpointLabel} ${connection.bucket}`),
   });
 }
 
