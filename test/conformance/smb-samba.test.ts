@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createLocation } from '../../src-main/locations/registry';
@@ -53,7 +53,16 @@ function fixtureOn(which: 'plain' | 'hardened'): () => Promise<ConformanceFixtur
         const abs = path.join(root, ...rel.split('/'));
         await mkdir(path.dirname(abs), { recursive: true });
         await writeFile(abs, data);
-        server.giveToUser(root); // world-writable: Samba works in it as the test user
+        // World-writable, so Samba works in it as the test user: only the file and the folders
+        // down to it (chmod -R of the whole tree per file made the 1,500-entry case quadratic,
+        // past its time limit on a busy machine).
+        let folder = root;
+        await chmod(folder, 0o777);
+        for (const part of rel.split('/').slice(0, -1)) {
+          folder = path.join(folder, part);
+          await chmod(folder, 0o777);
+        }
+        await chmod(abs, 0o666);
       },
       rawNames: async (folder) => (await readdir(path.join(root, folder))).sort(),
       async outside() {
