@@ -742,8 +742,11 @@ function browsePaging() {
   const entry = readFileSync(path.join(repo, 'src-shared/model/entry.ts'), 'utf8');
   const listing = /interface LocationListing \{[\s\S]*?\n\}/.exec(entry)?.[0] ?? '';
   const field = /(\w*(?:cursor|continuation)\w*)\??\s*:/i;
+  // The answer names the next part `next` (src-shared/model/entry.ts) or a cursor-like field.
+  const answerField = /\b(next\w*|\w*(?:cursor|continuation)\w*)\??\s*:/i;
   const request = field.exec(block)?.[1];
-  const answer = field.exec(listing)?.[1] ?? field.exec(block.split('response:')[1] ?? '')?.[1];
+  const answer =
+    answerField.exec(listing)?.[1] ?? field.exec(block.split('response:')[1] ?? '')?.[1];
   return request && answer ? { request, answer } : null;
 }
 
