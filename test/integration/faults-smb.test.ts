@@ -256,13 +256,15 @@ describe('the CLI killed with SIGKILL mid-run (local -> SMB)', () => {
     const src = await local('fsmb-src');
     const data = await local('fsmb-data');
     const { name, dir } = shareFolder();
-    const srcTree = await makeKillTree(src, 8 * MiB);
+    // SMB writes go out in pieces of the server's maximum (Samba: 8 MiB), so the temporary grows
+    // in 8 MiB steps: a 20 MiB file sits at 8 MiB for about 2 s at the 4 MB/s the CLI is held to.
+    const srcTree = await makeKillTree(src, 20 * MiB);
     await killAndRerun({
       from: src,
       to: url(name),
       data,
       env: env(),
-      halfWay: async () => temporaryOf(dir, 3 * MiB),
+      halfWay: async () => temporaryOf(dir, 8 * MiB),
       finals: async () => completeFilesOnly(srcTree, await treeOf(dir)),
       total: 8,
     });

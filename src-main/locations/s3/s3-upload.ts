@@ -130,6 +130,11 @@ async function uploadMultipart(
   signal: AbortSignal,
 ): Promise<number> {
   const { client, bucket, key } = target;
+  signal.throwIfAborted();
+  // Never cancelled mid-request: a server creates the upload although the client stopped
+  // waiting for the answer, and an upload whose id we never learned can never be aborted (a
+  // cancel that landed on this request left one behind). The client's time limits still apply;
+  // a cancel that came meanwhile aborts the upload below.
   const created = await client.send(
     new CreateMultipartUploadCommand({
       Bucket: bucket,
@@ -140,7 +145,6 @@ async function uploadMultipart(
       Tagging: target.tagging,
       ChecksumAlgorithm: 'SHA256',
     }),
-    { abortSignal: signal },
   );
   const uploadId = created.UploadId;
   if (!uploadId) throw new AppError('unknown', `The server gave no upload id for ${key}`);
@@ -179,6 +183,7 @@ async function uploadMultipart(
   };
 
   try {
+    signal.throwIfAborted();
     const queue = async (body: Buffer): Promise<void> => {
       await limits.parts.acquire(partSignal);
       partNumber++;
