@@ -16,7 +16,7 @@ import { AppError } from '../../../src-shared/errors';
 import { cancelledError } from '../abort';
 import type { MetadataUpdate, ReadWholeOptions } from '../location';
 import { errnoOf, mapFsError } from './map-fs-error';
-import { changedDuringTransfer } from './whole-file-async';
+import { assertReadAsPlanned } from './whole-file-async';
 
 /*
  * Blocking file I/O for a LocalLocation that lives in a transfer worker thread. There, blocking
@@ -96,7 +96,7 @@ export function openBlockingReadStream(
  * `shown`).
  */
 export function readWholeBlocking(abs: string, shown: string, options: ReadWholeOptions): Buffer {
-  const { size, mtimeMs } = options.expect;
+  const { size } = options.expect;
   const fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const data = Buffer.allocUnsafe(size);
@@ -107,10 +107,7 @@ export function readWholeBlocking(abs: string, shown: string, options: ReadWhole
       got += n;
     }
     const after = fstatSync(fd);
-    if (!after.isFile())
-      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
-    if (got !== size || after.size !== size || Math.abs(after.mtimeMs - mtimeMs) >= 1)
-      throw changedDuringTransfer(shown, size, after.size, got);
+    assertReadAsPlanned(abs, shown, options, after, got);
     return data;
   } finally {
     closeSync(fd);

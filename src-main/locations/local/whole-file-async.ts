@@ -19,7 +19,7 @@ export async function readWholeAsync(
   shown: string,
   options: ReadWholeOptions,
 ): Promise<Buffer> {
-  const { size, mtimeMs } = options.expect;
+  const { size } = options.expect;
   const handle = await open(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const data = Buffer.allocUnsafe(size);
@@ -30,10 +30,7 @@ export async function readWholeAsync(
       got += bytesRead;
     }
     const after = await handle.stat();
-    if (!after.isFile())
-      throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
-    if (got !== size || after.size !== size || Math.abs(after.mtimeMs - mtimeMs) >= 1)
-      throw changedDuringTransfer(shown, size, after.size, got);
+    assertReadAsPlanned(abs, shown, options, after, got);
     return data;
   } finally {
     await handle.close();
@@ -64,8 +61,27 @@ export async function writeWholeAsync(
   }
 }
 
+/**
+ * After a whole-file read (blocking or not): the file must still be a regular file of the planned
+ * size and mtime, and `got` bytes must be all of it. Throws AppError not-supported, or
+ * changed-during-transfer naming `shown`.
+ */
+export function assertReadAsPlanned(
+  abs: string,
+  shown: string,
+  options: ReadWholeOptions,
+  after: { isFile(): boolean; size: number; mtimeMs: number },
+  got: number,
+): void {
+  const { size, mtimeMs } = options.expect;
+  if (!after.isFile())
+    throw new AppError('not-supported', `Not a regular file: ${abs}`, { path: abs });
+  if (got !== size || after.size !== size || Math.abs(after.mtimeMs - mtimeMs) >= 1)
+    throw changedDuringTransfer(shown, size, after.size, got);
+}
+
 /** The error of a source that is not the version PREPARING saw, naming it as the user does. */
-export function changedDuringTransfer(
+function changedDuringTransfer(
   shown: string,
   planned: number,
   now: number,
