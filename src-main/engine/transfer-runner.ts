@@ -64,8 +64,9 @@ export function effectiveConcurrency(
 }
 
 /**
- * Worker threads for `concurrency` items in flight: no more than the CPUs (or the disk side's
- * useful concurrency) can keep busy; each thread then runs several items at once.
+ * Worker threads for `concurrency` items in flight: no more than the CPUs, nor than either side
+ * can keep busy (one for a network store: its connection carries many requests); each thread
+ * then runs several items at once.
  */
 export function threadsFor(concurrency: number, source: Location, destination: Location): number {
   const cpus = Math.max(2, availableParallelism());
@@ -74,7 +75,8 @@ export function threadsFor(concurrency: number, source: Location, destination: L
     Math.min(
       concurrency,
       cpus,
-      Math.min(source.capabilities.usefulConcurrency, destination.capabilities.usefulConcurrency),
+      source.capabilities.usefulThreads,
+      destination.capabilities.usefulThreads,
     ),
   );
 }

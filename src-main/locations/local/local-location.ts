@@ -78,6 +78,7 @@ export class LocalLocation implements Location {
     shareableAcrossThreads: true,
     // Measured on 2 cores: 20,000 small files took 1.2 s with 2 workers, 2.3 s with 8.
     usefulConcurrency: Math.max(2, Math.min(8, availableParallelism())),
+    usefulThreads: Math.max(2, Math.min(8, availableParallelism())),
     objectTags: false,
     snapshotReads: false,
     keepsBytesAsWritten: false,

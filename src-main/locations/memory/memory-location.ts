@@ -57,6 +57,7 @@ export class MemoryLocation implements Location {
     // The tree is module state of one thread; a worker would see an empty one.
     shareableAcrossThreads: false,
     usefulConcurrency: Infinity,
+    usefulThreads: Infinity,
     objectTags: false,
     snapshotReads: false,
   };

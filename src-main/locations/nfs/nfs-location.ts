@@ -55,6 +55,7 @@ export class NfsLocation implements Location {
     // Calls in flight hide the round trips; past about eight files at once the server's
     // threads (and its disk) are the limit.
     usefulConcurrency: 8,
+    usefulThreads: 1,
     objectTags: false,
     // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
     // answers them from its cache, blind to a file changed on its disk meanwhile.

@@ -90,6 +90,7 @@ export class S3Location implements Location {
     shareableAcrossThreads: true,
     // Each request is a round trip: many in flight hide the latency.
     usefulConcurrency: 16,
+    usefulThreads: 1,
     objectTags: true,
     // A GET streams one version; ranged reads are pinned to the first range's ETag.
     snapshotReads: true,

@@ -75,6 +75,7 @@ export class SmbLocation implements Location {
     storedHashes: [],
     shareableAcrossThreads: true,
     usefulConcurrency: 8,
+    usefulThreads: 1,
     objectTags: false,
     // A read checks the planned size and mtime when it opens and again at its CLOSE.
     snapshotReads: true,

@@ -17,6 +17,7 @@ const caps = (over: Partial<LocationCapabilities> = {}): LocationCapabilities =>
   storedHashes: [],
   shareableAcrossThreads: true,
   usefulConcurrency: 8,
+  usefulThreads: 8,
   objectTags: false,
   snapshotReads: false,
   ...over,

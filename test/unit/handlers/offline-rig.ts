@@ -39,6 +39,7 @@ export function refusingLocation(config: LocationConfig): Location {
       storedHashes: [],
       shareableAcrossThreads: false,
       usefulConcurrency: 1,
+      usefulThreads: 1,
       objectTags: false,
       snapshotReads: false,
     },
