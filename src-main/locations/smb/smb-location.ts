@@ -47,6 +47,7 @@ import { discard, readSmall, smallFileLimit, temporaryRequest, writeSmall } from
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
+import { makeFolder } from './smb-folders';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -156,8 +157,13 @@ export class SmbLocation implements Location {
         void share.close(file).catch(() => undefined);
         throw error;
       }
-      const body = readBody(share, file, options, signal, (attributes) =>
-        assertVersion(options.expect, attributes, where, 'while it was being read'),
+      const body = readBody(
+        share,
+        file,
+        options,
+        signal,
+        (attributes) => assertVersion(options.expect, attributes, where, 'while it was being read'),
+        () => share.attributesOf(this.full(path), signal),
       );
       return mappedBody(body, signal, this.where(path), (error) =>
         mapSmbError(error, this.where(path), 'read file'),
@@ -255,33 +261,9 @@ export class SmbLocation implements Location {
 
   async mkdir(path: string, signal: AbortSignal): Promise<void> {
     assertSmbPath(path, this.description);
-    await this.run(path, 'create folder', signal, async (share) => {
-      const segments = this.full(path).split('\\').filter(Boolean);
-      for (let i = 1; i <= segments.length; i++) {
-        const dir = await share
-          .create(
-            segments.slice(0, i).join('\\'),
-            {
-              access: Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
-              disposition: Disposition.OPEN_IF,
-              options: CreateOption.DIRECTORY_FILE,
-            },
-            signal,
-          )
-          .catch((error: unknown) => {
-            const name = (error as { statusName?: string }).statusName;
-            if (name === 'STATUS_NOT_A_DIRECTORY' || name === 'STATUS_OBJECT_NAME_COLLISION') {
-              throw new AppError(
-                'not-dir',
-                `Not a folder: ${this.where(path)} (a file is in the way)`,
-                { path: this.where(path) },
-              );
-            }
-            throw error;
-          });
-        await share.close(dir);
-      }
-    });
+    await this.run(path, 'create folder', signal, (share) =>
+      makeFolder(share, this.full(path), this.where(path), signal),
+    );
   }
 
   async remove(path: string, signal: AbortSignal): Promise<void> {
