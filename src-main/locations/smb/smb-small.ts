@@ -92,10 +92,12 @@ export function temporaryRequest(extra: number): CreateRequest {
 
 /**
  * Writes `data` (at most smallFileLimit bytes) to the new temporary `temp`, gives it its times
- * (`basic`, FileBasicInformation, when given) and renames it over `target`: two round trips.
- * A rename another writer's open handle refuses is retried as `renameOver` does. On any failure
- * the temporary is deleted and the first status the server answered is thrown (the client's
- * errors, for the caller to map).
+ * (`basic`, FileBasicInformation, when given), renames it over `target` and then gives it its
+ * attributes (`attributes`, FileBasicInformation, when given: after the rename, which sets
+ * the archive bit): two round trips. A rename another writer's open handle refuses is retried
+ * as `renameOver` does. On any failure before the rename the temporary is deleted and the
+ * first status the server answered is thrown (the client's errors, for the caller to map);
+ * attributes refused after it are thrown as they came (the file is in place).
  */
 export async function writeSmall(
   share: Smb2Share,
@@ -103,6 +105,7 @@ export async function writeSmall(
   target: string,
   data: readonly Buffer[],
   basic: Buffer | null,
+  attributes: Buffer | null,
   signal: AbortSignal,
 ): Promise<number> {
   const length = data.reduce((sum, piece) => sum + piece.length, 0);
@@ -120,16 +123,28 @@ export async function writeSmall(
     await discard(share, file);
     throw failure;
   }
-  const renamed = await share.setInfoAndClose(
+  const setAttributes = attributes
+    ? [{ infoType: InfoType.FILE, infoClass: FileInfoClass.FileBasicInformation, data: attributes }]
+    : [];
+  const renamed = await share.setInfosAndClose(
     file,
-    {
-      infoType: InfoType.FILE,
-      infoClass: FileInfoClass.FileRenameInformation,
-      data: encodeRenameInformation(target, true),
-    },
+    [
+      {
+        infoType: InfoType.FILE,
+        infoClass: FileInfoClass.FileRenameInformation,
+        data: encodeRenameInformation(target, true),
+      },
+      ...setAttributes,
+    ],
     signal,
   );
-  if (!renamed.failure) {
+  const [renameFailure, attributesFailure] = renamed.failures;
+  if (!renameFailure) {
+    if (attributesFailure) {
+      // In place under its name: never deleted now; closed if the server kept it open.
+      if (renamed.closeFailure) await share.close(file).catch(() => undefined);
+      throw attributesFailure;
+    }
     if (renamed.closeFailure) throw renamed.closeFailure;
     return length;
   }
@@ -149,12 +164,19 @@ export async function writeSmall(
       );
   try {
     await renameOver(share, handle, target, signal);
-    await share.close(handle);
-    return length;
   } catch (error) {
     await discard(share, handle);
     throw error;
   }
+  try {
+    if (attributes)
+      await share.setInfo(handle, InfoType.FILE, FileInfoClass.FileBasicInformation, attributes, {
+        signal,
+      });
+  } finally {
+    await share.close(handle).catch(() => undefined);
+  }
+  return length;
 }
 
 /**

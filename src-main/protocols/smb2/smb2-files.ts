@@ -217,18 +217,35 @@ export class Smb2Share {
     info: SetInfoRequest,
     signal?: AbortSignal,
   ): Promise<{ failure: Error | null; closeFailure: Error | null }> {
-    const [set, closed] = (await this.client.transport.compound(
+    const { failures, closeFailure } = await this.setInfosAndClose(file, [info], signal);
+    return { failure: failures[0] ?? null, closeFailure };
+  }
+
+  /**
+   * As setInfoAndClose, with several SET_INFOs in order before the CLOSE (a rename, then
+   * attributes that must come after it); resolves with each one's failure (null for a
+   * success: after a failed one a server fails the rest too, with its status).
+   */
+  async setInfosAndClose(
+    file: OpenFile,
+    infos: readonly SetInfoRequest[],
+    signal?: AbortSignal,
+  ): Promise<{ failures: (Error | null)[]; closeFailure: Error | null }> {
+    const responses = await this.client.transport.compound(
       [
-        { command: Command.SET_INFO, body: setInfoBody(file.id, info) },
+        ...infos.map((info) => ({ command: Command.SET_INFO, body: setInfoBody(file.id, info) })),
         { command: Command.CLOSE, body: closeBody(file.id, 0) },
       ],
       { ...this.target(0), signal },
-    )) as [Smb2Response, Smb2Response];
+    );
     const failed = (response: Smb2Response, what: string): Error | null =>
       response.header.status === Status.SUCCESS
         ? null
         : new Smb2StatusError(response.header.status, what);
-    return { failure: failed(set, 'SET_INFO'), closeFailure: failed(closed, 'CLOSE') };
+    return {
+      failures: responses.slice(0, -1).map((response) => failed(response, 'SET_INFO')),
+      closeFailure: failed(responses[responses.length - 1] as Smb2Response, 'CLOSE'),
+    };
   }
 
   /**

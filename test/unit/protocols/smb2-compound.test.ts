@@ -162,6 +162,7 @@ describe('SMB2 compound chains', () => {
       'dir\\final.bin',
       [Buffer.from('data')],
       Buffer.alloc(40),
+      null,
       AbortSignal.timeout(5000),
     ).catch((e: unknown) => e);
     expect((error as Smb2StatusError).statusName).toBe('STATUS_DISK_FULL');
