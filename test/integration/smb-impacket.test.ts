@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSmbLocation } from '../../src-main/locations/smb/create-smb-location';
+import { Command } from '../../src-main/protocols/smb2/smb2-header';
 import { tempDir } from '../support/engine-harness';
 import { startImpacketServer, type RunningImpacketServer } from '../support/impacket-server';
 import { runCli, type CliRun } from '../support/run-cli';
+import { startCountingProxy } from '../support/smb-counting-proxy';
 
 /*
  * The real `dataferry` command against a second SMB server, impacket's (issue 15, item 10):
@@ -159,4 +163,70 @@ describe("dataferry with impacket's SMB server", () => {
     expect((counters.FilesTransferred ?? 0) + (counters.FilesSkipped ?? 0)).toBe(tree.files + 1);
     expect(hashes(path.join(server.root, folder, 'deeper/still'))).toEqual(hashes(src));
   }, 120_000);
+
+  it('on the wire: a small file up in 2 round trips, down in 2 (attributes asked after the CLOSE), a folder in 1', async () => {
+    const proxy = await startCountingProxy(server.port);
+    const folder = `wire${++count}`;
+    await mkdir(path.join(server.root, folder));
+    const location = createSmbLocation(
+      {
+        kind: 'smb',
+        server: '127.0.0.1',
+        port: proxy.port,
+        share: server.share,
+        path: folder,
+        domain: '',
+        user: server.user,
+        version: 'AUTOMATIC',
+      },
+      { password: server.password },
+      `SMB //127.0.0.1/${server.share}/${folder}`,
+    );
+    const live = (): AbortSignal => AbortSignal.timeout(30_000);
+    const frames = (): number[][] => {
+      const out: number[][] = [];
+      for (const r of proxy.requests) (out[r.frame] ??= []).push(r.command);
+      return out.filter(Boolean);
+    };
+    try {
+      await location.connect(live());
+      const data = Buffer.alloc(4096, 5);
+      proxy.reset();
+      await location.write('small.bin', Readable.from([data]), { size: data.length }, live());
+      // The chains work (their answers signed before chaining are accepted as signed).
+      expect(frames()).toEqual([
+        [Command.CREATE, Command.WRITE],
+        [Command.SET_INFO, Command.CLOSE],
+      ]);
+      expect(await readFile(path.join(server.root, folder, 'small.bin'))).toEqual(data);
+      const [entry] = await location.list('', live());
+      proxy.reset();
+      const read = await location.read(
+        'small.bin',
+        { expect: { size: entry!.size, mtimeMs: entry!.mtimeMs } },
+        live(),
+      );
+      const chunks: Buffer[] = [];
+      for await (const chunk of read) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks)).toEqual(data);
+      // CREATE + READ + CLOSE, whose answer has no attributes: then CREATE + CLOSE for them.
+      expect(frames()).toEqual([
+        [Command.CREATE, Command.READ, Command.CLOSE],
+        [Command.CREATE, Command.CLOSE],
+      ]);
+      proxy.reset();
+      await location.mkdir('made', live());
+      await location.mkdir('made', live());
+      // New: CREATE (disposition CREATE) + CLOSE. There already: the same, refused with
+      // OBJECT_NAME_COLLISION, then CREATE + CLOSE to see that it is a folder.
+      expect(frames()).toEqual([
+        [Command.CREATE, Command.CLOSE],
+        [Command.CREATE, Command.CLOSE],
+        [Command.CREATE, Command.CLOSE],
+      ]);
+    } finally {
+      await location.close();
+      await proxy.close();
+    }
+  }, 60_000);
 });

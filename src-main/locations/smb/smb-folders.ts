@@ -7,7 +7,8 @@ import { FileAttribute } from '../../protocols/smb2/smb2-info';
  * on a folder that exists (it opens it to truncate, and answers ACCESS_DENIED). A folder is
  * made new (disposition CREATE); a name already there (OBJECT_NAME_COLLISION) is opened to
  * see that it is a folder. In the common case, a parent that exists, that is one round trip
- * (CREATE and CLOSE in one chain) where OPEN_IF took two per segment.
+ * (CREATE and CLOSE in one chain) where OPEN_IF took two per segment of the path from the
+ * share's root; each missing parent adds two.
  */
 
 const NOT_THERE = new Set([
@@ -57,22 +58,24 @@ export async function makeFolder(
         if (name === 'STATUS_NOT_A_DIRECTORY') throw notDir();
         if (name !== 'STATUS_OBJECT_NAME_COLLISION') throw error;
         // There already (made by another writer, or before): a folder, or a file in the way.
-        if (!(await isFolder(path))) throw notDir();
+        const folder = await isFolder(path);
+        if (folder === false) throw notDir();
+        if (folder === null) throw error;
       });
   };
-  const segments = full.split('\\').filter(Boolean);
-  if (segments.length === 0) return;
-  try {
-    return await create(segments.join('\\'));
-  } catch (error) {
-    if (error instanceof AppError || segments.length === 1) throw error;
-    // A parent may be missing (Samba: OBJECT_PATH_NOT_FOUND; impacket: ACCESS_DENIED). Where
-    // the parent is there, the failure is this folder's own.
-    const parent = segments.slice(0, -1).join('\\');
-    const above = await isFolder(parent);
-    if (above === false) throw notDir();
-    if (above === true) throw error;
-  }
-  // Made from the top down; the ones there already are kept.
-  for (let i = 1; i <= segments.length; i++) await create(segments.slice(0, i).join('\\'));
+  const make = async (path: string): Promise<void> => {
+    try {
+      await create(path);
+    } catch (error) {
+      const cut = path.lastIndexOf('\\');
+      if (error instanceof AppError || cut <= 0) throw error;
+      // A parent may be missing (Samba: OBJECT_PATH_NOT_FOUND; impacket: ACCESS_DENIED): made
+      // first (a file in the way fails it with not-dir), then this again, whose failure is
+      // then its own.
+      await make(path.slice(0, cut));
+      await create(path);
+    }
+  };
+  const path = full.split('\\').filter(Boolean).join('\\');
+  if (path !== '') await make(path);
 }
