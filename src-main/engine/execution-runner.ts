@@ -1,3 +1,4 @@
+import { posixLossNotice } from './metadata-notice';
 import { rmSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
 import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
@@ -197,6 +198,8 @@ export class ExecutionRunner {
         'info',
         `Prepared: ${execution.counters.EstimatedFilesToTransfer} files (${execution.counters.EstimatedBytesToTransfer} bytes) to transfer, ${execution.counters.EstimatedFilesToDelete} to delete`,
       );
+      const lost = posixLossNotice(ctx.plan.items(['copy', 'update']), spec.options, src, dst);
+      if (lost) ctx.logAlways('warn', lost);
       if (spec.dryRun) {
         this.skipPhase('TRANSFERRING');
         this.skipPhase('VERIFYING');

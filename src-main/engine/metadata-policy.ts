@@ -18,5 +18,11 @@ export function metadataFor(
     if (options.Uid !== 'NONE' && item.uid !== undefined) update.uid = item.uid;
     if (options.Gid !== 'NONE' && item.gid !== undefined) update.gid = item.gid;
   }
+  if (source.windowsMetadata && destination.windowsMetadata) {
+    // SMB to SMB, as DataSync: the creation time with the other times, the attributes always.
+    if (options.Mtime === 'PRESERVE' && item.creationTimeMs !== undefined)
+      update.creationTimeMs = item.creationTimeMs;
+    if (item.windowsAttributes !== undefined) update.windowsAttributes = item.windowsAttributes;
+  }
   return update;
 }

@@ -27,6 +27,14 @@ export interface EntryInfo {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** Creation time in ms, where the store keeps one a client can set (windowsMetadata: SMB). */
+  creationTimeMs?: number;
+  /**
+   * The standard Windows attributes (MS-FSCC 2.6: read-only, hidden, system, archive,
+   * temporary, sparse, compressed, offline, not content indexed, encrypted), where the store
+   * has them (windowsMetadata: SMB).
+   */
+  windowsAttributes?: number;
   /** For symlinks: the link's target, as stored. */
   linkTarget?: string;
   /**
@@ -64,6 +72,10 @@ export interface MetadataUpdate {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** Creation time to set (windowsMetadata). */
+  creationTimeMs?: number;
+  /** Windows attributes to set (windowsMetadata); those a store cannot set are left. */
+  windowsAttributes?: number;
   /**
    * A security descriptor read with `securityDescriptor()` from a location of the same kind
    * (self-relative bytes, opaque to the engine), and the parts of it to set.
@@ -83,6 +95,8 @@ export interface LocationCapabilities {
   symlinks: boolean;
   /** mode/uid/gid are kept. */
   posixMetadata: boolean;
+  /** Creation time and the standard Windows attributes are kept (creationTimeMs, windowsAttributes). */
+  windowsMetadata?: boolean;
   /** Hashes the store gives without reading the data back. */
   storedHashes: HashAlgorithm[];
   /**

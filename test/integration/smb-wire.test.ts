@@ -185,6 +185,28 @@ describe.each(['plain', 'hardened'] as const)('SMB location on the wire (%s Samb
     }
   });
 
+  it('makes a folder in one round trip, and one that exists in two, without OPEN_IF', async () => {
+    const { location, disk } = await setup();
+    const proxy = proxies[which] as CountingProxy;
+    proxy.reset();
+    await location.mkdir('made', live());
+    // CREATE (disposition CREATE) + CLOSE, where OPEN_IF took a CREATE and a CLOSE per segment
+    // of the path from the share's root (4 round trips here).
+    expect(proxy.frames).toBe(1);
+    proxy.reset();
+    await location.mkdir('made', live());
+    expect(proxy.frames).toBe(2);
+    proxy.reset();
+    await location.mkdir('a/b/c', live());
+    // c and b refused (their parents are missing), a made, then b and c.
+    expect(proxy.frames).toBe(5);
+    expect((await readdir(path.join(disk, 'a/b'))).sort()).toEqual(['c']);
+    await writeFile(path.join(disk, 'file'), 'x');
+    await expect(location.mkdir('file', live())).rejects.toMatchObject({ code: 'not-dir' });
+    await expect(location.mkdir('file/sub', live())).rejects.toMatchObject({ code: 'not-dir' });
+    await location.close();
+  });
+
   it('names the status the server answered in a chain, and leaves nothing behind', async () => {
     const { location, disk } = await setup();
     try {

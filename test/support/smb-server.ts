@@ -98,6 +98,9 @@ export async function startSmbServer(options: SmbServerOptions = {}): Promise<Ru
    disable netbios = yes
    load printers = no
    workgroup = TESTGROUP
+   # Samba's default, said here because tests rely on it: DOS attributes and the creation
+   # time a client sets are kept in the user.DOSATTRIB xattr.
+   store dos attributes = yes
 ${options.hardened ? '   server min protocol = SMB3\n   server signing = mandatory\n   server smb encrypt = required\n' : ''}
 [data]
    path = ${root}

@@ -128,9 +128,13 @@ export async function copyOnServer(
       // Its size and last write time at the close are those of the open: the server copied one
       // version of it (a write meanwhile moves the time).
       open = false;
-      const after = await share.closeAndStat(from, signal).catch((error: unknown) => {
-        throw mapSmbError(error, source.where, 'read file');
-      });
+      const after = await share
+        .closeAndStat(from, signal)
+        // A CLOSE that answered no attributes (impacket's): asked after it.
+        .then((attributes) => attributes ?? share.attributesOf(source.path, signal))
+        .catch((error: unknown) => {
+          throw mapSmbError(error, source.where, 'read file');
+        });
       assertVersion(
         { size, mtimeMs: filetimeToMs(from.lastWriteTime) },
         after,

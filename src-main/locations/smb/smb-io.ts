@@ -184,17 +184,86 @@ export async function writeStream(
   return offset;
 }
 
-export function basicInformation(metadata: MetadataUpdate | undefined): Buffer | null {
-  if (!metadata || (metadata.mtimeMs === undefined && metadata.atimeMs === undefined)) return null;
+/**
+ * The standard attributes DataSync copies SMB to SMB (MS-FSCC 2.6): read-only, hidden,
+ * system, archive, temporary, sparse, compressed, offline, not content indexed, encrypted.
+ */
+export const STANDARD_ATTRIBUTES =
+  FileAttribute.READONLY |
+  FileAttribute.HIDDEN |
+  FileAttribute.SYSTEM |
+  FileAttribute.ARCHIVE |
+  FileAttribute.TEMPORARY |
+  FileAttribute.SPARSE_FILE |
+  FileAttribute.COMPRESSED |
+  FileAttribute.OFFLINE |
+  FileAttribute.NOT_CONTENT_INDEXED |
+  FileAttribute.ENCRYPTED;
+
+/**
+ * Those SET_INFO(FileBasicInformation) sets (MS-FSA 2.1.5.14.2). Sparse, compressed and
+ * encrypted are states of the data, changed only by their own requests (FSCTL_SET_SPARSE,
+ * FSCTL_SET_COMPRESSION, EFS), and a server ignores them here; a folder cannot be temporary
+ * (STATUS_INVALID_PARAMETER).
+ */
+const SETTABLE_ATTRIBUTES =
+  FileAttribute.READONLY |
+  FileAttribute.HIDDEN |
+  FileAttribute.SYSTEM |
+  FileAttribute.ARCHIVE |
+  FileAttribute.TEMPORARY |
+  FileAttribute.OFFLINE |
+  FileAttribute.NOT_CONTENT_INDEXED;
+
+/**
+ * FileBasicInformation for `metadata`'s times (the creation time too) and attributes, for a
+ * file or (`folder`) a folder, or only its times or only its attributes (`parts`); null when
+ * it sets nothing. Attributes that leave none set are sent as NORMAL (DIRECTORY for a
+ * folder): 0 would mean "leave them", and the copy would keep an archive bit the source does
+ * not have. A write sets the attributes after its rename: Samba sets the archive bit on a
+ * rename, and shows a name that starts with a dot (a temporary's) as hidden.
+ */
+export function basicInformation(
+  metadata: MetadataUpdate | undefined,
+  {
+    folder = false,
+    parts = 'both',
+  }: { folder?: boolean; parts?: 'times' | 'attributes' | 'both' } = {},
+): Buffer | null {
+  if (!metadata) return null;
+  const times = parts !== 'attributes';
+  const mtimeMs = times ? metadata.mtimeMs : undefined;
+  const atimeMs = times ? metadata.atimeMs : undefined;
+  const creationTimeMs = times ? metadata.creationTimeMs : undefined;
+  const windowsAttributes = parts !== 'times' ? metadata.windowsAttributes : undefined;
+  if (
+    mtimeMs === undefined &&
+    atimeMs === undefined &&
+    creationTimeMs === undefined &&
+    windowsAttributes === undefined
+  )
+    return null;
+  const settable = SETTABLE_ATTRIBUTES & ~(folder ? FileAttribute.TEMPORARY : 0);
+  const kept = (windowsAttributes ?? 0) & settable;
+  const none = folder ? FileAttribute.DIRECTORY : FileAttribute.NORMAL;
+  const attributes = windowsAttributes === undefined ? undefined : kept !== 0 ? kept : none;
   return encodeBasicInformation({
-    lastWriteTime: metadata.mtimeMs === undefined ? undefined : msToFiletime(metadata.mtimeMs),
-    lastAccessTime: metadata.atimeMs === undefined ? undefined : msToFiletime(metadata.atimeMs),
+    creationTime: creationTimeMs === undefined ? undefined : msToFiletime(creationTimeMs),
+    lastWriteTime: mtimeMs === undefined ? undefined : msToFiletime(mtimeMs),
+    lastAccessTime: atimeMs === undefined ? undefined : msToFiletime(atimeMs),
+    attributes,
   });
 }
 
 export function toEntry(
   path: string,
-  info: { attributes: number; endOfFile: bigint; lastWriteTime: bigint; lastAccessTime: bigint },
+  info: {
+    attributes: number;
+    endOfFile: bigint;
+    lastWriteTime: bigint;
+    lastAccessTime: bigint;
+    creationTime: bigint;
+  },
 ): EntryInfo {
   const dir = (info.attributes & FileAttribute.DIRECTORY) !== 0;
   const reparse = (info.attributes & FileAttribute.REPARSE_POINT) !== 0;
@@ -205,5 +274,8 @@ export function toEntry(
     size: type === 'file' ? Number(info.endOfFile) : 0,
     mtimeMs: filetimeToMs(info.lastWriteTime),
     atimeMs: filetimeToMs(info.lastAccessTime),
+    // A server that knows no creation time answers 0 (impacket for some): none then.
+    ...(info.creationTime > 0n && { creationTimeMs: filetimeToMs(info.creationTime) }),
+    windowsAttributes: info.attributes & STANDARD_ATTRIBUTES,
   };
 }

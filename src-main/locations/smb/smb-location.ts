@@ -47,6 +47,7 @@ import { discard, readSmall, smallFileLimit, temporaryRequest, writeSmall } from
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
+import { makeFolder } from './smb-folders';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -72,6 +73,8 @@ export class SmbLocation implements Location {
     emptyDirectories: true,
     symlinks: false,
     posixMetadata: false,
+    // Creation time and the standard attributes (smb-io.ts: basicInformation).
+    windowsMetadata: true,
     storedHashes: [],
     shareableAcrossThreads: true,
     usefulConcurrency: 8,
@@ -157,8 +160,13 @@ export class SmbLocation implements Location {
         void share.close(file).catch(() => undefined);
         throw error;
       }
-      const body = readBody(share, file, options, signal, (attributes) =>
-        assertVersion(options.expect, attributes, where, 'while it was being read'),
+      const body = readBody(
+        share,
+        file,
+        options,
+        signal,
+        (attributes) => assertVersion(options.expect, attributes, where, 'while it was being read'),
+        () => share.attributesOf(this.full(path), signal),
       );
       return mappedBody(body, signal, this.where(path), (error) =>
         mapSmbError(error, this.where(path), 'read file'),
@@ -202,7 +210,8 @@ export class SmbLocation implements Location {
             this.full(temp),
             this.full(path),
             head.pieces,
-            basicInformation(options.metadata),
+            basicInformation(options.metadata, { parts: 'times' }),
+            basicInformation(options.metadata, { parts: 'attributes' }),
             signal,
           );
         }
@@ -256,33 +265,9 @@ export class SmbLocation implements Location {
 
   async mkdir(path: string, signal: AbortSignal): Promise<void> {
     assertSmbPath(path, this.description);
-    await this.run(path, 'create folder', signal, async (share) => {
-      const segments = this.full(path).split('\\').filter(Boolean);
-      for (let i = 1; i <= segments.length; i++) {
-        const dir = await share
-          .create(
-            segments.slice(0, i).join('\\'),
-            {
-              access: Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
-              disposition: Disposition.OPEN_IF,
-              options: CreateOption.DIRECTORY_FILE,
-            },
-            signal,
-          )
-          .catch((error: unknown) => {
-            const name = (error as { statusName?: string }).statusName;
-            if (name === 'STATUS_NOT_A_DIRECTORY' || name === 'STATUS_OBJECT_NAME_COLLISION') {
-              throw new AppError(
-                'not-dir',
-                `Not a folder: ${this.where(path)} (a file is in the way)`,
-                { path: this.where(path) },
-              );
-            }
-            throw error;
-          });
-        await share.close(dir);
-      }
-    });
+    await this.run(path, 'create folder', signal, (share) =>
+      makeFolder(share, this.full(path), this.where(path), signal),
+    );
   }
 
   async remove(path: string, signal: AbortSignal): Promise<void> {
@@ -308,8 +293,8 @@ export class SmbLocation implements Location {
 
   async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
     assertSmbPath(path, this.description);
-    const basic = basicInformation(metadata);
-    if (!basic && !metadata.securityDescriptor) return void (await this.stat(path, signal));
+    if (!basicInformation(metadata) && !metadata.securityDescriptor)
+      return void (await this.stat(path, signal));
     await this.run(path, 'set metadata', signal, async (share) => {
       const file = await share.create(
         this.full(path),
@@ -322,6 +307,8 @@ export class SmbLocation implements Location {
       try {
         // The descriptor first: on Windows, setting it can touch the change time, not the rest.
         await this.applySecurity(share, file, path, metadata, signal);
+        const folder = (file.attributes & FileAttribute.DIRECTORY) !== 0;
+        const basic = basicInformation(metadata, { folder });
         if (basic)
           await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
             signal,
@@ -397,8 +384,10 @@ export class SmbLocation implements Location {
   /**
    * A write's temporary, on the session `run` gave: created beside `path` with the access its
    * metadata needs, filled by `fill` through its handle, given its times and security
-   * descriptor, then renamed over `path` on that same handle. On any failure it is deleted
-   * through the handle, and the failure is rethrown as it came.
+   * descriptor, then renamed over `path` on that same handle, then given its attributes (after
+   * the rename, which sets the archive bit). On any failure before the rename it is deleted
+   * through the handle, and the failure is rethrown as it came; attributes refused after it
+   * are thrown as they came (the file is in place).
    */
   private async intoTemporary(
     share: Smb2Share,
@@ -413,23 +402,33 @@ export class SmbLocation implements Location {
       temporaryRequest(securityWriteAccess(metadata)),
       signal,
     );
+    let written: number;
     try {
-      const written = await fill(file);
+      written = await fill(file);
       throwIfAborted(signal, this.where(path));
-      const basic = basicInformation(metadata);
+      const basic = basicInformation(metadata, { parts: 'times' });
       if (basic)
         await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, basic, {
           signal,
         });
       await this.applySecurity(share, file, path, metadata, signal);
       await renameOver(share, file, this.full(path), signal);
-      await share.close(file);
-      return written;
     } catch (error) {
       // Deleted through the handle we hold.
       await discard(share, file);
       throw error;
     }
+    // After the rename, which sets the archive bit (Samba): in place now, never deleted.
+    try {
+      const attributes = basicInformation(metadata, { parts: 'attributes' });
+      if (attributes)
+        await share.setInfo(file, InfoType.FILE, FileInfoClass.FileBasicInformation, attributes, {
+          signal,
+        });
+    } finally {
+      await share.close(file).catch(() => undefined);
+    }
+    return written;
   }
 
   /** What a failed write says: cancelled, a file in the way of a folder, a folder at `path`. */

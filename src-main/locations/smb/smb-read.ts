@@ -35,8 +35,9 @@ export function assertVersion(
  * The bytes `options.start`..`options.end` of an open file, several READs ahead. The file is
  * closed when the stream ends or is destroyed. The last close asks for the attributes as they
  * are then (no extra round trip), and the stream ends only after `atClose` accepted them: a
- * file written to while it was read fails the stream instead of ending it. Errors are the
- * client's (Smb2StatusError...), for the caller to map.
+ * file written to while it was read fails the stream instead of ending it. When the server's
+ * CLOSE answers no attributes, `statAfterClose` gives them. Errors are the client's
+ * (Smb2StatusError...), for the caller to map.
  */
 export function readBody(
   share: Smb2Share,
@@ -44,6 +45,7 @@ export function readBody(
   options: ReadOptions,
   signal: AbortSignal,
   atClose: (attributes: Attributes) => void,
+  statAfterClose: () => Promise<Attributes>,
 ): Readable {
   const size = Number(file.endOfFile);
   const last = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, size - 1);
@@ -60,17 +62,21 @@ export function readBody(
   };
   const finish = (stream: Readable): void => {
     closed = true;
-    share.closeAndStat(file, signal).then(
-      (attributes) => {
-        try {
-          atClose(attributes);
-          stream.push(null);
-        } catch (error) {
-          stream.destroy(error as Error);
-        }
-      },
-      (error: unknown) => stream.destroy(error as Error),
-    );
+    share
+      .closeAndStat(file, signal)
+      // A CLOSE that answered no attributes (impacket's): asked after it.
+      .then((attributes) => attributes ?? statAfterClose())
+      .then(
+        (attributes) => {
+          try {
+            atClose(attributes);
+            stream.push(null);
+          } catch (error) {
+            stream.destroy(error as Error);
+          }
+        },
+        (error: unknown) => stream.destroy(error as Error),
+      );
   };
   return new Readable({
     // Little buffered beyond the READs in flight: reading far ahead of a slow reader only

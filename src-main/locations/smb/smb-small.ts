@@ -61,8 +61,11 @@ export async function readSmall(
     signal,
   );
   assertVersion(expect, file, where, 'since it was listed');
-  assertVersion(expect, atClose, where, 'while it was being read');
-  if (data.length !== rangeLength(start, options.end, Number(atClose.endOfFile))) return null;
+  // A CLOSE that answered no attributes (impacket's): asked after it, which can only see more
+  // changes, never fewer.
+  const closed = atClose ?? (await share.attributesOf(full, signal));
+  assertVersion(expect, closed, where, 'while it was being read');
+  if (data.length !== rangeLength(start, options.end, Number(closed.endOfFile))) return null;
   return Readable.from([data], { objectMode: false });
 }
 
@@ -89,10 +92,12 @@ export function temporaryRequest(extra: number): CreateRequest {
 
 /**
  * Writes `data` (at most smallFileLimit bytes) to the new temporary `temp`, gives it its times
- * (`basic`, FileBasicInformation, when given) and renames it over `target`: two round trips.
- * A rename another writer's open handle refuses is retried as `renameOver` does. On any failure
- * the temporary is deleted and the first status the server answered is thrown (the client's
- * errors, for the caller to map).
+ * (`basic`, FileBasicInformation, when given), renames it over `target` and then gives it its
+ * attributes (`attributes`, FileBasicInformation, when given: after the rename, which sets
+ * the archive bit): two round trips. A rename another writer's open handle refuses is retried
+ * as `renameOver` does. On any failure before the rename the temporary is deleted and the
+ * first status the server answered is thrown (the client's errors, for the caller to map);
+ * attributes refused after it are thrown as they came (the file is in place).
  */
 export async function writeSmall(
   share: Smb2Share,
@@ -100,6 +105,7 @@ export async function writeSmall(
   target: string,
   data: readonly Buffer[],
   basic: Buffer | null,
+  attributes: Buffer | null,
   signal: AbortSignal,
 ): Promise<number> {
   const length = data.reduce((sum, piece) => sum + piece.length, 0);
@@ -117,16 +123,28 @@ export async function writeSmall(
     await discard(share, file);
     throw failure;
   }
-  const renamed = await share.setInfoAndClose(
+  const setAttributes = attributes
+    ? [{ infoType: InfoType.FILE, infoClass: FileInfoClass.FileBasicInformation, data: attributes }]
+    : [];
+  const renamed = await share.setInfosAndClose(
     file,
-    {
-      infoType: InfoType.FILE,
-      infoClass: FileInfoClass.FileRenameInformation,
-      data: encodeRenameInformation(target, true),
-    },
+    [
+      {
+        infoType: InfoType.FILE,
+        infoClass: FileInfoClass.FileRenameInformation,
+        data: encodeRenameInformation(target, true),
+      },
+      ...setAttributes,
+    ],
     signal,
   );
-  if (!renamed.failure) {
+  const [renameFailure, attributesFailure] = renamed.failures;
+  if (!renameFailure) {
+    if (attributesFailure) {
+      // In place under its name: never deleted now; closed if the server kept it open.
+      if (renamed.closeFailure) await share.close(file).catch(() => undefined);
+      throw attributesFailure;
+    }
     if (renamed.closeFailure) throw renamed.closeFailure;
     return length;
   }
@@ -146,12 +164,19 @@ export async function writeSmall(
       );
   try {
     await renameOver(share, handle, target, signal);
-    await share.close(handle);
-    return length;
   } catch (error) {
     await discard(share, handle);
     throw error;
   }
+  try {
+    if (attributes)
+      await share.setInfo(handle, InfoType.FILE, FileInfoClass.FileBasicInformation, attributes, {
+        signal,
+      });
+  } finally {
+    await share.close(handle).catch(() => undefined);
+  }
+  return length;
 }
 
 /**

@@ -14,7 +14,13 @@ import { SmbCryptoError, type SigningAlgorithm } from './smb2-signing';
  * nothing about the others.
  */
 
-export { aesCmac, signMessage, SmbCryptoError, verifySignature } from './smb2-signing';
+export {
+  aesCmac,
+  signMessage,
+  SmbCryptoError,
+  verifySignature,
+  verifySignedBeforeChaining,
+} from './smb2-signing';
 export type { SigningAlgorithm } from './smb2-signing';
 export {
   decryptMessage,

@@ -161,7 +161,7 @@ export class Smb2Share {
    * CREATE, READ of `length` bytes at `offset` (none when 0), CLOSE with the attributes of the
    * moment, as one compound chain: one round trip for a small file. Resolves with what CREATE
    * said of the file, the bytes read (fewer at the end of the file), and the attributes at the
-   * close. Throws Smb2StatusError with the first status that was not success (a CREATE that
+   * close (null when the server's CLOSE answered none: the caller asks another way). Throws Smb2StatusError with the first status that was not success (a CREATE that
    * failed opened nothing; when the READ or CLOSE failed the file is closed again, apart).
    */
   async createReadClose(
@@ -170,7 +170,7 @@ export class Smb2Share {
     offset: bigint,
     length: number,
     signal?: AbortSignal,
-  ): Promise<{ file: OpenFile; data: Buffer; atClose: FileAttributes }> {
+  ): Promise<{ file: OpenFile; data: Buffer; atClose: FileAttributes | null }> {
     const what = `CREATE ${this.where(path)}`;
     const elements: CompoundElement[] = [
       { command: Command.CREATE, body: createBody(path, request) },
@@ -207,7 +207,9 @@ export class Smb2Share {
   /**
    * SET_INFO on `file`, then CLOSE of it, as one related compound chain: one round trip. The
    * CLOSE comes after the SET_INFO whatever its outcome, but a server may fail it with the
-   * SET_INFO's status, and then the file is still open. Resolves with the SET_INFO's failure
+   * SET_INFO's status, and then the file is still open. The CLOSE names the file's own id
+   * rather than "the one before" (which a server must take from the SET_INFO: the same file):
+   * impacket's server resolves that only after a CREATE, and failed the CLOSE. Resolves with the SET_INFO's failure
    * and the CLOSE's (Smb2StatusError each), null for a success.
    */
   async setInfoAndClose(
@@ -215,18 +217,71 @@ export class Smb2Share {
     info: SetInfoRequest,
     signal?: AbortSignal,
   ): Promise<{ failure: Error | null; closeFailure: Error | null }> {
-    const [set, closed] = (await this.client.transport.compound(
+    const { failures, closeFailure } = await this.setInfosAndClose(file, [info], signal);
+    return { failure: failures[0] ?? null, closeFailure };
+  }
+
+  /**
+   * As setInfoAndClose, with several SET_INFOs in order before the CLOSE (a rename, then
+   * attributes that must come after it); resolves with each one's failure (null for a
+   * success: after a failed one a server fails the rest too, with its status).
+   */
+  async setInfosAndClose(
+    file: OpenFile,
+    infos: readonly SetInfoRequest[],
+    signal?: AbortSignal,
+  ): Promise<{ failures: (Error | null)[]; closeFailure: Error | null }> {
+    const responses = await this.client.transport.compound(
       [
-        { command: Command.SET_INFO, body: setInfoBody(file.id, info) },
-        { command: Command.CLOSE, body: closeBody(RELATED_FILE_ID, 0) },
+        ...infos.map((info) => ({ command: Command.SET_INFO, body: setInfoBody(file.id, info) })),
+        { command: Command.CLOSE, body: closeBody(file.id, 0) },
       ],
       { ...this.target(0), signal },
-    )) as [Smb2Response, Smb2Response];
+    );
     const failed = (response: Smb2Response, what: string): Error | null =>
       response.header.status === Status.SUCCESS
         ? null
         : new Smb2StatusError(response.header.status, what);
-    return { failure: failed(set, 'SET_INFO'), closeFailure: failed(closed, 'CLOSE') };
+    return {
+      failures: responses.slice(0, -1).map((response) => failed(response, 'SET_INFO')),
+      closeFailure: failed(responses[responses.length - 1] as Smb2Response, 'CLOSE'),
+    };
+  }
+
+  /**
+   * CREATE of `path` and CLOSE of what it opened, in one chain; resolves with what CREATE
+   * answered of the file (a folder made, a stat). Throws Smb2StatusError with the CREATE's
+   * status first, then the CLOSE's.
+   */
+  async createAndClose(
+    path: string,
+    request: CreateRequest,
+    signal?: AbortSignal,
+  ): Promise<FileAttributes> {
+    const what = `CREATE ${this.where(path)}`;
+    const [created, closed] = (await this.client.transport.compound(
+      [
+        { command: Command.CREATE, body: createBody(path, request) },
+        { command: Command.CLOSE, body: closeBody(RELATED_FILE_ID, 0) },
+      ],
+      { ...this.target(0), signal },
+    )) as [Smb2Response, Smb2Response];
+    this.check(created, what);
+    const { id: _id, action: _action, ...attributes } = parseCreate(created, what);
+    this.check(closed, 'CLOSE');
+    return attributes;
+  }
+
+  /**
+   * The attributes of `path` now (CREATE with READ_ATTRIBUTES, CLOSE: one round trip): for a
+   * server whose CLOSE answers none. Throws Smb2StatusError.
+   */
+  async attributesOf(path: string, signal?: AbortSignal): Promise<FileAttributes> {
+    return this.createAndClose(
+      path,
+      { access: Access.READ_ATTRIBUTES | Access.SYNCHRONIZE, disposition: Disposition.OPEN },
+      signal,
+    );
   }
 
   /** CLOSE. Throws Smb2StatusError. */
@@ -236,10 +291,10 @@ export class Smb2Share {
 
   /**
    * CLOSE that asks for the file's attributes as they are at the close (POSTQUERY_ATTRIB): a
-   * stat that costs no extra round trip. Throws Smb2StatusError, and when the answer carries
-   * no attributes.
+   * stat that costs no extra round trip. Resolves with null when the answer carries none (a
+   * server may ignore the flag: impacket's does). Throws Smb2StatusError.
    */
-  async closeAndStat(file: OpenFile, signal?: AbortSignal): Promise<FileAttributes> {
+  async closeAndStat(file: OpenFile, signal?: AbortSignal): Promise<FileAttributes | null> {
     return parseCloseAttributes(await this.sendClose(file, CLOSE_FLAG_POSTQUERY_ATTRIB, signal));
   }
 
@@ -277,10 +332,7 @@ export class Smb2Share {
     const dataOffset = r.readUInt8(2);
     const dataLength = r.readUInt32LE(4);
     if (dataLength > length) {
-      throw new Smb2StatusError(
-        Status.INVALID_PARAMETER,
-        `READ: ${dataLength} bytes answered, ${length} asked`,
-      );
+      throw new Smb2FormatError(`Malformed READ answer: ${dataLength} bytes, ${length} asked`);
     }
     // The data follows the 16 fixed bytes (MS-SMB2 2.2.20): an offset into the header or the
     // fixed part would hand out the server's own fields as file content.
@@ -510,7 +562,9 @@ function createBody(path: string, request: CreateRequest): Buffer {
 /** What a successful CREATE answered. Throws Smb2StatusError for a short answer. */
 function parseCreate(response: Smb2Response, what: string): OpenFile {
   const r = response.body;
-  if (r.length < 88) throw new Smb2StatusError(Status.INVALID_PARAMETER, `${what}: short answer`);
+  if (r.length < 88) {
+    throw new Smb2FormatError(`Malformed ${what} answer: ${r.length} bytes, at least 88 needed`);
+  }
   return {
     action: r.readUInt32LE(4),
     creationTime: r.readBigUInt64LE(8),
@@ -532,13 +586,13 @@ function closeBody(fileId: Buffer, flags: number): Buffer {
 }
 
 /**
- * The attributes a successful CLOSE with POSTQUERY_ATTRIB answered. Throws Smb2StatusError
- * when the answer carries none.
+ * The attributes a successful CLOSE with POSTQUERY_ATTRIB answered, or null when the answer
+ * carries none (its flag not set: impacket's server never sets it, and then the fields mean
+ * nothing). Never throws.
  */
-function parseCloseAttributes(response: Smb2Response): FileAttributes {
+function parseCloseAttributes(response: Smb2Response): FileAttributes | null {
   const r = response.body;
-  if (r.length < 60 || (r.readUInt16LE(2) & CLOSE_FLAG_POSTQUERY_ATTRIB) === 0)
-    throw new Smb2StatusError(Status.INVALID_PARAMETER, 'CLOSE: no attributes in the answer');
+  if (r.length < 60 || (r.readUInt16LE(2) & CLOSE_FLAG_POSTQUERY_ATTRIB) === 0) return null;
   return {
     creationTime: r.readBigUInt64LE(8),
     lastAccessTime: r.readBigUInt64LE(16),

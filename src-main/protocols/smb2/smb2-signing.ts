@@ -217,3 +217,30 @@ export function verifySignature(
     message.subarray(SIGNATURE_OFFSET, SIGNATURE_OFFSET + SIGNATURE_SIZE),
   );
 }
+
+const NEXT_COMMAND_OFFSET = 20;
+
+/**
+ * True when `message`, one answer of a compound chain whose signature `verifySignature`
+ * refused, was signed before the server chained it: over the message with NextCommand 0 and
+ * without the padding to the next one (impacket's server signs each answer, then fills in
+ * NextCommand and pads). The MAC then still covers every byte of the message but the
+ * NextCommand field and up to 7 zero bytes of padding, which carry no data: the framing is
+ * checked apart, and a NextCommand moved by anyone else makes this message (and the next)
+ * fail, so nothing can be forged through it. False for a message that is not in a chain
+ * (NextCommand 0). Throws SmbCryptoError as verifySignature does.
+ */
+export function verifySignedBeforeChaining(
+  message: Buffer,
+  key: SmbKey,
+  algorithm: SigningAlgorithm,
+): boolean {
+  if (!isSmb2Message(message) || message.readUInt32LE(NEXT_COMMAND_OFFSET) === 0) return false;
+  const copy = Buffer.from(message);
+  copy.writeUInt32LE(0, NEXT_COMMAND_OFFSET);
+  for (let padding = 0; padding < 8 && copy.length - padding >= HEADER_SIZE; padding++) {
+    if (padding > 0 && copy[copy.length - padding] !== 0) break;
+    if (verifySignature(copy.subarray(0, copy.length - padding), key, algorithm)) return true;
+  }
+  return false;
+}

@@ -142,6 +142,24 @@ describe('SMB2 compound chains', () => {
     expect((error as Error).message).toContain('gone.bin');
   });
 
+  it('a CLOSE answered without the POSTQUERY attributes (impacket) gives none, not an invented status', async () => {
+    const { share } = await shareOn((request) =>
+      request.command === Command.CREATE
+        ? { body: createAnswer(0) }
+        : request.command === Command.CLOSE
+          ? { body: closeAnswer } // Flags 0: the attributes were not answered
+          : undefined,
+    );
+    const read = await share.createReadClose(
+      'a.bin',
+      { access: Access.READ_DATA, disposition: Disposition.OPEN },
+      0n,
+      0,
+    );
+    expect(read.atClose).toBeNull();
+    await expect(share.closeAndStat({ ...read.file })).resolves.toBeNull();
+  });
+
   it('a small write whose WRITE fails deletes its temporary through the handle and names the status', async () => {
     const { share, server } = await shareOn((request) => {
       if (request.command === Command.CREATE) return { body: createAnswer() };
@@ -162,6 +180,7 @@ describe('SMB2 compound chains', () => {
       'dir\\final.bin',
       [Buffer.from('data')],
       Buffer.alloc(40),
+      null,
       AbortSignal.timeout(5000),
     ).catch((e: unknown) => e);
     expect((error as Smb2StatusError).statusName).toBe('STATUS_DISK_FULL');

@@ -10,6 +10,7 @@ import {
   signMessage,
   SmbCryptoError,
   verifySignature,
+  verifySignedBeforeChaining,
   type Cipher,
 } from '../../../src-main/protocols/smb2/smb2-crypto';
 
@@ -534,5 +535,38 @@ describe('signing', () => {
     const transform = Buffer.from(message);
     transform[0] = 0xfd;
     expect(() => signMessage(transform, key, 'AES-CMAC')).toThrow(/Not an SMB2 message/);
+  });
+});
+
+describe('an answer of a chain signed before it was chained (impacket)', () => {
+  const key = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
+  /** A 64-byte header and a 13-byte body, signed with NextCommand 0, then chained and padded. */
+  const chained = (): Buffer => {
+    const message = Buffer.alloc(64 + 13, 0x33);
+    message.writeUInt32LE(0x424d53fe, 0);
+    message.writeUInt32LE(0x1, 16); // a server's answer
+    message.writeUInt32LE(0, 20);
+    signMessage(message, key, 'HMAC-SHA256');
+    const padded = Buffer.concat([message, Buffer.alloc(3)]);
+    padded.writeUInt32LE(padded.length, 20); // NextCommand, filled in after signing
+    return padded;
+  };
+
+  it('fails the strict check, and verifies over the message as it was signed', () => {
+    const message = chained();
+    expect(verifySignature(message, key, 'HMAC-SHA256')).toBe(false);
+    expect(verifySignedBeforeChaining(message, key, 'HMAC-SHA256')).toBe(true);
+  });
+
+  it('still refuses a changed byte, a message not in a chain, and non-zero padding', () => {
+    const tampered = chained();
+    tampered.writeUInt8(tampered.readUInt8(70) ^ 1, 70);
+    expect(verifySignedBeforeChaining(tampered, key, 'HMAC-SHA256')).toBe(false);
+    const last = chained().subarray(0, 77);
+    last.writeUInt32LE(0, 20);
+    expect(verifySignedBeforeChaining(last, key, 'HMAC-SHA256')).toBe(false);
+    const padding = chained();
+    padding[padding.length - 1] = 7;
+    expect(verifySignedBeforeChaining(padding, key, 'HMAC-SHA256')).toBe(false);
   });
 });

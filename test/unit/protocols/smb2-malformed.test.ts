@@ -483,8 +483,9 @@ describe('SMB2 file answers with offsets and lengths outside the message', () =>
     [
       'more bytes than asked (9000 for 8192)',
       readBody(Buffer.alloc(9000), 80),
-      Smb2StatusError,
-      /9000 bytes answered, 8192 asked/,
+      // A format error, never a status the server did not send.
+      Smb2FormatError,
+      /READ answer: 9000 bytes, 8192 asked/,
     ],
   ])('READ: refuses %s', async (_what, body, type, message) => {
     const share = await shareAnswering(Command.READ, () => ({ body }));
@@ -496,9 +497,10 @@ describe('SMB2 file answers with offsets and lengths outside the message', () =>
   it('CREATE: refuses an answer shorter than its 88 fixed bytes, naming the file', async () => {
     const share = await shareAnswering(Command.CREATE, () => ({ body: Buffer.alloc(40) }));
     const error = await failure(share.create('dir\\file.txt', { access: 1, disposition: 1 }));
-    expect(error).toBeInstanceOf(Smb2StatusError);
+    // A format error, never a status the server did not send (it answered SUCCESS).
+    expect(error).toBeInstanceOf(Smb2FormatError);
     expect(error.message).toBe(
-      'CREATE \\\\127.0.0.1\\data\\dir\\file.txt: short answer: STATUS_INVALID_PARAMETER',
+      'Malformed CREATE \\\\127.0.0.1\\data\\dir\\file.txt answer: 40 bytes, at least 88 needed',
     );
   });
 
