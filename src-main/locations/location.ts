@@ -44,6 +44,13 @@ export interface EntryInfo {
    * location has `loadMetadata`; walkTree loads them unless asked to leave them lazy.
    */
   metadataPending?: true;
+  /**
+   * For a file with holes (a sparse file): the bytes the store has allocated for it, fewer than
+   * `size` (local: stat's blocks, NFS: fattr3 `used`, SMB: AllocationSize of a file marked
+   * sparse). Absent where the store does not say or the file is fully allocated. The engine then
+   * writes it with WriteOptions.sparse.
+   */
+  allocatedBytes?: number;
 }
 
 /**
@@ -110,6 +117,12 @@ export interface LocationCapabilities {
    * False (or absent) where a server or network stands between (SMB, NFS, S3, a network mount).
    */
   keepsBytesAsWritten?: boolean;
+  /**
+   * A write with WriteOptions.sparse leaves runs of zeros unwritten, as holes that take no
+   * space (local disks, NFS, SMB). False (or absent) where a file has no holes (S3 objects):
+   * every byte is stored.
+   */
+  keepsHoles?: boolean;
 }
 
 export interface ReadOptions {
@@ -161,6 +174,12 @@ export interface WriteOptions {
    * it instead of asking again or reading the file back.
    */
   onStored?(hash: string): void;
+  /**
+   * The source file has holes (EntryInfo.allocatedBytes): a store that keepsHoles skips runs of
+   * zeros instead of writing them, and sets the file's size at the end. The file's bytes are the
+   * same either way; only what it occupies differs.
+   */
+  sparse?: boolean;
 }
 
 /**

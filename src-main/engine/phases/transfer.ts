@@ -1,4 +1,5 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
+import { HolesNotice } from '../holes-notice';
 import { metadataFor } from '../metadata-policy';
 import { backoffDelay } from '../retry-policy';
 import { securityToCopy } from '../security-copy';
@@ -71,8 +72,10 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
   let fatal: unknown = null;
   // Folders where a write failed on the connection: its temporary may still be there.
   const troubled = new Set<string>();
+  const holes = new HolesNotice(ctx);
   for (const item of ctx.plan.items(DATA_ACTIONS)) {
     if (fatal || ctx.signal.aborted) break;
+    holes.note(item);
     await inFlight.add(
       runWithRetries(ctx, runner, item, troubled).catch((error: unknown) => {
         fatal ??= error;
@@ -80,6 +83,7 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
     );
   }
   await inFlight.drain();
+  holes.say();
   if (troubled.size > 0 && !ctx.retry.outageGivenUp && !ctx.signal.aborted)
     await removeTemporariesAfterFailures(ctx, troubled);
   if (fatal) throw fatal;

@@ -16,6 +16,7 @@ import { AppError } from '../../../src-shared/errors';
 import { cancelledError } from '../abort';
 import type { MetadataUpdate, ReadWholeOptions } from '../location';
 import { errnoOf, mapFsError } from './map-fs-error';
+import { writeSparseBlocking } from './sparse-write';
 import { assertReadAsPlanned } from './whole-file-async';
 
 /*
@@ -146,8 +147,8 @@ export function writeWholeBlocking(
 }
 
 /**
- * Writes `data` into the new file `temp` (which must not exist), applies the metadata to the open
- * file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
+ * Writes `data` into the new file `temp` (which must not exist; with `sparse`, blocks of zeros
+ * are left as holes: sparse-write.ts), applies the metadata to the open file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
  * `data` destroyed. Returns the bytes written. Throws the raw fs error or the stream's AppError.
  */
 export async function writeFileBlocking(
@@ -156,15 +157,22 @@ export async function writeFileBlocking(
   data: Readable,
   metadata: MetadataUpdate | undefined,
   signal: AbortSignal,
+  sparse = false,
 ): Promise<number> {
   let fd: number | null = openSync(temp, 'wx', 0o666);
   let written = 0;
   try {
-    for await (const chunk of data as AsyncIterable<Buffer>) {
-      if (signal.aborted) throw cancelledError(abs);
-      let offset = 0;
-      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
-      written += chunk.length;
+    if (sparse) {
+      written = await writeSparseBlocking(fd, data as AsyncIterable<Buffer>, () => {
+        if (signal.aborted) throw cancelledError(abs);
+      });
+    } else {
+      for await (const chunk of data as AsyncIterable<Buffer>) {
+        if (signal.aborted) throw cancelledError(abs);
+        let offset = 0;
+        while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+        written += chunk.length;
+      }
     }
     if (signal.aborted) throw cancelledError(abs);
     if (metadata) applyMetadataToOpenFile(fd, metadata);

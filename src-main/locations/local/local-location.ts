@@ -41,6 +41,7 @@ import {
   writeWholeBlocking,
 } from './blocking-io';
 import { keepsBytesAsWritten } from './file-system-kind';
+import { writeSparseAsync } from './sparse-write';
 import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
@@ -81,6 +82,8 @@ export class LocalLocation implements Location {
     objectTags: false,
     snapshotReads: false,
     keepsBytesAsWritten: false,
+    // Blocks never written are holes (Windows would need FSCTL_SET_SPARSE first).
+    keepsHoles: !IS_WINDOWS,
   };
   private readonly root: string;
   private readonly rootWithSep: string;
@@ -241,7 +244,8 @@ export class LocalLocation implements Location {
       temp = path.join(folder, temporaryName());
       if (this.blockingIo) {
         const target = abs;
-        return await writeFileBlocking(target, temp, data, options.metadata, signal).catch(
+        const sparse = options.sparse === true;
+        return await writeFileBlocking(target, temp, data, options.metadata, signal, sparse).catch(
           (error: unknown) => {
             if (isAbortError(error) || signal.aborted) throw cancelledError(target);
             throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
@@ -258,13 +262,26 @@ export class LocalLocation implements Location {
       throw error;
     }
     try {
-      const sink = handle.createWriteStream();
-      await pipeline(data, sink, { signal });
+      let written: number;
+      if (options.sparse) {
+        const stop = (): void => void data.destroy(cancelledError(abs));
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          written = await writeSparseAsync(handle, data);
+        } finally {
+          signal.removeEventListener('abort', stop);
+        }
+        await handle.close();
+      } else {
+        const sink = handle.createWriteStream();
+        await pipeline(data, sink, { signal });
+        written = sink.bytesWritten;
+      }
       throwIfAborted(signal, abs);
       if (options.metadata) await applyMetadata(temp, options.metadata, false);
       throwIfAborted(signal, abs);
       await rename(temp, abs);
-      return sink.bytesWritten;
+      return written;
     } catch (error) {
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
@@ -572,6 +589,10 @@ export class LocalLocation implements Location {
       mtimeMs: info.mtimeMs,
       atimeMs: info.atimeMs,
     };
+    // A file occupying fewer 512-byte blocks than its size has holes (Windows has no blocks).
+    if (type === 'file' && !IS_WINDOWS && info.blocks * 512 < info.size) {
+      entry.allocatedBytes = info.blocks * 512;
+    }
     if (this.capabilities.posixMetadata) {
       entry.mode = info.mode & 0o7777;
       entry.uid = info.uid;

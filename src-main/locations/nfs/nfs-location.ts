@@ -56,6 +56,8 @@ export class NfsLocation implements Location {
     // threads (and its disk) are the limit.
     usefulConcurrency: 8,
     objectTags: false,
+    // WRITEs of zeros only are left out (WriteOptions.sparse): the server's file keeps holes.
+    keepsHoles: true,
     // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
     // answers them from its cache, blind to a file changed on its disk meanwhile.
     snapshotReads: false,
@@ -167,8 +169,13 @@ export class NfsLocation implements Location {
     try {
       return await this.run(path, 'write file', signal, async (fs) => {
         created = true;
-        const written = await fs.write(this.full(temp), data, 'EXCLUSIVE', undefined, signal);
+        const sparse = options.sparse === true;
+        const full = this.full(temp);
+        const written = await fs.write(full, data, 'EXCLUSIVE', undefined, signal, sparse);
         throwIfAborted(signal, this.where(path));
+        // Runs of zeros were not written: the size covers a hole at the end. Apart from the
+        // times, since a server may take the change of size as a change of content.
+        if (sparse) await fs.setattr(full, { size: BigInt(written) }, signal);
         // One SETATTR for everything: the mode (an EXCLUSIVE create sets none), the owner, and
         // the times, which also clears the create's verifier from them (the server's clock
         // where the metadata names no time).
@@ -414,6 +421,10 @@ export class NfsLocation implements Location {
       uid: attributes.uid,
       gid: attributes.gid,
     };
+    // The server's own count of bytes the file occupies: fewer than its size, it has holes.
+    if (type === 'file' && attributes.used < attributes.size) {
+      entry.allocatedBytes = Number(attributes.used);
+    }
     if (type === 'symlink') entry.linkTarget = await fs.readlink(this.full(path), signal);
     return entry;
   }

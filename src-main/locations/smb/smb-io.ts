@@ -9,6 +9,7 @@ import {
   filetimeToMs,
   msToFiletime,
 } from '../../protocols/smb2/smb2-info';
+import { isAllZero } from '../holes';
 import type { EntryInfo, MetadataUpdate } from '../location';
 
 /* The SMB location's data path and conversions, kept apart so the class reads as the contract. */
@@ -117,12 +118,16 @@ export async function* followedBy(
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-/** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
+/**
+ * Writes a stream with several WRITEs in flight; resolves with the bytes written. With `holes`,
+ * WRITEs of zeros only are left out (smb-sparse.ts: the caller sets the size at the end).
+ */
 export async function writeStream(
   share: Smb2Share,
   file: OpenFile,
   data: AsyncIterable<Buffer>,
   signal: AbortSignal,
+  holes = false,
 ): Promise<number> {
   const chunk = share.maxWrite;
   const most = inFlight(chunk);
@@ -132,10 +137,14 @@ export async function writeStream(
   const pieces: Buffer[] = [];
   let gathered = 0;
   const send = async (parts: Buffer[]): Promise<void> => {
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
+    if (holes && parts.every(isAllZero)) {
+      offset += length;
+      return;
+    }
     while (running.size >= most) await Promise.race(running);
     if (failure !== null) throw failure;
     const at = offset;
-    const length = parts.reduce((sum, part) => sum + part.length, 0);
     offset += length;
     const task = (async () => {
       let done = await share.write(file, BigInt(at), parts, signal);
@@ -194,16 +203,28 @@ export function basicInformation(metadata: MetadataUpdate | undefined): Buffer |
 
 export function toEntry(
   path: string,
-  info: { attributes: number; endOfFile: bigint; lastWriteTime: bigint; lastAccessTime: bigint },
+  info: {
+    attributes: number;
+    endOfFile: bigint;
+    lastWriteTime: bigint;
+    lastAccessTime: bigint;
+    allocationSize?: bigint;
+  },
 ): EntryInfo {
   const dir = (info.attributes & FileAttribute.DIRECTORY) !== 0;
   const reparse = (info.attributes & FileAttribute.REPARSE_POINT) !== 0;
   const type = reparse && !dir ? 'other' : dir ? 'dir' : 'file';
-  return {
+  const entry: EntryInfo = {
     path,
     type,
     size: type === 'file' ? Number(info.endOfFile) : 0,
     mtimeMs: filetimeToMs(info.lastWriteTime),
     atimeMs: filetimeToMs(info.lastAccessTime),
   };
+  // A listing's AllocationSize below the size: the file has holes (sparse-write it).
+  const allocated = info.allocationSize;
+  if (type === 'file' && allocated !== undefined && allocated < info.endOfFile) {
+    entry.allocatedBytes = Number(allocated);
+  }
+  return entry;
 }

@@ -47,6 +47,7 @@ import { discard, readSmall, smallFileLimit, temporaryRequest, writeSmall } from
 import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
+import { writeWithHoles } from './smb-sparse';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -76,6 +77,8 @@ export class SmbLocation implements Location {
     shareableAcrossThreads: true,
     usefulConcurrency: 8,
     objectTags: false,
+    // Files with holes: marked sparse, zeros left unwritten (smb-sparse.ts).
+    keepsHoles: true,
     // A read checks the planned size and mtime when it opens and again at its CLOSE.
     snapshotReads: true,
   };
@@ -206,7 +209,9 @@ export class SmbLocation implements Location {
           );
         }
         return this.intoTemporary(share, path, options.metadata, signal, (file) =>
-          writeStream(share, file, followedBy(head.pieces, chunks), signal),
+          options.sparse
+            ? writeWithHoles(share, file, followedBy(head.pieces, chunks), signal)
+            : writeStream(share, file, followedBy(head.pieces, chunks), signal),
         );
       });
     } catch (error) {
