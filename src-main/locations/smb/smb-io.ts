@@ -120,7 +120,8 @@ export async function* followedBy(
 
 /**
  * Writes a stream with several WRITEs in flight; resolves with the bytes written. With `holes`,
- * WRITEs of zeros only are left out (smb-sparse.ts: the caller sets the size at the end).
+ * the stream's pieces of zeros only are not written (smb-sparse.ts: the caller sets the size
+ * at the end).
  */
 export async function writeStream(
   share: Smb2Share,
@@ -137,15 +138,31 @@ export async function writeStream(
   const pieces: Buffer[] = [];
   let gathered = 0;
   const send = async (parts: Buffer[]): Promise<void> => {
-    const length = parts.reduce((sum, part) => sum + part.length, 0);
-    if (holes && parts.every(isAllZero)) {
-      offset += length;
-      return;
+    if (!holes) {
+      const at = offset;
+      offset += parts.reduce((sum, part) => sum + part.length, 0);
+      return sendAt(at, parts);
     }
+    // The stream's pieces of zeros only are left out: each run of other pieces is one WRITE.
+    let run: Buffer[] = [];
+    let at = offset;
+    for (const part of parts) {
+      if (isAllZero(part)) {
+        if (run.length > 0) await sendAt(at, run);
+        run = [];
+        offset += part.length;
+        at = offset;
+      } else {
+        run.push(part);
+        offset += part.length;
+      }
+    }
+    if (run.length > 0) await sendAt(at, run);
+  };
+  const sendAt = async (at: number, parts: Buffer[]): Promise<void> => {
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
     while (running.size >= most) await Promise.race(running);
     if (failure !== null) throw failure;
-    const at = offset;
-    offset += length;
     const task = (async () => {
       let done = await share.write(file, BigInt(at), parts, signal);
       // A server may take less than asked (rare): the rest goes again, joined this once.

@@ -63,6 +63,9 @@ export async function writeWithHoles(
   data: AsyncIterable<Buffer>,
   signal: AbortSignal,
 ): Promise<number> {
+  // Before the WRITEs: NTFS fills a gap in a file not marked sparse with allocated zeros.
+  // (Samba answers SUCCESS but its files show no sparse attribute after the writes, times
+  // and rename; its files keep their holes regardless: POSIX writes past a gap leave one.)
   await markSparse(share, file, signal);
   const size = await writeStream(share, file, data, signal, true);
   await setEndOfFile(share, file, size, signal);
