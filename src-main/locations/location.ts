@@ -51,6 +51,12 @@ export interface EntryInfo {
    * writes it with WriteOptions.sparse.
    */
   allocatedBytes?: number;
+  /**
+   * For a file with more than one name (a hard link, nlink > 1): `key` names the file within
+   * the location (local: device and inode; NFS: fsid and fileid), the same for each of its
+   * names, and `links` is how many names it has. Absent where the store has no hard links.
+   */
+  hardLink?: { key: string; links: number };
 }
 
 /**
@@ -123,6 +129,8 @@ export interface LocationCapabilities {
    * every byte is stored.
    */
   keepsHoles?: boolean;
+  /** `link` makes another name of a file (local disks, NFS). */
+  hardLinks?: boolean;
 }
 
 export interface ReadOptions {
@@ -314,6 +322,14 @@ export interface Location {
 
   /** An object's tags (capabilities.objectTags). Optional. Throws not-found. */
   tags?(path: string, signal: AbortSignal): Promise<Record<string, string>>;
+
+  /**
+   * Makes `path` another name of the file at `existing` (a hard link; capabilities.hardLinks),
+   * replacing a file already at `path` atomically (a link under a temporary name, renamed
+   * over it). Optional. Throws not-found (`existing` or the parent), is-dir, not-supported
+   * (another file system, a server without links), permission-denied.
+   */
+  link?(path: string, existing: string, signal: AbortSignal): Promise<void>;
 
   /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
   symlink(path: string, target: string, signal: AbortSignal): Promise<void>;

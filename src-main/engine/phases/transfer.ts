@@ -1,5 +1,6 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
 import { HolesNotice } from '../holes-notice';
+import { makeHardLinks } from './hard-links';
 import { metadataFor } from '../metadata-policy';
 import { backoffDelay } from '../retry-policy';
 import { securityToCopy } from '../security-copy';
@@ -27,6 +28,7 @@ export async function transfer(ctx: RunContext, runner: TransferRunner): Promise
   await removeLeftoverTemporaries(ctx);
   reportSkips(ctx);
   await moveData(ctx, runner);
+  await makeHardLinks(ctx, fatalOrFail);
   await applyFolderMetadata(ctx);
   await deleteExtras(ctx);
   ctx.flushReport();
@@ -136,7 +138,7 @@ async function runWithRetries(
         size: isFile ? current.size : 0,
         sourceChecksum: outcome.sourceHash,
         destinationChecksum: null,
-        detail: item.action === 'meta' ? 'metadata only' : null,
+        detail: item.action === 'meta' ? 'metadata only' : (item.detail ?? null),
         errorCode: null,
       });
       ctx.log('info', `${item.action} ${item.path}`);

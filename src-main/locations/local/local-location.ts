@@ -1,6 +1,7 @@
 import { constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import {
   copyFile,
+  link,
   lstat,
   mkdir,
   open,
@@ -84,6 +85,7 @@ export class LocalLocation implements Location {
     keepsBytesAsWritten: false,
     // Blocks never written are holes (Windows would need FSCTL_SET_SPARSE first).
     keepsHoles: !IS_WINDOWS,
+    hardLinks: !IS_WINDOWS,
   };
   private readonly root: string;
   private readonly rootWithSep: string;
@@ -550,6 +552,39 @@ export class LocalLocation implements Location {
     }
   }
 
+  /**
+   * Makes `relPath` another name of `existing` (link(2) under a temporary name, renamed over
+   * `relPath`: a file already there is replaced whole or not at all).
+   * Throws: invalid-name, cancelled, not-found (`existing` or the folder), is-dir,
+   * not-supported (EXDEV: another file system), permission-denied.
+   */
+  async link(relPath: string, existing: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    const from = this.resolve(existing);
+    if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
+    const temp = path.join(path.dirname(abs), temporaryName());
+    try {
+      await link(from, temp);
+    } catch (error) {
+      if (errnoOf(error) === 'EXDEV') {
+        throw new AppError('not-supported', `Cannot link across file systems: ${abs} -> ${from}`, {
+          path: abs,
+        });
+      }
+      throw mapFsError(error, errnoOf(error) === 'ENOENT' ? from : abs, 'create hard link');
+    }
+    try {
+      await rename(temp, abs);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw mapFsError(error, abs, 'create hard link');
+    }
+    // rename(2) of two names of one file does nothing: the temporary would stay.
+    await unlink(temp).catch(() => undefined);
+  }
+
   /** Throws not-dir when a folder of `relPath` (and with `self` the path) is a symlink. */
   private async refuseLinkedFolders(relPath: string, self = false): Promise<void> {
     if (this.blockingIo) this.linkedFolders.checkSync(relPath, self);
@@ -599,8 +634,19 @@ export class LocalLocation implements Location {
       entry.gid = info.gid;
     }
     if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
+    if (type === 'file' && info.nlink > 1 && !IS_WINDOWS) entry.hardLink = hardLinkOf(abs);
     return entry;
   }
+}
+
+/**
+ * The identity of a file with several names: device and inode as exact integers (an inode
+ * number past 2^53 would be rounded in a Stats number, and two files could look like one).
+ * Asked again with BigInt only for such files, which are few. Throws what lstat throws.
+ */
+function hardLinkOf(abs: string): { key: string; links: number } {
+  const exact = lstatSync(abs, { bigint: true });
+  return { key: `${exact.dev}:${exact.ino}`, links: Number(exact.nlink) };
 }
 
 function entryTypeOf(info: Stats): EntryType {

@@ -58,6 +58,8 @@ export class NfsLocation implements Location {
     objectTags: false,
     // WRITEs of zeros only are left out (WriteOptions.sparse): the server's file keeps holes.
     keepsHoles: true,
+    // LINK: another name of a file (the server may still refuse: NFS3ERR_NOTSUPP).
+    hardLinks: true,
     // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
     // answers them from its cache, blind to a file changed on its disk meanwhile.
     snapshotReads: false,
@@ -210,6 +212,33 @@ export class NfsLocation implements Location {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Makes `path` another name of `existing`: LINK under a temporary name, then RENAME over
+   * `path` (a file already there is replaced whole or not at all).
+   * Throws: invalid-name, is-dir, not-found, not-supported (NFS3ERR_NOTSUPP, NFS3ERR_XDEV),
+   * permission-denied, unavailable, timeout, cancelled.
+   */
+  async link(path: string, existing: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    assertSafeRelativePath(existing);
+    if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+    const temp = joinRelative(parentOfRelative(path), temporaryName());
+    let made = false;
+    try {
+      await this.run(path, 'create hard link', signal, async (fs) => {
+        await fs.link(this.full(existing), this.full(temp), signal);
+        made = true;
+        await fs.rename(this.full(temp), this.full(path), signal);
+        made = false;
+      });
+    } catch (error) {
+      if (made) await this.discard(temp);
+      throw error;
+    }
+    // RENAME of two names of one file does nothing (POSIX): the temporary would stay.
+    await this.discard(temp);
   }
 
   /** Creates the folder and its missing parents. Throws: not-dir (a file in the way), permission-denied. */
@@ -424,6 +453,10 @@ export class NfsLocation implements Location {
     // The server's own count of bytes the file occupies: fewer than its size, it has holes.
     if (type === 'file' && attributes.used < attributes.size) {
       entry.allocatedBytes = Number(attributes.used);
+    }
+    // fsid and fileid name the file on the server: the same for each of its names.
+    if (type === 'file' && attributes.nlink > 1) {
+      entry.hardLink = { key: `${attributes.fsid}:${attributes.fileid}`, links: attributes.nlink };
     }
     if (type === 'symlink') entry.linkTarget = await fs.readlink(this.full(path), signal);
     return entry;

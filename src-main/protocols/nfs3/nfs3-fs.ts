@@ -160,6 +160,21 @@ export class Nfs3FileSystem {
     this.forget(path);
   }
 
+  /** LINK: `path` (which must not exist) becomes another name of `existing`. Throws Nfs3Error. */
+  async link(existing: string, path: string, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(existing, async () =>
+      this.fresh(parent, async () =>
+        this.nfs.link(
+          await this.handleOf(existing, signal),
+          await this.handleOf(parent, signal),
+          name,
+          signal,
+        ),
+      ),
+    );
+  }
+
   /** RENAME `from` to `to`, replacing a file there. Throws Nfs3Error. */
   async rename(from: string, to: string, signal?: AbortSignal): Promise<void> {
     const a = split(from);
