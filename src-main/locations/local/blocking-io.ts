@@ -64,19 +64,25 @@ export function openBlockingReadStream(
   return new Readable({
     highWaterMark: CHUNK,
     read() {
-      if (signal.aborted) return void this.destroy(cancelledError(abs));
-      const want = Math.min(CHUNK, last - position + 1);
-      if (want <= 0) return void this.push(null);
-      const buffer = Buffer.allocUnsafe(want);
-      let got: number;
-      try {
-        got = readSync(fd, buffer, 0, want, position);
-      } catch (error) {
-        return void this.destroy(mapFsError(error, abs, 'read file'));
-      }
-      if (got === 0) return void this.push(null); // the file shrank: the engine's stat sees it
-      position += got;
-      this.push(got < want ? buffer.subarray(0, got) : buffer);
+      // Pushed a moment later, not within read(): a chunk pushed at once makes the stream's
+      // read() answer everything buffered joined into a new buffer (a copy of every byte, and
+      // fresh pages to fault in), where a later push lets it hand out the chunk as it is.
+      queueMicrotask(() => {
+        if (this.destroyed) return;
+        if (signal.aborted) return void this.destroy(cancelledError(abs));
+        const want = Math.min(CHUNK, last - position + 1);
+        if (want <= 0) return void this.push(null);
+        const buffer = Buffer.allocUnsafe(want);
+        let got: number;
+        try {
+          got = readSync(fd, buffer, 0, want, position);
+        } catch (error) {
+          return void this.destroy(mapFsError(error, abs, 'read file'));
+        }
+        if (got === 0) return void this.push(null); // the file shrank: the engine's stat sees it
+        position += got;
+        this.push(got < want ? buffer.subarray(0, got) : buffer);
+      });
     },
     destroy(error, callback) {
       try {
