@@ -28,7 +28,7 @@ Run options (DataSync's, defaults first):
   --exclude PATTERNS
   --log-level basic|transfer|off
   --hard-links keep|copy    keep files with several names as links where the destination
-                           can (local, NFS; default), or copy each name as a file
+                           can (local, NFS, SMB; default), or copy each name as a file
   --security-descriptors none|owner-dacl|owner-dacl-sacl
                            SMB to SMB: copy owners and ACLs (and audit ACLs)
   --dry-run                compare and plan only: counts what would move, moves nothing

@@ -50,11 +50,14 @@ export class HardLinkGroups {
         detail: `hard link to /${group.path} at the source: copied as a file (${this.why()})`,
       };
     }
-    // Already another name of the same file at the destination, which stays as it is.
-    const linked =
-      !group.written &&
-      group.destinationKey !== undefined &&
-      destination?.hardLink?.key === group.destinationKey;
+    // Already another name of the same file at the destination, which stays as it is. Where
+    // listings cannot tell (SMB), an unchanged name is left as it is rather than linked again
+    // on every run.
+    const linked = this.ctx.destination.listsHardLinks
+      ? !group.written &&
+        group.destinationKey !== undefined &&
+        destination?.hardLink?.key === group.destinationKey
+      : !group.written && item.action === 'skip';
     if (linked) return item;
     const { detail: _detail, ...rest } = item;
     return { ...rest, action: 'link', hardLinkTo: group.path };

@@ -129,8 +129,14 @@ export interface LocationCapabilities {
    * every byte is stored.
    */
   keepsHoles?: boolean;
-  /** `link` makes another name of a file (local disks, NFS). */
+  /** `link` makes another name of a file (local disks, NFS, SMB). */
   hardLinks?: boolean;
+  /**
+   * Listings tell the names of one file apart (EntryInfo.hardLink on each: local, NFS), so a
+   * name already linked at the destination is recognised. False for SMB, whose listings give
+   * no link count: an unchanged name there is left as it is.
+   */
+  listsHardLinks?: boolean;
 }
 
 export interface ReadOptions {

@@ -8,7 +8,8 @@ import { tempDir } from '../support/engine-harness';
 import { startNfsServer, type RunningNfsServer } from '../support/nfs-server';
 import { runCli } from '../support/run-cli';
 import { startS3Server, type RunningS3Server } from '../support/s3-servers';
-import { localSide, nfsSide, runEngine, s3Side } from './hostile-names-harness';
+import { startSmbServer, type RunningSmbServer } from '../support/smb-server';
+import { localSide, nfsSide, runEngine, s3Side, smbSide } from './hostile-names-harness';
 
 /*
  * Issue 15, item 8: a file with several names (hard links) stays one file with as many names
@@ -19,16 +20,17 @@ import { localSide, nfsSide, runEngine, s3Side } from './hostile-names-harness';
 
 let nfs: RunningNfsServer;
 let s3: RunningS3Server;
+let smb: RunningSmbServer;
 let work: { dir: string; remove(): Promise<void> };
 let src: string;
 let count = 0;
 
 beforeAll(async () => {
-  [nfs, s3] = await Promise.all([startNfsServer(), startS3Server('fauxqs')]);
+  [nfs, s3, smb] = await Promise.all([startNfsServer(), startS3Server('fauxqs'), startSmbServer()]);
   await s3.createBucket('links');
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([nfs?.stop(), s3?.stop()]);
+  await Promise.all([nfs?.stop(), s3?.stop(), smb?.stop()]);
 });
 beforeEach(async () => {
   work = await tempDir('hard-links');
@@ -153,6 +155,27 @@ describe('hard links (issue 15, item 8)', () => {
     const down = await runEngine(nfsSide(nfs, folder), localSide(back));
     expect(down.execution.status, JSON.stringify(down.execution.error)).toBe('SUCCESS');
     expect(shape(back)).toEqual(LINKED);
+  }, 60_000);
+
+  it('local -> SMB (Samba, FileLinkInformation): each group stays one file with as many names on the share', async () => {
+    await arrange(src);
+    const folder = `links-${++count}-${Date.now().toString(36)}`;
+    await mkdir(path.join(smb.root, folder));
+    smb.giveToUser(path.join(smb.root, folder));
+    const up = await runEngine(localSide(src), smbSide(smb, folder));
+    expect(up.execution.status, JSON.stringify(up.execution.error)).toBe('SUCCESS');
+    expect(up.execution.counters).toMatchObject({ FilesTransferred: 6, FilesFailed: 0 });
+    expect(rows(up.files)).toMatchObject({
+      'b/big-too': 'transferred hard link to /a/big',
+      'z-big': 'transferred hard link to /a/big',
+      small: 'transferred hard link to /b/small-too',
+    });
+    expect(shape(path.join(smb.root, folder))).toEqual(LINKED);
+
+    // Its listings give no link count: unchanged names are left as they are.
+    const again = await runEngine(localSide(src), smbSide(smb, folder));
+    expect(again.execution.counters).toMatchObject({ FilesTransferred: 0, FilesFailed: 0 });
+    expect(shape(path.join(smb.root, folder))).toEqual(LINKED);
   }, 60_000);
 
   it('local -> S3 (fauxqs): objects have no links, so each name is an object and its report line says it was a hard link', async () => {

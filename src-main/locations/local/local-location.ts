@@ -86,6 +86,7 @@ export class LocalLocation implements Location {
     // Blocks never written are holes (Windows would need FSCTL_SET_SPARSE first).
     keepsHoles: !IS_WINDOWS,
     hardLinks: !IS_WINDOWS,
+    listsHardLinks: !IS_WINDOWS,
   };
   private readonly root: string;
   private readonly rootWithSep: string;

@@ -60,6 +60,7 @@ export class NfsLocation implements Location {
     keepsHoles: true,
     // LINK: another name of a file (the server may still refuse: NFS3ERR_NOTSUPP).
     hardLinks: true,
+    listsHardLinks: true,
     // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
     // answers them from its cache, blind to a file changed on its disk meanwhile.
     snapshotReads: false,

@@ -48,6 +48,7 @@ import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
 import { writeWithHoles } from './smb-sparse';
+import { linkOnShare } from './smb-links';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -79,6 +80,8 @@ export class SmbLocation implements Location {
     objectTags: false,
     // Files with holes: marked sparse, zeros left unwritten (smb-sparse.ts).
     keepsHoles: true,
+    // FileLinkInformation (smb-links.ts); a server without hard links fails the link only.
+    hardLinks: true,
     // A read checks the planned size and mtime when it opens and again at its CLOSE.
     snapshotReads: true,
   };
@@ -287,6 +290,20 @@ export class SmbLocation implements Location {
         await share.close(dir);
       }
     });
+  }
+
+  /**
+   * Makes `path` another name of `existing` (SET_INFO FileLinkInformation, replacing a file
+   * there in the same step). Throws: invalid-name, not-found, not-supported (a server or file
+   * system without hard links), permission-denied, unavailable, cancelled.
+   */
+  async link(path: string, existing: string, signal: AbortSignal): Promise<void> {
+    assertSmbPath(path, this.description);
+    assertSmbPath(existing, this.description);
+    if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+    await this.run(path, 'create hard link', signal, (share) =>
+      linkOnShare(share, this.full(existing), this.full(path), signal),
+    );
   }
 
   async remove(path: string, signal: AbortSignal): Promise<void> {

@@ -80,7 +80,7 @@ export const WHAT_IS_KEPT: ChoiceInfo[] = [
   info(
     'PreserveHardLinks',
     'Hard links',
-    'Keep files with several names (hard links) as one file where the destination can (local, NFS); elsewhere each name is copied and the report says so.',
+    'Keep files with several names (hard links) as one file where the destination can (local, NFS, SMB); elsewhere each name is copied and the report says so.',
     { PRESERVE: 'Keep them as links', NONE: 'Copy each name as a file' },
   ),
   info(
