@@ -27,6 +27,8 @@ Run options (DataSync's, defaults first):
   --include PATTERNS       DataSync simple patterns joined with |, e.g. "/photos|*.pdf"
   --exclude PATTERNS
   --log-level basic|transfer|off
+  --hard-links keep|copy    keep files with several names as links where the destination
+                           can (local, NFS, SMB; default), or copy each name as a file
   --security-descriptors none|owner-dacl|owner-dacl-sacl
                            SMB to SMB: copy owners and ACLs (and audit ACLs)
   --dry-run                compare and plan only: counts what would move, moves nothing
@@ -97,6 +99,7 @@ const CHOICES = {
   overwrite: { always: 'ALWAYS', never: 'NEVER' },
   'transfer-mode': { changed: 'CHANGED', all: 'ALL' },
   'log-level': { basic: 'BASIC', transfer: 'TRANSFER', off: 'OFF' },
+  'hard-links': { keep: 'PRESERVE', copy: 'NONE' },
   'security-descriptors': {
     none: 'NONE',
     'owner-dacl': 'OWNER_DACL',
@@ -285,6 +288,7 @@ function parse(argv: string[]) {
       exclude: { type: 'string' },
       'log-level': { type: 'string' },
       'security-descriptors': { type: 'string' },
+      'hard-links': { type: 'string' },
       'io-timeout': { type: 'string' },
       'retry-for': { type: 'string' },
       json: { type: 'boolean' },
@@ -307,6 +311,7 @@ function runOptions(v: ReturnType<typeof parse>['values']): TaskOptions {
     Parallelism: v.parallel === undefined ? undefined : positiveInt('parallel', v.parallel, 8),
     LogLevel: choice('log-level', v['log-level']),
     SecurityDescriptorCopyFlags: choice('security-descriptors', v['security-descriptors']),
+    PreserveHardLinks: choice('hard-links', v['hard-links']),
   };
   const parsed = taskOptionsSchema.safeParse(
     Object.fromEntries(Object.entries(input).filter(([, x]) => x !== undefined)),

@@ -8,6 +8,7 @@ export type PlanAction =
   | 'meta' // same content, metadata to apply
   | 'mkdir'
   | 'symlink'
+  | 'link' // another name of a file copied before it (a hard link), made after the copies
   | 'delete' // destination-only file or link (PreserveDeletedFiles=REMOVE)
   | 'rmdir' // destination-only folder
   | 'skip'; // reported, not moved (unchanged, OverwriteMode=NEVER, unsupported kind...)
@@ -27,6 +28,8 @@ export interface PlanItem extends EntryInfo {
    * only in case on a case-insensitive destination). Reported as failed, so the run ends ERROR.
    */
   failed?: boolean;
+  /** With 'link': the path of the file this one is another name of (written first). */
+  hardLinkTo?: string;
 }
 
 export const TRANSFER_ACTIONS: readonly PlanAction[] = ['copy', 'update', 'symlink'];

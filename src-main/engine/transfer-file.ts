@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { AppError } from '../../src-shared/errors';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location, ReadStreamMetadata } from '../locations/location';
+import { hasHoles } from '../locations/holes';
 import { createContentHasher, type ContentHashAlgorithm } from './content-hash';
 import { metadataFor } from './metadata-policy';
 import { securityToCopy } from './security-copy';
@@ -169,6 +170,9 @@ async function copyServerSide(
   tags: Record<string, string> | undefined,
 ): Promise<ItemOutcome | null> {
   if (!ctx.destination.copyFrom || ctx.bucket.rate > 0) return null;
+  // The kernel's and servers' copies write a source's holes as zeros (copy_file_range on ext4,
+  // COPYCHUNK): a file with holes streams, and the write leaves them out (keepsHoles).
+  if (keepHoles(item, ctx)) return null;
   let sourceHash: string | null = null;
   const bytes = await ctx.destination.copyFrom(
     ctx.source,
@@ -314,10 +318,21 @@ async function copyFile(
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from(pump(), { objectMode: false }),
-    { size: item.size, metadata, tags, onStored: (h) => void (destinationHash = h) },
+    {
+      size: item.size,
+      metadata,
+      tags,
+      onStored: (h) => void (destinationHash = h),
+      ...(keepHoles(item, ctx) && { sparse: true }),
+    },
     signal,
   );
   return { bytes, sourceHash: hash.digest(), destinationHash };
+}
+
+/** A source file with holes, to a destination that can keep them. */
+function keepHoles(item: PlanItem, ctx: ItemContext): boolean {
+  return hasHoles(item) && ctx.destination.capabilities.keepsHoles === true;
 }
 
 /**

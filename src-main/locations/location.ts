@@ -52,6 +52,19 @@ export interface EntryInfo {
    * location has `loadMetadata`; walkTree loads them unless asked to leave them lazy.
    */
   metadataPending?: true;
+  /**
+   * For a file with holes (a sparse file): the bytes the store has allocated for it, fewer than
+   * `size` (local: stat's blocks, NFS: fattr3 `used`, SMB: AllocationSize of a file marked
+   * sparse). Absent where the store does not say or the file is fully allocated. The engine then
+   * writes it with WriteOptions.sparse.
+   */
+  allocatedBytes?: number;
+  /**
+   * For a file with more than one name (a hard link, nlink > 1): `key` names the file within
+   * the location (local: device and inode; NFS: fsid and fileid), the same for each of its
+   * names, and `links` is how many names it has. Absent where the store has no hard links.
+   */
+  hardLink?: { key: string; links: number };
 }
 
 /**
@@ -133,6 +146,20 @@ export interface LocationCapabilities {
    * False (or absent) where a server or network stands between (SMB, NFS, S3, a network mount).
    */
   keepsBytesAsWritten?: boolean;
+  /**
+   * A write with WriteOptions.sparse leaves runs of zeros unwritten, as holes that take no
+   * space (local disks, NFS, SMB). False (or absent) where a file has no holes (S3 objects):
+   * every byte is stored.
+   */
+  keepsHoles?: boolean;
+  /** `link` makes another name of a file (local disks, NFS, SMB). */
+  hardLinks?: boolean;
+  /**
+   * Listings tell the names of one file apart (EntryInfo.hardLink on each: local, NFS), so a
+   * name already linked at the destination is recognised. False for SMB, whose listings give
+   * no link count: an unchanged name there is left as it is.
+   */
+  listsHardLinks?: boolean;
 }
 
 export interface ReadOptions {
@@ -184,6 +211,12 @@ export interface WriteOptions {
    * it instead of asking again or reading the file back.
    */
   onStored?(hash: string): void;
+  /**
+   * The source file has holes (EntryInfo.allocatedBytes): a store that keepsHoles skips runs of
+   * zeros instead of writing them, and sets the file's size at the end. The file's bytes are the
+   * same either way; only what it occupies differs.
+   */
+  sparse?: boolean;
 }
 
 /**
@@ -318,6 +351,14 @@ export interface Location {
 
   /** An object's tags (capabilities.objectTags). Optional. Throws not-found. */
   tags?(path: string, signal: AbortSignal): Promise<Record<string, string>>;
+
+  /**
+   * Makes `path` another name of the file at `existing` (a hard link; capabilities.hardLinks),
+   * replacing a file already at `path` atomically (a link under a temporary name, renamed
+   * over it). Optional. Throws not-found (`existing` or the parent), is-dir, not-supported
+   * (another file system, a server without links), permission-denied.
+   */
+  link?(path: string, existing: string, signal: AbortSignal): Promise<void>;
 
   /** Creates a symlink (capabilities.symlinks). Throws already-exists, not-supported. */
   symlink(path: string, target: string, signal: AbortSignal): Promise<void>;

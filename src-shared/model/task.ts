@@ -14,6 +14,8 @@ export const ATIME_MODES = ['BEST_EFFORT', 'NONE'] as const;
 export const ID_MODES = ['INT_VALUE', 'NAME', 'BOTH', 'NONE'] as const;
 export const POSIX_PERMISSION_MODES = ['PRESERVE', 'NONE'] as const;
 export const PRESERVE_DEVICES = ['NONE', 'PRESERVE'] as const;
+/** Ours (DataSync has none): hard links kept as links where the destination can hold them. */
+export const PRESERVE_HARD_LINKS = ['PRESERVE', 'NONE'] as const;
 export const SECURITY_DESCRIPTOR_FLAGS = ['NONE', 'OWNER_DACL', 'OWNER_DACL_SACL'] as const;
 export const OBJECT_TAG_MODES = ['PRESERVE', 'NONE'] as const;
 export const TASK_QUEUEING = ['ENABLED', 'DISABLED'] as const;
@@ -34,6 +36,7 @@ const optionsShape = z
     Gid: z.enum(ID_MODES).default('INT_VALUE'),
     PosixPermissions: z.enum(POSIX_PERMISSION_MODES).default('PRESERVE'),
     PreserveDevices: z.enum(PRESERVE_DEVICES).default('NONE'),
+    PreserveHardLinks: z.enum(PRESERVE_HARD_LINKS).default('PRESERVE'),
     SecurityDescriptorCopyFlags: z.enum(SECURITY_DESCRIPTOR_FLAGS).default('NONE'),
     ObjectTags: z.enum(OBJECT_TAG_MODES).default('PRESERVE'),
     /** -1 is unlimited; otherwise bytes per second across all transfers of the execution. */

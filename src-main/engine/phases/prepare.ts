@@ -2,6 +2,7 @@ import type { ExecutionCounters } from '../../../src-shared/model/execution';
 import type { EntryInfo, Location } from '../../locations/location';
 import { planBoth, planDestinationOnly, planSourceOnly, type CompareContext } from '../compare';
 import type { PathFilter } from '../filters';
+import { HardLinkGroups } from '../hard-link-groups';
 import type { PlanItem } from '../plan';
 import type { PlanStore } from '../plan-store';
 import { compareTreePaths } from '../tree-order';
@@ -55,6 +56,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
     : emptyWalk();
 
   const planned = new OrderedPlan(input);
+  const links = new HardLinkGroups(input.compare);
   const destinationOnly = (entry: EntryInfo): PlanItem | null => {
     const item = planDestinationOnly(entry, input.compare);
     return item && !insideAny(item.path, unreadableSourceDirs) ? item : null;
@@ -64,7 +66,8 @@ export async function prepare(input: PrepareInput): Promise<void> {
   while (!a.done || !b.done) {
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
-      await planned.add(planSourceOnly(a.value as EntryInfo, input.compare));
+      const src = a.value as EntryInfo;
+      await planned.add(links.plan(planSourceOnly(src, input.compare), src, undefined));
       a = await source.next();
     } else if (order > 0) {
       await planned.add(destinationOnly(b.value as EntryInfo));
@@ -75,7 +78,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
       await planned.add(
         needsMetadata(src, dst, input.compare)
           ? planWithMetadata(input, src, dst, destinationOnly)
-          : planBoth(src, dst, input.compare),
+          : links.plan(planBoth(src, dst, input.compare), src, dst),
       );
       a = await source.next();
       b = await destination.next();
@@ -178,8 +181,10 @@ function record(input: PrepareInput, item: PlanItem): void {
     case 'copy':
     case 'update':
     case 'symlink':
+    case 'link':
       c.EstimatedFilesToTransfer++;
-      c.EstimatedBytesToTransfer += item.size;
+      // A link moves no bytes.
+      if (item.action !== 'link') c.EstimatedBytesToTransfer += item.size;
       break;
     case 'delete':
     case 'rmdir':

@@ -1,4 +1,6 @@
 import { AppError, retryClassOf } from '../../../src-shared/errors';
+import { HolesNotice } from '../holes-notice';
+import { makeHardLinks } from './hard-links';
 import { metadataFor } from '../metadata-policy';
 import { backoffDelay } from '../retry-policy';
 import { securityToCopy } from '../security-copy';
@@ -26,6 +28,7 @@ export async function transfer(ctx: RunContext, runner: TransferRunner): Promise
   await removeLeftoverTemporaries(ctx);
   reportSkips(ctx);
   await moveData(ctx, runner);
+  await makeHardLinks(ctx, fatalOrFail);
   await applyFolderMetadata(ctx);
   await deleteExtras(ctx);
   ctx.flushReport();
@@ -71,8 +74,10 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
   let fatal: unknown = null;
   // Folders where a write failed on the connection: its temporary may still be there.
   const troubled = new Set<string>();
+  const holes = new HolesNotice(ctx);
   for (const item of ctx.plan.items(DATA_ACTIONS)) {
     if (fatal || ctx.signal.aborted) break;
+    holes.note(item);
     await inFlight.add(
       runWithRetries(ctx, runner, item, troubled).catch((error: unknown) => {
         fatal ??= error;
@@ -80,6 +85,7 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
     );
   }
   await inFlight.drain();
+  holes.say();
   if (troubled.size > 0 && !ctx.retry.outageGivenUp && !ctx.signal.aborted)
     await removeTemporariesAfterFailures(ctx, troubled);
   if (fatal) throw fatal;
@@ -132,7 +138,7 @@ async function runWithRetries(
         size: isFile ? current.size : 0,
         sourceChecksum: outcome.sourceHash,
         destinationChecksum: null,
-        detail: item.action === 'meta' ? 'metadata only' : null,
+        detail: item.action === 'meta' ? 'metadata only' : (item.detail ?? null),
         errorCode: null,
       });
       ctx.log('info', `${item.action} ${item.path}`);

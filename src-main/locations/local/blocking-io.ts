@@ -16,6 +16,7 @@ import { AppError } from '../../../src-shared/errors';
 import { cancelledError } from '../abort';
 import type { MetadataUpdate, ReadWholeOptions } from '../location';
 import { errnoOf, mapFsError } from './map-fs-error';
+import { writeSparseBlocking } from './sparse-write';
 import { assertReadAsPlanned } from './whole-file-async';
 
 /*
@@ -63,19 +64,25 @@ export function openBlockingReadStream(
   return new Readable({
     highWaterMark: CHUNK,
     read() {
-      if (signal.aborted) return void this.destroy(cancelledError(abs));
-      const want = Math.min(CHUNK, last - position + 1);
-      if (want <= 0) return void this.push(null);
-      const buffer = Buffer.allocUnsafe(want);
-      let got: number;
-      try {
-        got = readSync(fd, buffer, 0, want, position);
-      } catch (error) {
-        return void this.destroy(mapFsError(error, abs, 'read file'));
-      }
-      if (got === 0) return void this.push(null); // the file shrank: the engine's stat sees it
-      position += got;
-      this.push(got < want ? buffer.subarray(0, got) : buffer);
+      // Pushed a moment later, not within read(): a chunk pushed at once makes the stream's
+      // read() answer everything buffered joined into a new buffer (a copy of every byte, and
+      // fresh pages to fault in), where a later push lets it hand out the chunk as it is.
+      queueMicrotask(() => {
+        if (this.destroyed) return;
+        if (signal.aborted) return void this.destroy(cancelledError(abs));
+        const want = Math.min(CHUNK, last - position + 1);
+        if (want <= 0) return void this.push(null);
+        const buffer = Buffer.allocUnsafe(want);
+        let got: number;
+        try {
+          got = readSync(fd, buffer, 0, want, position);
+        } catch (error) {
+          return void this.destroy(mapFsError(error, abs, 'read file'));
+        }
+        if (got === 0) return void this.push(null); // the file shrank: the engine's stat sees it
+        position += got;
+        this.push(got < want ? buffer.subarray(0, got) : buffer);
+      });
     },
     destroy(error, callback) {
       try {
@@ -146,8 +153,8 @@ export function writeWholeBlocking(
 }
 
 /**
- * Writes `data` into the new file `temp` (which must not exist), applies the metadata to the open
- * file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
+ * Writes `data` into the new file `temp` (which must not exist; with `sparse`, blocks of zeros
+ * are left as holes: sparse-write.ts), applies the metadata to the open file, closes it and renames it over `abs`. On any failure or abort the temporary is removed and
  * `data` destroyed. Returns the bytes written. Throws the raw fs error or the stream's AppError.
  */
 export async function writeFileBlocking(
@@ -156,15 +163,22 @@ export async function writeFileBlocking(
   data: Readable,
   metadata: MetadataUpdate | undefined,
   signal: AbortSignal,
+  sparse = false,
 ): Promise<number> {
   let fd: number | null = openSync(temp, 'wx', 0o666);
   let written = 0;
   try {
-    for await (const chunk of data as AsyncIterable<Buffer>) {
-      if (signal.aborted) throw cancelledError(abs);
-      let offset = 0;
-      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
-      written += chunk.length;
+    if (sparse) {
+      written = await writeSparseBlocking(fd, data as AsyncIterable<Buffer>, () => {
+        if (signal.aborted) throw cancelledError(abs);
+      });
+    } else {
+      for await (const chunk of data as AsyncIterable<Buffer>) {
+        if (signal.aborted) throw cancelledError(abs);
+        let offset = 0;
+        while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+        written += chunk.length;
+      }
     }
     if (signal.aborted) throw cancelledError(abs);
     if (metadata) applyMetadataToOpenFile(fd, metadata);

@@ -1,6 +1,7 @@
 import { constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import {
   copyFile,
+  link,
   lstat,
   mkdir,
   open,
@@ -41,6 +42,7 @@ import {
   writeWholeBlocking,
 } from './blocking-io';
 import { keepsBytesAsWritten } from './file-system-kind';
+import { writeSparseAsync } from './sparse-write';
 import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
@@ -82,6 +84,10 @@ export class LocalLocation implements Location {
     objectTags: false,
     snapshotReads: false,
     keepsBytesAsWritten: false,
+    // Blocks never written are holes (Windows would need FSCTL_SET_SPARSE first).
+    keepsHoles: !IS_WINDOWS,
+    hardLinks: !IS_WINDOWS,
+    listsHardLinks: !IS_WINDOWS,
   };
   private readonly root: string;
   private readonly rootWithSep: string;
@@ -242,7 +248,8 @@ export class LocalLocation implements Location {
       temp = path.join(folder, temporaryName());
       if (this.blockingIo) {
         const target = abs;
-        return await writeFileBlocking(target, temp, data, options.metadata, signal).catch(
+        const sparse = options.sparse === true;
+        return await writeFileBlocking(target, temp, data, options.metadata, signal, sparse).catch(
           (error: unknown) => {
             if (isAbortError(error) || signal.aborted) throw cancelledError(target);
             throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
@@ -259,13 +266,26 @@ export class LocalLocation implements Location {
       throw error;
     }
     try {
-      const sink = handle.createWriteStream();
-      await pipeline(data, sink, { signal });
+      let written: number;
+      if (options.sparse) {
+        const stop = (): void => void data.destroy(cancelledError(abs));
+        signal.addEventListener('abort', stop, { once: true });
+        try {
+          written = await writeSparseAsync(handle, data);
+        } finally {
+          signal.removeEventListener('abort', stop);
+        }
+        await handle.close();
+      } else {
+        const sink = handle.createWriteStream();
+        await pipeline(data, sink, { signal });
+        written = sink.bytesWritten;
+      }
       throwIfAborted(signal, abs);
       if (options.metadata) await applyMetadata(temp, options.metadata, false);
       throwIfAborted(signal, abs);
       await rename(temp, abs);
-      return sink.bytesWritten;
+      return written;
     } catch (error) {
       await handle.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
@@ -534,6 +554,39 @@ export class LocalLocation implements Location {
     }
   }
 
+  /**
+   * Makes `relPath` another name of `existing` (link(2) under a temporary name, renamed over
+   * `relPath`: a file already there is replaced whole or not at all).
+   * Throws: invalid-name, cancelled, not-found (`existing` or the folder), is-dir,
+   * not-supported (EXDEV: another file system), permission-denied.
+   */
+  async link(relPath: string, existing: string, signal: AbortSignal): Promise<void> {
+    const abs = this.resolve(relPath);
+    const from = this.resolve(existing);
+    if (relPath === '') throw new AppError('is-dir', `Is a folder: ${abs}`, { path: abs });
+    throwIfAborted(signal, abs);
+    await this.refuseLinkedFolders(relPath);
+    const temp = path.join(path.dirname(abs), temporaryName());
+    try {
+      await link(from, temp);
+    } catch (error) {
+      if (errnoOf(error) === 'EXDEV') {
+        throw new AppError('not-supported', `Cannot link across file systems: ${abs} -> ${from}`, {
+          path: abs,
+        });
+      }
+      throw mapFsError(error, errnoOf(error) === 'ENOENT' ? from : abs, 'create hard link');
+    }
+    try {
+      await rename(temp, abs);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw mapFsError(error, abs, 'create hard link');
+    }
+    // rename(2) of two names of one file does nothing: the temporary would stay.
+    await unlink(temp).catch(() => undefined);
+  }
+
   /** Throws not-dir when a folder of `relPath` (and with `self` the path) is a symlink. */
   private async refuseLinkedFolders(relPath: string, self = false): Promise<void> {
     if (this.blockingIo) this.linkedFolders.checkSync(relPath, self);
@@ -573,14 +626,29 @@ export class LocalLocation implements Location {
       mtimeMs: info.mtimeMs,
       atimeMs: info.atimeMs,
     };
+    // A file occupying fewer 512-byte blocks than its size has holes (Windows has no blocks).
+    if (type === 'file' && !IS_WINDOWS && info.blocks * 512 < info.size) {
+      entry.allocatedBytes = info.blocks * 512;
+    }
     if (this.capabilities.posixMetadata) {
       entry.mode = info.mode & 0o7777;
       entry.uid = info.uid;
       entry.gid = info.gid;
     }
     if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
+    if (type === 'file' && info.nlink > 1 && !IS_WINDOWS) entry.hardLink = hardLinkOf(abs);
     return entry;
   }
+}
+
+/**
+ * The identity of a file with several names: device and inode as exact integers (an inode
+ * number past 2^53 would be rounded in a Stats number, and two files could look like one).
+ * Asked again with BigInt only for such files, which are few. Throws what lstat throws.
+ */
+function hardLinkOf(abs: string): { key: string; links: number } {
+  const exact = lstatSync(abs, { bigint: true });
+  return { key: `${exact.dev}:${exact.ino}`, links: Number(exact.nlink) };
 }
 
 function entryTypeOf(info: Stats): EntryType {

@@ -57,6 +57,11 @@ export class NfsLocation implements Location {
     usefulConcurrency: 8,
     usefulThreads: 1,
     objectTags: false,
+    // WRITEs of zeros only are left out (WriteOptions.sparse): the server's file keeps holes.
+    keepsHoles: true,
+    // LINK: another name of a file (the server may still refuse: NFS3ERR_NOTSUPP).
+    hardLinks: true,
+    listsHardLinks: true,
     // A READ reply's attributes cannot stand in for the engine's stat afterwards: ganesha
     // answers them from its cache, blind to a file changed on its disk meanwhile.
     snapshotReads: false,
@@ -168,8 +173,13 @@ export class NfsLocation implements Location {
     try {
       return await this.run(path, 'write file', signal, async (fs) => {
         created = true;
-        const written = await fs.write(this.full(temp), data, 'EXCLUSIVE', undefined, signal);
+        const sparse = options.sparse === true;
+        const full = this.full(temp);
+        const written = await fs.write(full, data, 'EXCLUSIVE', undefined, signal, sparse);
         throwIfAborted(signal, this.where(path));
+        // Runs of zeros were not written: the size covers a hole at the end. Apart from the
+        // times, since a server may take the change of size as a change of content.
+        if (sparse) await fs.setattr(full, { size: BigInt(written) }, signal);
         // One SETATTR for everything: the mode (an EXCLUSIVE create sets none), the owner, and
         // the times, which also clears the create's verifier from them (the server's clock
         // where the metadata names no time).
@@ -204,6 +214,33 @@ export class NfsLocation implements Location {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Makes `path` another name of `existing`: LINK under a temporary name, then RENAME over
+   * `path` (a file already there is replaced whole or not at all).
+   * Throws: invalid-name, is-dir, not-found, not-supported (NFS3ERR_NOTSUPP, NFS3ERR_XDEV),
+   * permission-denied, unavailable, timeout, cancelled.
+   */
+  async link(path: string, existing: string, signal: AbortSignal): Promise<void> {
+    assertSafeRelativePath(path);
+    assertSafeRelativePath(existing);
+    if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+    const temp = joinRelative(parentOfRelative(path), temporaryName());
+    let made = false;
+    try {
+      await this.run(path, 'create hard link', signal, async (fs) => {
+        await fs.link(this.full(existing), this.full(temp), signal);
+        made = true;
+        await fs.rename(this.full(temp), this.full(path), signal);
+        made = false;
+      });
+    } catch (error) {
+      if (made) await this.discard(temp);
+      throw error;
+    }
+    // RENAME of two names of one file does nothing (POSIX): the temporary would stay.
+    await this.discard(temp);
   }
 
   /** Creates the folder and its missing parents. Throws: not-dir (a file in the way), permission-denied. */
@@ -415,6 +452,14 @@ export class NfsLocation implements Location {
       uid: attributes.uid,
       gid: attributes.gid,
     };
+    // The server's own count of bytes the file occupies: fewer than its size, it has holes.
+    if (type === 'file' && attributes.used < attributes.size) {
+      entry.allocatedBytes = Number(attributes.used);
+    }
+    // fsid and fileid name the file on the server: the same for each of its names.
+    if (type === 'file' && attributes.nlink > 1) {
+      entry.hardLink = { key: `${attributes.fsid}:${attributes.fileid}`, links: attributes.nlink };
+    }
     if (type === 'symlink') entry.linkTarget = await fs.readlink(this.full(path), signal);
     return entry;
   }

@@ -9,6 +9,7 @@ import {
   filetimeToMs,
   msToFiletime,
 } from '../../protocols/smb2/smb2-info';
+import { isAllZero } from '../holes';
 import type { EntryInfo, MetadataUpdate } from '../location';
 
 /* The SMB location's data path and conversions, kept apart so the class reads as the contract. */
@@ -117,12 +118,17 @@ export async function* followedBy(
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-/** Writes a stream with several WRITEs in flight; resolves with the bytes written. */
+/**
+ * Writes a stream with several WRITEs in flight; resolves with the bytes written. With `holes`,
+ * the stream's pieces of zeros only are not written (smb-sparse.ts: the caller sets the size
+ * at the end).
+ */
 export async function writeStream(
   share: Smb2Share,
   file: OpenFile,
   data: AsyncIterable<Buffer>,
   signal: AbortSignal,
+  holes = false,
 ): Promise<number> {
   const chunk = share.maxWrite;
   const most = inFlight(chunk);
@@ -132,11 +138,31 @@ export async function writeStream(
   const pieces: Buffer[] = [];
   let gathered = 0;
   const send = async (parts: Buffer[]): Promise<void> => {
+    if (!holes) {
+      const at = offset;
+      offset += parts.reduce((sum, part) => sum + part.length, 0);
+      return sendAt(at, parts);
+    }
+    // The stream's pieces of zeros only are left out: each run of other pieces is one WRITE.
+    let run: Buffer[] = [];
+    let at = offset;
+    for (const part of parts) {
+      if (isAllZero(part)) {
+        if (run.length > 0) await sendAt(at, run);
+        run = [];
+        offset += part.length;
+        at = offset;
+      } else {
+        run.push(part);
+        offset += part.length;
+      }
+    }
+    if (run.length > 0) await sendAt(at, run);
+  };
+  const sendAt = async (at: number, parts: Buffer[]): Promise<void> => {
+    const length = parts.reduce((sum, part) => sum + part.length, 0);
     while (running.size >= most) await Promise.race(running);
     if (failure !== null) throw failure;
-    const at = offset;
-    const length = parts.reduce((sum, part) => sum + part.length, 0);
-    offset += length;
     const task = (async () => {
       let done = await share.write(file, BigInt(at), parts, signal);
       // A server may take less than asked (rare): the rest goes again, joined this once.
@@ -263,12 +289,13 @@ export function toEntry(
     lastWriteTime: bigint;
     lastAccessTime: bigint;
     creationTime: bigint;
+    allocationSize?: bigint;
   },
 ): EntryInfo {
   const dir = (info.attributes & FileAttribute.DIRECTORY) !== 0;
   const reparse = (info.attributes & FileAttribute.REPARSE_POINT) !== 0;
   const type = reparse && !dir ? 'other' : dir ? 'dir' : 'file';
-  return {
+  const entry: EntryInfo = {
     path,
     type,
     size: type === 'file' ? Number(info.endOfFile) : 0,
@@ -278,4 +305,10 @@ export function toEntry(
     ...(info.creationTime > 0n && { creationTimeMs: filetimeToMs(info.creationTime) }),
     windowsAttributes: info.attributes & STANDARD_ATTRIBUTES,
   };
+  // A listing's AllocationSize below the size: the file has holes (sparse-write it).
+  const allocated = info.allocationSize;
+  if (type === 'file' && allocated !== undefined && allocated < info.endOfFile) {
+    entry.allocatedBytes = Number(allocated);
+  }
+  return entry;
 }

@@ -48,6 +48,8 @@ import { assertVersion, readBody } from './smb-read';
 import { applySecurity, securityInfo, securityWriteAccess } from './smb-security';
 import { copyOnServer, sameSmbSession } from './smb-copy';
 import { makeFolder } from './smb-folders';
+import { writeWithHoles } from './smb-sparse';
+import { linkOnShare } from './smb-links';
 import { querySecurityDescriptor, securityAccess } from '../../protocols/smb2/smb2-security';
 
 const LISTING = FileInfoClass.FileIdBothDirectoryInformation;
@@ -80,6 +82,10 @@ export class SmbLocation implements Location {
     usefulConcurrency: 8,
     usefulThreads: 1,
     objectTags: false,
+    // Files with holes: marked sparse, zeros left unwritten (smb-sparse.ts).
+    keepsHoles: true,
+    // FileLinkInformation (smb-links.ts); a server without hard links fails the link only.
+    hardLinks: true,
     // A read checks the planned size and mtime when it opens and again at its CLOSE.
     snapshotReads: true,
   };
@@ -216,7 +222,9 @@ export class SmbLocation implements Location {
           );
         }
         return this.intoTemporary(share, path, options.metadata, signal, (file) =>
-          writeStream(share, file, followedBy(head.pieces, chunks), signal),
+          options.sparse
+            ? writeWithHoles(share, file, followedBy(head.pieces, chunks), signal)
+            : writeStream(share, file, followedBy(head.pieces, chunks), signal),
         );
       });
     } catch (error) {
@@ -267,6 +275,20 @@ export class SmbLocation implements Location {
     assertSmbPath(path, this.description);
     await this.run(path, 'create folder', signal, (share) =>
       makeFolder(share, this.full(path), this.where(path), signal),
+    );
+  }
+
+  /**
+   * Makes `path` another name of `existing` (SET_INFO FileLinkInformation, replacing a file
+   * there in the same step). Throws: invalid-name, not-found, not-supported (a server or file
+   * system without hard links), permission-denied, unavailable, cancelled.
+   */
+  async link(path: string, existing: string, signal: AbortSignal): Promise<void> {
+    assertSmbPath(path, this.description);
+    assertSmbPath(existing, this.description);
+    if (path === '') throw new AppError('is-dir', `Is a folder: ${this.where(path)}`);
+    await this.run(path, 'create hard link', signal, (share) =>
+      linkOnShare(share, this.full(existing), this.full(path), signal),
     );
   }
 

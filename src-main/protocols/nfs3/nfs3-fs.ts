@@ -160,6 +160,21 @@ export class Nfs3FileSystem {
     this.forget(path);
   }
 
+  /** LINK: `path` (which must not exist) becomes another name of `existing`. Throws Nfs3Error. */
+  async link(existing: string, path: string, signal?: AbortSignal): Promise<void> {
+    const { parent, name } = split(path);
+    await this.fresh(existing, async () =>
+      this.fresh(parent, async () =>
+        this.nfs.link(
+          await this.handleOf(existing, signal),
+          await this.handleOf(parent, signal),
+          name,
+          signal,
+        ),
+      ),
+    );
+  }
+
   /** RENAME `from` to `to`, replacing a file there. Throws Nfs3Error. */
   async rename(from: string, to: string, signal?: AbortSignal): Promise<void> {
     const a = split(from);
@@ -287,7 +302,8 @@ export class Nfs3FileSystem {
    * keeps the verifier in the file's times until a SETATTR (RFC 1813, 3.3.8), which the caller
    * must send once the bytes are in, with the mode and times (the owner may write to the file
    * meanwhile, whatever its mode: servers let the creator of a file write to it, as open(2)
-   * with O_CREAT does). Resolves with the bytes written. Throws Nfs3Error and the RPC
+   * with O_CREAT does). With `holes`, WRITEs of zeros only are not sent (streamWrite) and the
+   * caller sets the size. Resolves with the bytes written (holes included). Throws Nfs3Error and the RPC
    * client's errors; the stream's own errors pass through.
    */
   async write(
@@ -296,6 +312,7 @@ export class Nfs3FileSystem {
     how: CreateMode,
     mode = DEFAULT_FILE_MODE,
     signal?: AbortSignal,
+    holes = false,
   ): Promise<number> {
     const { parent, name } = split(path);
     const handle = await this.fresh(parent, async () => {
@@ -311,6 +328,7 @@ export class Nfs3FileSystem {
       chunkBytes: this.writeChunk,
       path,
       signal,
+      holes,
     });
   }
 

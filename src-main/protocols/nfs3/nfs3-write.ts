@@ -38,7 +38,22 @@ export interface StreamWriteOptions {
   path: string;
   /** Bytes per COMMIT (16 MiB). */
   windowBytes?: number;
+  /**
+   * Leave WRITEs of zeros only unsent: the file (new and empty) keeps a hole there, which reads
+   * as zeros. The caller sets the file's size afterwards (SETATTR), for a file that ends in one.
+   */
+  holes?: boolean;
   signal?: AbortSignal;
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+function isAllZero(bytes: Buffer): boolean {
+  for (let at = 0; at < bytes.length; at += ZEROS.length) {
+    const end = Math.min(bytes.length, at + ZEROS.length);
+    if (ZEROS.compare(bytes, at, end, 0, end - at) !== 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -112,6 +127,10 @@ export async function streamWrite(
   };
 
   const send = async (chunk: Buffer): Promise<void> => {
+    if (options.holes && isAllZero(chunk)) {
+      offset += chunk.length;
+      return;
+    }
     while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
     if (failure !== null) throw failure;
     const at = offset;

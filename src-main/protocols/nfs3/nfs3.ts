@@ -394,6 +394,18 @@ export class Nfs3Client {
   }
 
   /**
+   * LINK (RFC 1813, 3.3.15): `dir`/`name` becomes another name of the file `file`. Throws
+   * Nfs3Error (NFS3ERR_EXIST when the name is taken, NFS3ERR_XDEV, NFS3ERR_NOTSUPP, NFS3ERR_MLINK).
+   */
+  async link(file: Buffer, dir: Buffer, name: string, signal?: AbortSignal): Promise<void> {
+    const xdr = await this.call(15, (w) => void w.opaque(file).opaque(dir).string(name), signal);
+    const status = xdr.uint32();
+    readPostOpAttr(xdr);
+    skipWccData(xdr);
+    checkStatus(status, `LINK ${name}`);
+  }
+
+  /**
    * One NFSv3 call. NFS3ERR_JUKEBOX (the server is fetching the file from slower storage, or
    * is otherwise busy: RFC 1813 says try later) is waited out and the call sent again, up to
    * eight times over about a minute, before the caller sees it.

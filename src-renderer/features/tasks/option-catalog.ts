@@ -78,6 +78,12 @@ export const WHAT_IS_KEPT: ChoiceInfo[] = [
     { NONE: 'Skip them', PRESERVE: 'Copy them' },
   ),
   info(
+    'PreserveHardLinks',
+    'Hard links',
+    'Keep files with several names (hard links) as one file where the destination can (local, NFS, SMB); elsewhere each name is copied and the report says so.',
+    { PRESERVE: 'Keep them as links', NONE: 'Copy each name as a file' },
+  ),
+  info(
     'SecurityDescriptorCopyFlags',
     'Windows security',
     'Copy the owner and access lists of files (only between SMB locations).',
