@@ -160,6 +160,10 @@ export class NfsLocation implements Location {
       throw error;
     }
     const temp = joinRelative(parentOfRelative(path), temporaryName());
+    // The source's failure reaches us through reading it; once it is read to its end nothing
+    // listens, and the cancel's destroy below would be an uncaught error (a worker thread died
+    // of it, and its writes in flight never removed their temporaries).
+    data.on('error', () => undefined);
     // The source may wait for bytes for ever: cancel must not wait with it.
     const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
     signal.addEventListener('abort', onAbort, { once: true });

@@ -407,10 +407,11 @@ export class SmbLocation implements Location {
     fill: (file: OpenFile) => Promise<number>,
   ): Promise<number> {
     const temp = joinRelative(parentOfRelative(path), temporaryName());
+    // Not cancelled half-way (the transport's time limit applies): a CREATE the client stopped
+    // waiting for still creates the temporary, and one whose handle we never learned stays.
     const file = await share.create(
       this.full(temp),
       temporaryRequest(securityWriteAccess(metadata)),
-      signal,
     );
     try {
       const written = await fill(file);
@@ -421,7 +422,7 @@ export class SmbLocation implements Location {
           signal,
         });
       await this.applySecurity(share, file, path, metadata, signal);
-      await renameOver(share, file, this.full(path), signal);
+      await renameOver(share, file, this.full(path));
       await share.close(file);
       return written;
     } catch (error) {
