@@ -7,6 +7,7 @@ import type {
   EntryInfo,
   EntryType,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -110,12 +111,14 @@ export class NfsLocation implements Location {
    * Every entry of a folder (READDIRPLUS pages), temporaries left out; a name no path can carry
    * (nfsNameProblem) is a problem entry, never followed. Throws not-found, not-dir.
    */
-  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     assertSafeRelativePath(path);
     return this.run(path, 'read folder', signal, async (fs) => {
-      const found = (await fs.list(this.full(path), signal)).filter(
-        (e) => !isTemporaryName(e.name),
-      );
+      const found = (await fs.list(this.full(path), signal)).filter((e) => {
+        if (!isTemporaryName(e.name)) return true;
+        if (e.attributes.type !== 'dir') options?.onTemporary?.(e.name);
+        return false;
+      });
       const usable = found.filter((e) => nfsNameProblem(e.name) === null);
       const refused = found
         .filter((e) => nfsNameProblem(e.name) !== null)

@@ -21,6 +21,7 @@ import { cancelledError, throwIfAborted } from '../abort';
 import type {
   EntryInfo,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -126,11 +127,15 @@ export class SmbLocation implements Location {
     });
   }
 
-  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     assertSmbPath(path, this.description);
     return this.run(path, 'read folder', signal, async (share) =>
       (await this.entries(share, path, signal))
-        .filter((e) => !isTemporaryName(e.name))
+        .filter((e) => {
+          if (!isTemporaryName(e.name)) return true;
+          if (!(e.attributes & FileAttribute.DIRECTORY)) options?.onTemporary?.(e.name);
+          return false;
+        })
         .map((e) => listedEntry(path, e)),
     );
   }
