@@ -16,7 +16,7 @@ const AT_ONCE = 8;
  *   walk lists every folder anyway);
  * - when PREPARING did not list the destination (TransferMode ALL with OverwriteMode ALWAYS and
  *   deleted files kept: every file is written whatever is there), the temporaries of the
- *   existing folders this run writes into, one listing each;
+ *   folders this run writes into, one listing each;
  * - where the store has uploads (S3), the multipart uploads in progress anywhere under the
  *   destination that the task's filters cover and that began before this run: one listing of
  *   uploads for the whole tree.
@@ -53,15 +53,13 @@ export async function removeLeftoverTemporaries(ctx: RunContext): Promise<void> 
   ]);
 }
 
-/** Existing folders (not created by this run) that this run writes files into. */
+/**
+ * The folders this run writes files into. Unlisted, the destination's folders are all planned
+ * as mkdir (which leaves an existing one as it is), so none can be told to be new.
+ */
 function foldersWrittenInto(ctx: RunContext): string[] {
-  const created = new Set<string>();
-  for (const item of ctx.plan.items(['mkdir'])) created.add(item.path);
   const folders = new Set<string>();
-  for (const item of ctx.plan.items(['copy', 'update'])) {
-    const folder = parentOfRelative(item.path);
-    if (!created.has(folder)) folders.add(folder);
-  }
+  for (const item of ctx.plan.items(['copy', 'update'])) folders.add(parentOfRelative(item.path));
   return [...folders];
 }
 
