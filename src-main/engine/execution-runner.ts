@@ -106,6 +106,10 @@ export class ExecutionRunner {
   private planDir: string | null = null;
   private planFile: string | null = null;
   private prepareWorker: PrepareWorker | null = null;
+  /** The temporaries PREPARING's destination listings saw, by folder (phases/leftovers.ts). */
+  private readonly leftovers = new Map<string, string[]>();
+  private readonly noteLeftovers = (folder: string, names: string[]): void =>
+    void this.leftovers.set(folder, names);
 
   constructor(
     private readonly spec: ExecutionSpec,
@@ -194,6 +198,8 @@ export class ExecutionRunner {
       );
       context = ctx;
       ctx.runErrors.push(...runErrors);
+      ctx.leftovers = this.leftovers;
+      ctx.covers = (path) => filter.accepts(path);
       ctx.logAlways(
         'info',
         `Prepared: ${execution.counters.EstimatedFilesToTransfer} files (${execution.counters.EstimatedBytesToTransfer} bytes) to transfer, ${execution.counters.EstimatedFilesToDelete} to delete`,
@@ -290,6 +296,7 @@ export class ExecutionRunner {
       (side, path, error) =>
         onUnreadable(side, path, new AppError(error.code, error.message, error.details)),
       () => progress.touch(),
+      this.noteLeftovers,
     );
   }
 
@@ -324,6 +331,7 @@ export class ExecutionRunner {
         signal,
         destinationExists,
         onUnreadable,
+        onLeftovers: this.noteLeftovers,
       });
     } catch (error) {
       plan.dispose();

@@ -73,8 +73,8 @@ function keepWorker(worker: Worker): void {
 /**
  * Readies a worker thread for PREPARING (a kept one, or a new one started now so its start-up
  * overlaps LAUNCHING) that will write the plan to `init.planFile`, copying its counters into
- * `counters` as they grow. `run` rejects with the worker's AppError (cancelled when `signal`
- * fires).
+ * `counters` as they grow and passing on the temporaries the destination's listings saw
+ * (`onLeftovers`). `run` rejects with the worker's AppError (cancelled when `signal` fires).
  */
 export function startPrepareWorker(
   init: PrepareWorkerInit,
@@ -82,6 +82,7 @@ export function startPrepareWorker(
   signal: AbortSignal,
   onUnreadable: (side: 'source' | 'destination', path: string, error: ErrorInfo) => void,
   onProgress: () => void,
+  onLeftovers?: (folder: string, names: string[]) => void,
 ): PrepareWorker {
   const worker = takeWorker();
   let started = false;
@@ -106,6 +107,9 @@ export function startPrepareWorker(
         return;
       case 'unreadable':
         onUnreadable(message.side, message.path, message.error);
+        return;
+      case 'leftovers':
+        onLeftovers?.(message.folder, message.names);
         return;
       case 'done':
         copy(message.counters);

@@ -32,6 +32,7 @@ export interface PrepareWorkerInit {
 export type FromPrepareWorker =
   | { type: 'progress'; counters: ExecutionCounters }
   | { type: 'unreadable'; side: 'source' | 'destination'; path: string; error: ErrorInfo }
+  | { type: 'leftovers'; folder: string; names: string[] }
   | { type: 'done'; counters: ExecutionCounters }
   | { type: 'failed'; error: ErrorInfo };
 
@@ -77,6 +78,7 @@ async function run(init: PrepareWorkerInit, destinationExists: boolean): Promise
       destinationExists,
       onUnreadable: (side, path, error) =>
         post({ type: 'unreadable', side, path, error: toInfo(error) }),
+      onLeftovers: (folder, names) => post({ type: 'leftovers', folder, names }),
     });
     plan.close();
     plan = null;

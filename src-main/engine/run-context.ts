@@ -29,6 +29,13 @@ export class RunContext {
   readonly runErrors: ErrorInfo[] = [];
   /** The first file that failed, for the execution's own error message. */
   firstFailure: { path: string; code: ErrorInfo['code']; message: string } | null = null;
+  /**
+   * The temporaries interrupted runs left, by destination folder, as PREPARING's listings saw
+   * them, and whether a destination path is within the task's filters: what
+   * phases/leftovers.ts cleans up.
+   */
+  leftovers = new Map<string, string[]>();
+  covers: (path: string) => boolean = () => true;
 
   constructor(
     readonly execution: Execution,

@@ -18,6 +18,12 @@ export interface WalkOptions {
    * caller that loads only those it needs (PREPARING). Without it, every entry is complete.
    */
   lazyMetadata?: boolean;
+  /**
+   * Hears, per folder listed, the names of the temporaries interrupted writes left there
+   * (Location.list's onTemporary): the walk visits every folder anyway, so finding them costs
+   * nothing more. They are never yielded.
+   */
+  onTemporaries?: (folder: string, names: string[]) => void;
 }
 
 /** Pending entries loaded at once per folder (the location bounds its own requests too). */
@@ -43,8 +49,15 @@ export async function* walkTree(
   options: WalkOptions = {},
 ): AsyncGenerator<WalkedEntry> {
   const filter = options.filter;
+  const onTemporaries = options.onTemporaries;
   const listed = async (path: string): Promise<WalkedEntry[]> => {
-    let entries = await location.list(path, signal);
+    const temporaries: string[] = [];
+    let entries = await location.list(
+      path,
+      signal,
+      onTemporaries && { onTemporary: (name) => void temporaries.push(name) },
+    );
+    if (onTemporaries && temporaries.length > 0) onTemporaries(path, temporaries);
     if (!options.lazyMetadata) entries = await loadPending(location, entries, signal);
     entries = sortByName(entries);
     return options.caseInsensitive ? markCaseClashes(entries) : entries;

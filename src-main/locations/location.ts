@@ -98,6 +98,16 @@ export interface MetadataUpdate {
 
 export type HashAlgorithm = 'sha256' | 'md5' | 'crc32c' | 'xxh64';
 
+/** What `list` reports besides the entries. */
+export interface ListOptions {
+  /**
+   * Hears the name of each file in the folder named as our temporaries are (temp-names.ts):
+   * what an interrupted write left, which the entries never show. Locations that write no
+   * temporaries (S3) never call it.
+   */
+  onTemporary?(name: string): void;
+}
+
 /** What a location can do; the engine adapts to these instead of special-casing kinds. */
 export interface LocationCapabilities {
   /** Two mtimes closer than this are equal (1 for most file systems, 1000 for S3, 2000 for FAT). */
@@ -242,10 +252,11 @@ export interface Location {
   stat(path: string, signal: AbortSignal): Promise<EntryInfo>;
 
   /**
-   * The entries directly inside a folder, in no particular order (the walker sorts).
-   * Throws not-found, not-dir, permission-denied.
+   * The entries directly inside a folder, in no particular order (the walker sorts). Files named
+   * as our temporaries (temp-names.ts) are never among them; `options.onTemporary` hears of
+   * each. Throws not-found, not-dir, permission-denied.
    */
-  list(path: string, signal: AbortSignal): Promise<EntryInfo[]>;
+  list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]>;
 
   /**
    * The entry of a pending listing entry (metadataPending) with its stored metadata loaded
@@ -313,6 +324,19 @@ export interface Location {
 
   /** A hash the store keeps (no read-back), or null when it has none for this file. */
   storedHash(path: string, algorithm: HashAlgorithm, signal: AbortSignal): Promise<string | null>;
+
+  /**
+   * Aborts the multipart uploads in progress under the location's root, at every level (one
+   * listing of uploads), that `isOurs` accepts (given the upload's relative path and when the
+   * server says it began): what interrupted writes (a killed process, a server that went away)
+   * left, costing storage though no listing of objects shows them. Resolves with the relative
+   * path of each upload aborted; [] where the server cannot list uploads. Optional: stores that
+   * write through temporaries have none. Throws cancelled and the connection's errors.
+   */
+  abortInterruptedUploads?(
+    isOurs: (path: string, initiatedMs: number | undefined) => boolean,
+    signal: AbortSignal,
+  ): Promise<string[]>;
 
   /**
    * Removes temporaries that interrupted writes left in one folder (a crashed worker, a killed

@@ -368,6 +368,16 @@ export function describeLocationConformance(
       expect(await names('')).toEqual(['real.txt']);
     });
 
+    it('tells onTemporary of the temporaries a listing hides (our writes: S3 has none)', async () => {
+      const temp = temporaryName();
+      await fx.putFile(`t/${temp}`, Buffer.from('partial'));
+      await write('t/real.txt', 'x');
+      const heard: string[] = [];
+      const listed = await loc.list('t', live(), { onTemporary: (name) => heard.push(name) });
+      expect(listed.map((e) => e.path)).toEqual(['t/real.txt']);
+      expect(heard).toEqual(loc.kind === 's3' || loc.kind === 'object-storage' ? [] : [temp]);
+    });
+
     it('round-trips metadata through setMetadata within the declared precision', async () => {
       await write('f.txt', 'x');
       await loc.mkdir('d', live());

@@ -8,7 +8,7 @@
 // stop), SIGKILL (abrupt: what a crashed or unplugged server looks like) or, when its stdin is a
 // pipe, that pipe closing (the parent died). Without --storage objects live in memory.
 //
-// Three corrections are applied to fauxqs 2.4.1 while it loads (module load hook; node_modules is
+// Four corrections are applied to fauxqs 2.4.1 while it loads (module load hook; node_modules is
 // not changed), each failing loudly if fauxqs's code no longer matches:
 // - it listens on 127.0.0.1 only (fauxqs binds 0.0.0.0 whatever `host` says);
 // - CompleteMultipartUpload decodes numeric XML character references such as `&#34;` (Go's
@@ -16,7 +16,10 @@
 //   answered InvalidPart to rclone and other Go clients);
 // - with --storage, the body of the object read last stays in memory until an object is written:
 //   fauxqs reads a whole object from disk for every GET, also for a Range GET, so a client that
-//   downloads 1 GiB in 8 MiB ranges (the AWS CLI) made it read 128 GiB (2 minutes instead of 4 s).
+//   downloads 1 GiB in 8 MiB ranges (the AWS CLI) made it read 128 GiB (2 minutes instead of 4 s);
+// - ListMultipartUploads (`GET /bucket?uploads`) answers the uploads in progress, with Prefix and
+//   Delimiter as S3 applies them, in one page (fauxqs answered a ListObjects V1 there, so no
+//   client could find the uploads an interrupted writer left).
 import { fstatSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 
@@ -48,6 +51,43 @@ function unescapeXmlOriginal(str) {`,
     file: '/fauxqs/dist/s3/fileS3Persistence.js',
     from: 'upsertObject(bucket, obj) {',
     to: 'upsertObject(bucket, obj) {\n        this.lastBody = undefined;',
+  },
+  {
+    file: '/fauxqs/dist/s3/actions/listObjects.js',
+    from: 'export function listObjects(request, reply, store) {',
+    to: `export function listObjects(request, reply, store) {
+    if ("uploads" in (request.query ?? {})) return listMultipartUploads(request, reply, store);
+    return listObjectsOriginal(request, reply, store);
+}
+function listMultipartUploads(request, reply, store) {
+    const bucket = request.params.bucket;
+    const query = request.query ?? {};
+    const prefix = query["prefix"] ?? "";
+    const delimiter = query["delimiter"] || undefined;
+    const uploads = [];
+    const prefixes = new Set();
+    for (const id of store.multipartUploadsByBucket.get(bucket) ?? []) {
+        const upload = store.multipartUploads.get(id);
+        if (!upload || !upload.key.startsWith(prefix)) continue;
+        const cut = delimiter ? upload.key.indexOf(delimiter, prefix.length) : -1;
+        if (cut >= 0) prefixes.add(upload.key.slice(0, cut + delimiter.length));
+        else uploads.push(upload);
+    }
+    uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const xml = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+        \`<Bucket>\${escapeXml(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>\`,
+        \`<Prefix>\${escapeXml(prefix)}</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>\`,
+        ...uploads.map((u) => \`<Upload><Key>\${escapeXml(u.key)}</Key><UploadId>\${u.uploadId}</UploadId>\` +
+            \`<Initiated>\${new Date(u.initiated).toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>\`),
+        ...[...prefixes].sort().map((p) => \`<CommonPrefixes><Prefix>\${escapeXml(p)}</Prefix></CommonPrefixes>\`),
+        '</ListMultipartUploadsResult>',
+    ].join("\\n");
+    reply.header("content-type", "application/xml");
+    reply.status(200).send(xml);
+}
+function listObjectsOriginal(request, reply, store) {`,
   },
 ];
 

@@ -13,9 +13,9 @@
  * | largest request body           | 11 MiB (413 above: parts <= 8 MiB)  | no limit seen                |
  * | multipart upload               | yes, ETag `md5-N`                   | yes, ETag without `-N`       |
  * | AbortMultipartUpload           | yes (again: 404 NoSuchUpload)       | no: 405 MethodNotAllowed     |
- * | ListMultipartUploads           | no: `GET ?uploads` is answered as a | no: 501 NotImplemented       |
- * |                                | ListObjects V1, so the SDK returns  |                              |
- * |                                | no `Uploads` whatever the params    |                              |
+ * | ListMultipartUploads           | only as fauxqs-server.mjs runs it   | no: 501 NotImplemented       |
+ * |                                | (one page); fauxqs itself answers   |                              |
+ * |                                | `GET ?uploads` as a ListObjects V1  |                              |
  * | ListParts                      | no: 404 NoSuchKey                   | no: 405 MethodNotAllowed     |
  * | GetObjectAttributes            | yes (ETag, Checksum, ObjectParts)   | no: 404                      |
  * | object tagging                 | NO, and harmful: PutObjectTagging   | Put/GetObjectTagging yes,    |
@@ -36,9 +36,9 @@
  * |                                |                                     | (SigV4 signature unchecked)  |
  * | versioning, ACLs               | no                                  | no                           |
  *
- * Neither can list multipart uploads through the API, so `listUploads()` reads them from the
- * server's storage folder (fauxqs: `_multipart/<id>/.upload.json`; s3rver:
- * `<bucket>/._S3rver_uploads/<id>/key`): tests can still check that nothing was left behind.
+ * `listUploads()` reads the uploads in progress from the server's storage folder (fauxqs:
+ * `_multipart/<id>/.upload.json`; s3rver: `<bucket>/._S3rver_uploads/<id>/key`), not through
+ * the API: tests check that nothing was left behind independently of what the run asked.
  * On s3rver an upload can never be aborted, so leftovers there are expected.
  *
  * fauxqs runs through test/support/fauxqs-server.mjs, which binds it to 127.0.0.1 (fauxqs itself

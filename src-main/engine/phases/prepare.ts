@@ -20,6 +20,28 @@ export interface PrepareInput {
   destinationExists: boolean;
   /** Folders that could not be listed: reported, and their contents are not deleted. */
   onUnreadable(side: 'source' | 'destination', path: string, error: unknown): void;
+  /**
+   * The temporaries interrupted writes left in a destination folder, as its listing saw them
+   * (phases/leftovers.ts removes them before the first write); only when the destination is
+   * walked (walksDestination).
+   */
+  onLeftovers?(folder: string, names: string[]): void;
+}
+
+/**
+ * Whether PREPARING lists the destination: only when the options compare with it (CHANGED,
+ * NEVER or REMOVE) and it exists. Otherwise every file is written whatever is there.
+ */
+export function walksDestination(
+  options: CompareContext['options'],
+  destinationExists: boolean,
+): boolean {
+  return (
+    destinationExists &&
+    (options.TransferMode === 'CHANGED' ||
+      options.OverwriteMode === 'NEVER' ||
+      options.PreserveDeletedFiles === 'REMOVE')
+  );
 }
 
 /**
@@ -30,12 +52,7 @@ export interface PrepareInput {
  * Throws what listing the roots throws, and AppError('cancelled').
  */
 export async function prepare(input: PrepareInput): Promise<void> {
-  const { options } = input.compare;
-  const needDestination =
-    input.destinationExists &&
-    (options.TransferMode === 'CHANGED' ||
-      options.OverwriteMode === 'NEVER' ||
-      options.PreserveDeletedFiles === 'REMOVE');
+  const needDestination = walksDestination(input.compare.options, input.destinationExists);
   const unreadableSourceDirs: string[] = [];
   const source = walkTree(input.source, input.signal, {
     filter: input.filter,
@@ -52,6 +69,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
         filter: input.filter,
         lazyMetadata: true,
         onUnreadable: (p, e) => input.onUnreadable('destination', p, e),
+        ...(input.onLeftovers && { onTemporaries: input.onLeftovers }),
       })
     : emptyWalk();
 

@@ -25,6 +25,7 @@ import type {
   EntryInfo,
   EntryType,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -146,10 +147,10 @@ export class LocalLocation implements Location {
    * Entries of one folder, lstat-based (symlinks are not followed); temporary names are left out.
    * Throws: invalid-name, cancelled, not-found, not-dir, permission-denied.
    */
-  async list(relPath: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(relPath: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     const abs = this.resolve(relPath);
     throwIfAborted(signal, abs);
-    if (this.blockingIo) return this.listBlocking(abs, relPath);
+    if (this.blockingIo) return this.listBlocking(abs, relPath, options);
     const raw: Buffer[] = [];
     try {
       // Raw bytes: a name that is not UTF-8 must not become a different name (local-names.ts).
@@ -163,7 +164,8 @@ export class LocalLocation implements Location {
       throw mapFsError(error, abs, 'read folder');
     }
     throwIfAborted(signal, abs);
-    const { names, refused } = sortListedNames(raw, relPath);
+    const { names, refused, temporaries } = sortListedNames(raw, relPath);
+    if (options?.onTemporary) temporaries.forEach((name) => options.onTemporary?.(name));
     const examined = await mapBounded(names, LSTAT_CONCURRENCY, async (name) => {
       throwIfAborted(signal, abs);
       const childAbs = path.join(abs, name);
@@ -460,14 +462,15 @@ export class LocalLocation implements Location {
   }
 
   /** list() with blocking calls, for worker threads (see blocking-io.ts for why). */
-  private listBlocking(abs: string, relPath: string): EntryInfo[] {
+  private listBlocking(abs: string, relPath: string, options?: ListOptions): EntryInfo[] {
     let raw: Buffer[];
     try {
       raw = readdirSync(abs, { encoding: 'buffer' });
     } catch (error) {
       throw mapFsError(error, abs, 'read folder');
     }
-    const { names, refused } = sortListedNames(raw, relPath);
+    const { names, refused, temporaries } = sortListedNames(raw, relPath);
+    if (options?.onTemporary) temporaries.forEach((name) => options.onTemporary?.(name));
     const entries: EntryInfo[] = refused;
     // The names are checked (no separator, no '.' or '..'): joining needs no normalizing.
     const prefix = abs.endsWith(path.sep) ? abs : abs + path.sep;

@@ -17,6 +17,8 @@ export interface ListedNames {
   names: string[];
   /** Problem entries for the others (type 'other', reported and skipped by the engine). */
   refused: EntryInfo[];
+  /** Names of our temporaries (temp-names.ts): what interrupted writes left. */
+  temporaries: string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ListedNames {
  * `folder` is the folder's relative path. Never throws.
  */
 export function sortListedNames(raw: Buffer[], folder: string): ListedNames {
-  const out: ListedNames = { names: [], refused: [] };
+  const out: ListedNames = { names: [], refused: [], temporaries: [] };
   for (const bytes of raw) {
     const name = bytes.toString('utf8');
     if (!isUtf8(bytes)) {
@@ -39,7 +41,10 @@ export function sortListedNames(raw: Buffer[], folder: string): ListedNames {
       );
       continue;
     }
-    if (isTemporaryName(name)) continue;
+    if (isTemporaryName(name)) {
+      out.temporaries.push(name);
+      continue;
+    }
     const problem = listedNameProblem(name);
     if (problem) out.refused.push(refusedNameEntry(folder, name, 'local name', problem));
     else out.names.push(name);

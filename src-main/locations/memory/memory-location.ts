@@ -6,6 +6,7 @@ import { cancelledError, isAbortError, throwIfAborted } from '../abort';
 import type {
   EntryInfo,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -88,14 +89,17 @@ export class MemoryLocation implements Location {
   }
 
   /** Throws: invalid-name, cancelled, not-found, not-dir, or an injected 'list' fault. */
-  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     this.begin(path, signal);
     this.injected('list', path);
     const node = this.lookup(path);
     if (node.type !== 'dir') throw this.error('not-dir', 'Not a folder', path);
     const entries: EntryInfo[] = [];
     for (const name of this.store.childNames(path)) {
-      if (isTemporaryName(name)) continue;
+      if (isTemporaryName(name)) {
+        if (this.store.get(joinRelative(path, name))?.type !== 'dir') options?.onTemporary?.(name);
+        continue;
+      }
       const childPath = joinRelative(path, name);
       const child = this.store.get(childPath);
       if (child) entries.push(infoOf(childPath, child));

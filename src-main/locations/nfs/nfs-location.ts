@@ -7,6 +7,7 @@ import type {
   EntryInfo,
   EntryType,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -116,12 +117,14 @@ export class NfsLocation implements Location {
    * Every entry of a folder (READDIRPLUS pages), temporaries left out; a name no path can carry
    * (nfsNameProblem) is a problem entry, never followed. Throws not-found, not-dir.
    */
-  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     assertSafeRelativePath(path);
     return this.run(path, 'read folder', signal, async (fs) => {
-      const found = (await fs.list(this.full(path), signal)).filter(
-        (e) => !isTemporaryName(e.name),
-      );
+      const found = (await fs.list(this.full(path), signal)).filter((e) => {
+        if (!isTemporaryName(e.name)) return true;
+        if (e.attributes.type !== 'dir') options?.onTemporary?.(e.name);
+        return false;
+      });
       const usable = found.filter((e) => nfsNameProblem(e.name) === null);
       const refused = found
         .filter((e) => nfsNameProblem(e.name) !== null)
@@ -166,6 +169,10 @@ export class NfsLocation implements Location {
       throw error;
     }
     const temp = joinRelative(parentOfRelative(path), temporaryName());
+    // The source's failure reaches us through reading it; once it is read to its end nothing
+    // listens, and the cancel's destroy below would be an uncaught error (a worker thread died
+    // of it, and its writes in flight never removed their temporaries).
+    data.on('error', () => undefined);
     // The source may wait for bytes for ever: cancel must not wait with it.
     const onAbort = (): void => void data.destroy(cancelledError(this.where(path)));
     signal.addEventListener('abort', onAbort, { once: true });

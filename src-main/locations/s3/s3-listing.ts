@@ -182,18 +182,28 @@ export async function anyKeyUnder(
   return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
+/** A multipart upload in progress, as ListMultipartUploads gives it. */
+export interface UploadInProgress {
+  key: string;
+  uploadId: string;
+  /** When the server says it began (ms since the epoch), if it says. */
+  initiatedMs?: number;
+}
+
 /**
- * Multipart uploads in progress for keys directly inside `prefix`, or null when the server cannot
- * list them (NotImplemented). Throws other SDK errors, and S3AnswerError for answers too large
- * or too slow, or pages that would not end.
+ * Multipart uploads in progress for keys directly inside `prefix` (with `allLevels`, at every
+ * level below it: no delimiter), or null when the server cannot list them (NotImplemented).
+ * Throws other SDK errors, and S3AnswerError for answers too large or too slow, or pages that
+ * would not end.
  */
 export async function listUploadsIn(
   client: S3Client,
   bucket: string,
   prefix: string,
   signal: AbortSignal,
-): Promise<{ key: string; uploadId: string }[] | null> {
-  const found: { key: string; uploadId: string }[] = [];
+  allLevels = false,
+): Promise<UploadInProgress[] | null> {
+  const found: UploadInProgress[] = [];
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
   const chain = new UploadPageChain(prefix);
@@ -204,7 +214,7 @@ export async function listUploadsIn(
         new ListMultipartUploadsCommand({
           Bucket: bucket,
           Prefix: prefix,
-          Delimiter: '/',
+          Delimiter: allLevels ? undefined : '/',
           KeyMarker: keyMarker,
           UploadIdMarker: uploadIdMarker,
         }),
@@ -212,7 +222,11 @@ export async function listUploadsIn(
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId)
-          found.push({ key: upload.Key, uploadId: upload.UploadId });
+          found.push({
+            key: upload.Key,
+            uploadId: upload.UploadId,
+            ...(upload.Initiated && { initiatedMs: upload.Initiated.getTime() }),
+          });
       }
       const next = chain.next(page);
       keyMarker = next?.keyMarker;

@@ -531,6 +531,33 @@ export class S3Location implements Location {
   }
 
   /**
+   * Aborts the multipart uploads in progress under the location's root, every level at once (one
+   * ListMultipartUploads without a delimiter, paged), that `isOurs` accepts; resolves with their
+   * relative paths. [] where the server cannot list uploads. A key no path can carry is left.
+   * Throws: cancelled, connection errors.
+   */
+  async abortInterruptedUploads(
+    isOurs: (path: string, initiatedMs: number | undefined) => boolean,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    throwIfAborted(signal, this.s3.where(''));
+    const root = this.keys.rootPrefix;
+    return this.s3.call(signal, 'clean up', '', async () => {
+      const uploads =
+        (await listUploadsIn(this.connection.client, this.bucket, root, signal, true)) ?? [];
+      const aborted: string[] = [];
+      for (const upload of uploads) {
+        const path = upload.key.slice(root.length);
+        if (!upload.key.startsWith(root) || !carriesPath(path)) continue;
+        if (!isOurs(path, upload.initiatedMs)) continue;
+        await abortUpload(this.connection.client, this.bucket, upload.key, upload.uploadId);
+        aborted.push(path);
+      }
+      return aborted;
+    });
+  }
+
+  /**
    * Removes what interrupted writes left in one folder: multipart uploads in progress for keys
    * directly in it (aborted: their parts cost storage), and temporary-named objects.
    * Throws: invalid-name, cancelled, not-found, connection errors.
@@ -689,4 +716,14 @@ export class S3Location implements Location {
 function encodeTags(tags: Record<string, string> | undefined): string | undefined {
   if (!tags || Object.keys(tags).length === 0) return undefined;
   return new URLSearchParams(tags).toString();
+}
+
+/** Whether a key below the root names a path a location can carry (no `..`, `a//b`...). */
+function carriesPath(path: string): boolean {
+  try {
+    assertSafeRelativePath(path);
+    return path !== '';
+  } catch {
+    return false;
+  }
 }

@@ -74,6 +74,10 @@ export async function uploadStream(
 ): Promise<number> {
   const partSize = partSizeFor(size);
   const parts = partsOf(data, partSize);
+  // The source's failure reaches us through reading it; once it is read to its end nothing
+  // listens, and the cancel's destroy below would be an uncaught error that ends the thread
+  // (with the other uploads it runs, which then abort nothing).
+  data.on('error', () => undefined);
   // A source that stalls must not hold a cancelled upload open: destroying it ends the reading.
   const onAbort = (): void => void data.destroy(signal.reason as Error);
   signal.addEventListener('abort', onAbort, { once: true });

@@ -28,13 +28,15 @@ export function inFlight(chunk: number): number {
 /**
  * Renames the open temporary over `target`. A target another writer still holds open cannot be
  * replaced (Windows semantics: ACCESS_DENIED or SHARING_VIOLATION) until it closes it, which is
- * a moment away when two writes race: tried again for up to a second.
+ * a moment away when two writes race: tried again for up to a second. Writes call it without a
+ * signal: a rename the client stopped waiting for may still happen, and the write must know
+ * whether the handle it holds is still its temporary (the transport's time limit applies).
  */
 export async function renameOver(
   share: Smb2Share,
   file: OpenFile,
   target: string,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<void> {
   const info = encodeRenameInformation(target, true);
   for (let attempt = 0; ; attempt++) {

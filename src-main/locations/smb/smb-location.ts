@@ -21,6 +21,7 @@ import { cancelledError, throwIfAborted } from '../abort';
 import type {
   EntryInfo,
   HashAlgorithm,
+  ListOptions,
   Location,
   LocationCapabilities,
   MetadataUpdate,
@@ -136,11 +137,15 @@ export class SmbLocation implements Location {
     });
   }
 
-  async list(path: string, signal: AbortSignal): Promise<EntryInfo[]> {
+  async list(path: string, signal: AbortSignal, options?: ListOptions): Promise<EntryInfo[]> {
     assertSmbPath(path, this.description);
     return this.run(path, 'read folder', signal, async (share) =>
       (await this.entries(share, path, signal))
-        .filter((e) => !isTemporaryName(e.name))
+        .filter((e) => {
+          if (!isTemporaryName(e.name)) return true;
+          if (!(e.attributes & FileAttribute.DIRECTORY)) options?.onTemporary?.(e.name);
+          return false;
+        })
         .map((e) => listedEntry(path, e)),
     );
   }
@@ -419,10 +424,11 @@ export class SmbLocation implements Location {
     fill: (file: OpenFile) => Promise<number>,
   ): Promise<number> {
     const temp = joinRelative(parentOfRelative(path), temporaryName());
+    // Not cancelled half-way (the transport's time limit applies): a CREATE the client stopped
+    // waiting for still creates the temporary, and one whose handle we never learned stays.
     const file = await share.create(
       this.full(temp),
       temporaryRequest(securityWriteAccess(metadata)),
-      signal,
     );
     let written: number;
     try {
@@ -434,7 +440,9 @@ export class SmbLocation implements Location {
           signal,
         });
       await this.applySecurity(share, file, path, metadata, signal);
-      await renameOver(share, file, this.full(path), signal);
+      // Not cancelled half-way either: a rename the server carried out unseen would leave the
+      // file in place while the caller believes it discarded.
+      await renameOver(share, file, this.full(path));
     } catch (error) {
       // Deleted through the handle we hold.
       await discard(share, file);

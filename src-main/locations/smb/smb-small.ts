@@ -13,6 +13,7 @@ import {
   encodeDispositionInformation,
   encodeRenameInformation,
 } from '../../protocols/smb2/smb2-info';
+import { cancelledError } from '../abort';
 import type { ReadOptions } from '../location';
 import { renameOver } from './smb-io';
 import { assertVersion } from './smb-read';
@@ -112,16 +113,14 @@ export async function writeSmall(
   const times = basic
     ? [{ infoType: InfoType.FILE, infoClass: FileInfoClass.FileBasicInformation, data: basic }]
     : [];
-  const { file, failure } = await share.createWriteSet(
-    temp,
-    temporaryRequest(0),
-    data,
-    times,
-    signal,
-  );
-  if (failure) {
+  // Neither the request that creates the temporary nor the one that renames it is cancelled
+  // half-way: the server carries out a request the client stopped waiting for, and a temporary
+  // whose handle we never learned stays for good (a cancel left one per small file in flight).
+  // The transport's time limit still applies; a cancel meanwhile discards the temporary.
+  const { file, failure } = await share.createWriteSet(temp, temporaryRequest(0), data, times);
+  if (failure || signal.aborted) {
     await discard(share, file);
-    throw failure;
+    throw failure ?? cancelledError(share.where(target));
   }
   const setAttributes = attributes
     ? [{ infoType: InfoType.FILE, infoClass: FileInfoClass.FileBasicInformation, data: attributes }]
@@ -136,7 +135,6 @@ export async function writeSmall(
       },
       ...setAttributes,
     ],
-    signal,
   );
   const [renameFailure, attributesFailure] = renamed.failures;
   if (!renameFailure) {
@@ -152,18 +150,14 @@ export async function writeSmall(
   // write does, on the handle when the server kept it open, else on the temporary opened again.
   const handle = renamed.closeFailure
     ? file
-    : await share.create(
-        temp,
-        {
-          access: Access.DELETE | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
-          disposition: Disposition.OPEN,
-          options: CreateOption.NON_DIRECTORY_FILE,
-          shareAccess: 0,
-        },
-        signal,
-      );
+    : await share.create(temp, {
+        access: Access.DELETE | Access.READ_ATTRIBUTES | Access.SYNCHRONIZE,
+        disposition: Disposition.OPEN,
+        options: CreateOption.NON_DIRECTORY_FILE,
+        shareAccess: 0,
+      });
   try {
-    await renameOver(share, handle, target, signal);
+    await renameOver(share, handle, target);
   } catch (error) {
     await discard(share, handle);
     throw error;

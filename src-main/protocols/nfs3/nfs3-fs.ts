@@ -302,8 +302,11 @@ export class Nfs3FileSystem {
    * keeps the verifier in the file's times until a SETATTR (RFC 1813, 3.3.8), which the caller
    * must send once the bytes are in, with the mode and times (the owner may write to the file
    * meanwhile, whatever its mode: servers let the creator of a file write to it, as open(2)
-   * with O_CREAT does). With `holes`, WRITEs of zeros only are not sent (streamWrite) and the
-   * caller sets the size. Resolves with the bytes written (holes included). Throws Nfs3Error and the RPC
+   * with O_CREAT does). The CREATE is never cancelled half-way (`signal` applies to the rest;
+   * the RPC time limit to it): a server carries out a CREATE the client stopped waiting for, so
+   * a caller that removes the file after a cancel must know the CREATE is done, or the file
+   * appears after the removal. With `holes`, WRITEs of zeros only are not sent (streamWrite) and
+   * the caller sets the size. Resolves with the bytes written (holes included). Throws Nfs3Error and the RPC
    * client's errors; the stream's own errors pass through.
    */
   async write(
@@ -317,9 +320,8 @@ export class Nfs3FileSystem {
     const { parent, name } = split(path);
     const handle = await this.fresh(parent, async () => {
       const dir = await this.handleOf(parent, signal);
-      if (how !== 'EXCLUSIVE')
-        return this.nfs.create(dir, name, { mode: how, set: { mode } }, signal);
-      return this.nfs.create(dir, name, { mode: how, verifier: randomBytes(8) }, signal);
+      if (how !== 'EXCLUSIVE') return this.nfs.create(dir, name, { mode: how, set: { mode } });
+      return this.nfs.create(dir, name, { mode: how, verifier: randomBytes(8) });
     });
     this.remember(path, handle);
     return streamWrite(data, {
