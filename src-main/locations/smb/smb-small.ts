@@ -125,17 +125,14 @@ export async function writeSmall(
   const setAttributes = attributes
     ? [{ infoType: InfoType.FILE, infoClass: FileInfoClass.FileBasicInformation, data: attributes }]
     : [];
-  const renamed = await share.setInfosAndClose(
-    file,
-    [
-      {
-        infoType: InfoType.FILE,
-        infoClass: FileInfoClass.FileRenameInformation,
-        data: encodeRenameInformation(target, true),
-      },
-      ...setAttributes,
-    ],
-  );
+  const renamed = await share.setInfosAndClose(file, [
+    {
+      infoType: InfoType.FILE,
+      infoClass: FileInfoClass.FileRenameInformation,
+      data: encodeRenameInformation(target, true),
+    },
+    ...setAttributes,
+  ]);
   const [renameFailure, attributesFailure] = renamed.failures;
   if (!renameFailure) {
     if (attributesFailure) {
