@@ -1,4 +1,11 @@
-import { constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import {
+  constants,
+  lstatSync,
+  readdirSync,
+  readlinkSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import {
   copyFile,
   lstat,
@@ -43,6 +50,7 @@ import {
 import { keepsBytesAsWritten } from './file-system-kind';
 import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
+import { millisecondsOf } from '../nanoseconds';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
 import { LinkedFolderGuard } from './linked-folders';
@@ -50,6 +58,8 @@ import { sortListedNames } from './local-names';
 
 /** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
 const LSTAT_CONCURRENCY = 32;
+/** lstat with the times to the nanosecond (BigIntStats). */
+const BIGINT = { bigint: true } as const;
 /** Read chunk: large enough to keep syscalls and stream hops per byte low on big files. */
 const READ_CHUNK = 256 * 1024;
 const IS_WINDOWS = process.platform === 'win32';
@@ -128,7 +138,7 @@ export class LocalLocation implements Location {
     throwIfAborted(signal, abs);
     try {
       return this.blockingIo
-        ? this.toEntry(lstatSync(abs), abs, relPath, true)
+        ? this.toEntry(lstatSync(abs, BIGINT), abs, relPath, true)
         : await this.examine(abs, relPath);
     } catch (error) {
       throw mapFsError(error, abs, 'stat');
@@ -454,7 +464,7 @@ export class LocalLocation implements Location {
       const childAbs = prefix + name;
       try {
         entries.push(
-          this.toEntry(lstatSync(childAbs), childAbs, joinRelative(relPath, name), true),
+          this.toEntry(lstatSync(childAbs, BIGINT), childAbs, joinRelative(relPath, name), true),
         );
       } catch (error) {
         // Removed between readdir and lstat: it is simply no longer there.
@@ -557,32 +567,37 @@ export class LocalLocation implements Location {
   }
 
   private async examine(abs: string, relPath: string): Promise<EntryInfo> {
-    const entry = this.toEntry(await lstat(abs), abs, relPath, false);
+    const entry = this.toEntry(await lstat(abs, BIGINT), abs, relPath, false);
     if (entry.type === 'symlink') entry.linkTarget = await readlink(abs);
     return entry;
   }
 
-  /** An EntryInfo from lstat; with `readLink`, a symlink's target is read (blocking). */
-  private toEntry(info: Stats, abs: string, relPath: string, readLink: boolean): EntryInfo {
+  /**
+   * An EntryInfo from lstat (BigInt: the times to the nanosecond, kept as mtimeNs/atimeNs for
+   * stores that keep them); with `readLink`, a symlink's target is read (blocking).
+   */
+  private toEntry(info: BigIntStats, abs: string, relPath: string, readLink: boolean): EntryInfo {
     const type = entryTypeOf(info);
     const entry: EntryInfo = {
       path: relPath,
       type,
-      size: type === 'file' ? info.size : 0,
-      mtimeMs: info.mtimeMs,
-      atimeMs: info.atimeMs,
+      size: type === 'file' ? Number(info.size) : 0,
+      mtimeMs: millisecondsOf(info.mtimeNs),
+      mtimeNs: String(info.mtimeNs),
+      atimeMs: millisecondsOf(info.atimeNs),
+      atimeNs: String(info.atimeNs),
     };
     if (this.capabilities.posixMetadata) {
-      entry.mode = info.mode & 0o7777;
-      entry.uid = info.uid;
-      entry.gid = info.gid;
+      entry.mode = Number(info.mode & 0o7777n);
+      entry.uid = Number(info.uid);
+      entry.gid = Number(info.gid);
     }
     if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
     return entry;
   }
 }
 
-function entryTypeOf(info: Stats): EntryType {
+function entryTypeOf(info: Stats | BigIntStats): EntryType {
   if (info.isSymbolicLink()) return 'symlink';
   if (info.isDirectory()) return 'dir';
   if (info.isFile()) return 'file';
