@@ -12,7 +12,8 @@ export interface ParsedLocation {
 /**
  * Turns a command-line location into a config:
  *   /abs/path or file:///abs/path                         local
- *   s3://bucket/prefix?endpoint=URL&region=R&pathStyle=true   S3 (credentials: AWS env/profiles)
+ *   s3://bucket/prefix?endpoint=URL&region=R&pathStyle=true   S3 (credentials: AWS env/profiles;
+ *                                      metadataKeys=both|rclone|datasync: the metadata written)
  *   smb://user@host:port/share/path?domain=D&version=auto     SMB (password: DATAFERRY_SMB_PASSWORD)
  *   nfs://host:port/export/path?mountPort=N&uid=U&gid=G       NFS
  * Throws AppError('invalid-input') naming what is wrong (never another error: a malformed
@@ -131,6 +132,9 @@ function s3(url: URL, text: string): ParsedLocation {
       pathStyle: url.searchParams.get('pathStyle') === 'true',
       credentials: url.searchParams.get('profile') ? 'profile' : 'default',
       profile: url.searchParams.get('profile') ?? '',
+      ...(url.searchParams.has('metadataKeys') && {
+        metadataKeys: url.searchParams.get('metadataKeys'),
+      }),
     },
     text,
   );

@@ -69,17 +69,23 @@ export function planDestinationOnly(entry: EntryInfo, ctx: CompareContext): Plan
   return fromSource(entry, entry.type === 'dir' ? 'rmdir' : 'delete');
 }
 
-function sameTime(a: number, b: number, precision: number): boolean {
-  return Math.abs(a - b) < Math.max(1, precision);
+/** A time one side does not know (EntryInfo.mtimeUnknown) is no difference. */
+function sameTime(a: EntryInfo, b: EntryInfo, precision: number): boolean {
+  if (a.mtimeUnknown || b.mtimeUnknown) return true;
+  return Math.abs(a.mtimeMs - b.mtimeMs) < Math.max(1, precision);
 }
 
 function metadataDiffers(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): boolean {
   const o = ctx.options;
   const posix = ctx.source.posixMetadata && ctx.destination.posixMetadata;
-  if (posix && o.PosixPermissions === 'PRESERVE' && src.mode !== undefined && src.mode !== dst.mode)
-    return true;
-  if (posix && o.Uid !== 'NONE' && src.uid !== undefined && src.uid !== dst.uid) return true;
-  if (posix && o.Gid !== 'NONE' && src.gid !== undefined && src.gid !== dst.gid) return true;
+  if (!posix) return false;
+  // A field the destination has no record of (an object another tool wrote without it) is not
+  // rewritten on its own: only a field recorded with another value is a difference.
+  const differs = (a: number | undefined, b: number | undefined): boolean =>
+    a !== undefined && b !== undefined && a !== b;
+  if (o.PosixPermissions === 'PRESERVE' && differs(src.mode, dst.mode)) return true;
+  if (o.Uid !== 'NONE' && differs(src.uid, dst.uid)) return true;
+  if (o.Gid !== 'NONE' && differs(src.gid, dst.gid)) return true;
   return false;
 }
 
@@ -105,14 +111,11 @@ export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): P
   const same =
     src.type === 'symlink'
       ? src.linkTarget === dst.linkTarget
-      : src.size === dst.size &&
-        (ctx.options.Mtime === 'NONE' || sameTime(src.mtimeMs, dst.mtimeMs, precision));
+      : src.size === dst.size && (ctx.options.Mtime === 'NONE' || sameTime(src, dst, precision));
   if (ctx.options.TransferMode === 'CHANGED' && same) {
     // A link's content is its target; its own time is metadata.
     const linkTimeDiffers =
-      src.type === 'symlink' &&
-      ctx.options.Mtime === 'PRESERVE' &&
-      !sameTime(src.mtimeMs, dst.mtimeMs, precision);
+      src.type === 'symlink' && ctx.options.Mtime === 'PRESERVE' && !sameTime(src, dst, precision);
     return metadataDiffers(src, dst, ctx) || linkTimeDiffers
       ? fromSource(src, 'meta')
       : fromSource(src, 'skip', 'unchanged');

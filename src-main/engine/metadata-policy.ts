@@ -10,8 +10,15 @@ export function metadataFor(
   destination: LocationCapabilities,
 ): MetadataUpdate {
   const update: MetadataUpdate = {};
-  if (options.Mtime === 'PRESERVE') update.mtimeMs = item.mtimeMs;
-  if (options.Atime === 'BEST_EFFORT' && item.atimeMs !== undefined) update.atimeMs = item.atimeMs;
+  // A time the source does not know (an S3 folder without a marker) is never written.
+  if (options.Mtime === 'PRESERVE' && !item.mtimeUnknown) {
+    update.mtimeMs = item.mtimeMs;
+    if (item.mtimeNs !== undefined) update.mtimeNs = item.mtimeNs;
+  }
+  if (options.Atime === 'BEST_EFFORT' && item.atimeMs !== undefined) {
+    update.atimeMs = item.atimeMs;
+    if (item.atimeNs !== undefined) update.atimeNs = item.atimeNs;
+  }
   if (source.posixMetadata && destination.posixMetadata) {
     if (options.PosixPermissions === 'PRESERVE' && item.mode !== undefined) update.mode = item.mode;
     // NAME and BOTH map names on the other side; on one workstation the numbers are the names.

@@ -105,9 +105,11 @@ function metadataAfterRead(
   const stored = (reader as Readable & ReadStreamMetadata).storedMetadata;
   if (!item.metadataPending || !stored) return metadata;
   const { securityDescriptor } = metadata;
+  // A time the listing did not give (mtimeUnknown) is known once the read answered one.
+  const { mtimeUnknown: _unknown, ...known } = item;
   return {
     ...metadataFor(
-      { ...item, ...stored },
+      { ...(stored.mtimeMs === undefined ? item : known), ...stored },
       ctx.options,
       ctx.source.capabilities,
       ctx.destination.capabilities,

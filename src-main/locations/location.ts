@@ -20,9 +20,26 @@ export interface EntryInfo {
   type: EntryType;
   /** Bytes for files; 0 otherwise. */
   size: number;
-  /** Milliseconds since the epoch, as precise as the store keeps it (see mtimePrecisionMs). */
+  /**
+   * Milliseconds since the epoch, as precise as the store keeps it (see mtimePrecisionMs).
+   * Meaningless (0) when `mtimeUnknown` is set.
+   */
   mtimeMs: number;
+  /**
+   * The store does not know this entry's modification time (an S3 folder without a marker
+   * object): nothing is set from `mtimeMs` and no comparison treats it as a difference.
+   */
+  mtimeUnknown?: true;
+  /**
+   * The modification time to the nanosecond, as a decimal string of nanoseconds since the epoch,
+   * where the store keeps nanoseconds (a local disk's stat, S3 metadata written with them). It
+   * is `mtimeMs` made exact: a store that keeps nanoseconds writes this one when it still agrees
+   * with `mtimeMs` (within 10 us; see nanosecondsOf).
+   */
+  mtimeNs?: string;
   atimeMs?: number;
+  /** The access time to the nanosecond, as `mtimeNs`. */
+  atimeNs?: string;
   /** POSIX permission bits (0o7777), where the store has them. */
   mode?: number;
   uid?: number;
@@ -72,7 +89,10 @@ export interface EntryInfo {
  * on the stream `read` returns as `storedMetadata`: what a pending entry (metadataPending) lacks.
  */
 export interface ReadStreamMetadata {
-  storedMetadata?: Pick<EntryInfo, 'mtimeMs' | 'atimeMs' | 'mode' | 'uid' | 'gid'>;
+  storedMetadata?: Pick<
+    EntryInfo,
+    'mtimeMs' | 'mtimeNs' | 'atimeMs' | 'atimeNs' | 'mode' | 'uid' | 'gid'
+  >;
 }
 
 /** Which parts of a Windows security descriptor a task copies (SecurityDescriptorCopyFlags). */
@@ -81,7 +101,10 @@ export type SecurityDescriptorParts = 'OWNER_DACL' | 'OWNER_DACL_SACL';
 /** Metadata a write or setMetadata applies; absent fields are left as they are. */
 export interface MetadataUpdate {
   mtimeMs?: number;
+  /** `mtimeMs` to the nanosecond (EntryInfo.mtimeNs), for stores that keep nanoseconds. */
+  mtimeNs?: string;
   atimeMs?: number;
+  atimeNs?: string;
   mode?: number;
   uid?: number;
   gid?: number;

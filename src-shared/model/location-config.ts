@@ -64,6 +64,13 @@ export const S3_STORAGE_CLASSES = [
   'DEEP_ARCHIVE',
 ] as const;
 
+/**
+ * Which user-metadata keys an S3 location writes for a file's times, mode and owner: rclone's
+ * (`mtime`, `mode`, `uid`...), DataSync's (`file-mtime`, `file-permissions`, `file-owner`...,
+ * also read by S3 File Gateway and FSx for Lustre), or both. Both are always read.
+ */
+export const S3_METADATA_KEYS = ['both', 'rclone', 'datasync'] as const;
+
 export const s3ConfigSchema = z
   .object({
     kind: z.literal('s3'),
@@ -77,6 +84,8 @@ export const s3ConfigSchema = z
     /** Only for tests and S3-compatible endpoints reached as "s3://...?endpoint=". */
     endpoint: z.string().max(2048).default(''),
     pathStyle: z.boolean().default(false),
+    /** Absent: both. */
+    metadataKeys: z.enum(S3_METADATA_KEYS).optional(),
   })
   .strict();
 
@@ -94,6 +103,8 @@ export const objectStorageConfigSchema = z
       .string()
       .max(256 * 1024)
       .default(''),
+    /** Absent: both. */
+    metadataKeys: z.enum(S3_METADATA_KEYS).optional(),
   })
   .strict();
 

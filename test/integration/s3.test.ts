@@ -169,7 +169,14 @@ describe('dataferry with S3', () => {
     const zeroHead = JSON.parse(
       await aws(['s3api', 'head-object', '--bucket', BUCKET, '--key', `${prefix}/zero`]),
     );
-    expect(zeroHead.Metadata.mtime).toBe('1577840523.456000');
+    // The disk's own nanoseconds, in rclone's and DataSync's keys (utimes from a Date is not
+    // exact past the microsecond: what counts is that the object says what the disk says).
+    const zeroNs = lstatSync(path.join(src, 'zero'), { bigint: true }).mtimeNs;
+    expect(zeroNs / 1_000_000n).toBe(1_577_840_523_456n);
+    expect(zeroHead.Metadata.mtime).toBe(
+      `${zeroNs / 1_000_000_000n}.${String(zeroNs % 1_000_000_000n).padStart(9, '0')}`,
+    );
+    expect(zeroHead.Metadata['file-mtime']).toBe(`${zeroNs}ns`);
 
     const down = await dataferry(['run', '--from', url, '--to', dst, '--json']);
     expect(down.code, down.stderr).toBe(0);

@@ -203,7 +203,12 @@ function metadataProblem(ctx: RunContext, src: EntryInfo, dst: EntryInfo): strin
     ctx.destination.capabilities.mtimePrecisionMs,
     1,
   );
-  if (ctx.options.Mtime === 'PRESERVE' && Math.abs(src.mtimeMs - dst.mtimeMs) >= precision) {
+  const timeKnown = !src.mtimeUnknown && !dst.mtimeUnknown;
+  if (
+    ctx.options.Mtime === 'PRESERVE' &&
+    timeKnown &&
+    Math.abs(src.mtimeMs - dst.mtimeMs) >= precision
+  ) {
     return 'modification times differ';
   }
   return null;

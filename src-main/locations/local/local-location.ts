@@ -1,4 +1,11 @@
-import { constants, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import {
+  constants,
+  lstatSync,
+  readdirSync,
+  readlinkSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import {
   copyFile,
   link,
@@ -46,6 +53,7 @@ import { keepsBytesAsWritten } from './file-system-kind';
 import { writeSparseAsync } from './sparse-write';
 import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
+import { millisecondsOf } from '../nanoseconds';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
 import { LinkedFolderGuard } from './linked-folders';
@@ -53,6 +61,8 @@ import { sortListedNames } from './local-names';
 
 /** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
 const LSTAT_CONCURRENCY = 32;
+/** lstat with the times to the nanosecond (BigIntStats). */
+const BIGINT = { bigint: true } as const;
 /** Read chunk: large enough to keep syscalls and stream hops per byte low on big files. */
 const READ_CHUNK = 256 * 1024;
 const IS_WINDOWS = process.platform === 'win32';
@@ -136,7 +146,7 @@ export class LocalLocation implements Location {
     throwIfAborted(signal, abs);
     try {
       return this.blockingIo
-        ? this.toEntry(lstatSync(abs), abs, relPath, true)
+        ? this.toEntry(lstatSync(abs, BIGINT), abs, relPath, true)
         : await this.examine(abs, relPath);
     } catch (error) {
       throw mapFsError(error, abs, 'stat');
@@ -478,7 +488,7 @@ export class LocalLocation implements Location {
       const childAbs = prefix + name;
       try {
         entries.push(
-          this.toEntry(lstatSync(childAbs), childAbs, joinRelative(relPath, name), true),
+          this.toEntry(lstatSync(childAbs, BIGINT), childAbs, joinRelative(relPath, name), true),
         );
       } catch (error) {
         // Removed between readdir and lstat: it is simply no longer there.
@@ -614,47 +624,46 @@ export class LocalLocation implements Location {
   }
 
   private async examine(abs: string, relPath: string): Promise<EntryInfo> {
-    const entry = this.toEntry(await lstat(abs), abs, relPath, false);
+    const entry = this.toEntry(await lstat(abs, BIGINT), abs, relPath, false);
     if (entry.type === 'symlink') entry.linkTarget = await readlink(abs);
     return entry;
   }
 
-  /** An EntryInfo from lstat; with `readLink`, a symlink's target is read (blocking). */
-  private toEntry(info: Stats, abs: string, relPath: string, readLink: boolean): EntryInfo {
+  /**
+   * An EntryInfo from lstat (BigInt: the times to the nanosecond, kept as mtimeNs/atimeNs for
+   * stores that keep them); with `readLink`, a symlink's target is read (blocking).
+   */
+  private toEntry(info: BigIntStats, abs: string, relPath: string, readLink: boolean): EntryInfo {
     const type = entryTypeOf(info);
     const entry: EntryInfo = {
       path: relPath,
       type,
-      size: type === 'file' ? info.size : 0,
-      mtimeMs: info.mtimeMs,
-      atimeMs: info.atimeMs,
+      size: type === 'file' ? Number(info.size) : 0,
+      mtimeMs: millisecondsOf(info.mtimeNs),
+      mtimeNs: String(info.mtimeNs),
+      atimeMs: millisecondsOf(info.atimeNs),
+      atimeNs: String(info.atimeNs),
     };
     // A file occupying fewer 512-byte blocks than its size has holes (Windows has no blocks).
-    if (type === 'file' && !IS_WINDOWS && info.blocks * 512 < info.size) {
-      entry.allocatedBytes = info.blocks * 512;
+    if (type === 'file' && !IS_WINDOWS && info.blocks * 512n < info.size) {
+      entry.allocatedBytes = Number(info.blocks * 512n);
     }
     if (this.capabilities.posixMetadata) {
-      entry.mode = info.mode & 0o7777;
-      entry.uid = info.uid;
-      entry.gid = info.gid;
+      entry.mode = Number(info.mode & 0o7777n);
+      entry.uid = Number(info.uid);
+      entry.gid = Number(info.gid);
     }
     if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
-    if (type === 'file' && info.nlink > 1 && !IS_WINDOWS) entry.hardLink = hardLinkOf(abs);
+    // The identity of a file with several names: device and inode, exact (BigInt: an inode
+    // number past 2^53 would be rounded in a number, and two files could look like one).
+    if (type === 'file' && info.nlink > 1n && !IS_WINDOWS) {
+      entry.hardLink = { key: `${info.dev}:${info.ino}`, links: Number(info.nlink) };
+    }
     return entry;
   }
 }
 
-/**
- * The identity of a file with several names: device and inode as exact integers (an inode
- * number past 2^53 would be rounded in a Stats number, and two files could look like one).
- * Asked again with BigInt only for such files, which are few. Throws what lstat throws.
- */
-function hardLinkOf(abs: string): { key: string; links: number } {
-  const exact = lstatSync(abs, { bigint: true });
-  return { key: `${exact.dev}:${exact.ino}`, links: Number(exact.nlink) };
-}
-
-function entryTypeOf(info: Stats): EntryType {
+function entryTypeOf(info: Stats | BigIntStats): EntryType {
   if (info.isSymbolicLink()) return 'symlink';
   if (info.isDirectory()) return 'dir';
   if (info.isFile()) return 'file';

@@ -38,6 +38,7 @@ export function createS3Location(
         ? (config.storageClass as StorageClass)
         : undefined,
     identity: identityOf(config),
+    metadataKeys: config.metadataKeys ?? 'both',
     // In the data folder of the CLI or app (CreateOptions.dataDir, handed to every thread).
     index: WrittenIndex.in(options.dataDir, `${connection.endpointLabel} ${connection.bucket}`),
   });

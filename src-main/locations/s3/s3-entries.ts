@@ -6,7 +6,9 @@ import { fromUserMetadata, type StoredMetadata } from './s3-metadata';
 
 /**
  * The entry for a file (its object) or a folder (its marker, null when it has none), with the
- * metadata stored in user metadata; LastModified where no mtime was stored. Never throws.
+ * metadata stored in user metadata; LastModified where no mtime was stored. A folder without a
+ * marker (keys written by other tools) has no time at all: mtimeUnknown, never 1970.
+ * Never throws.
  */
 export function entryFromHead(
   type: 'file' | 'dir',
@@ -14,16 +16,41 @@ export function entryFromHead(
   head: HeadObjectCommandOutput | null,
 ): EntryInfo {
   const stored = fromUserMetadata(head?.Metadata);
-  return {
+  const lastModified = head?.LastModified?.getTime();
+  const entry: EntryInfo = {
     path,
     type,
     size: type === 'file' ? (head?.ContentLength ?? 0) : 0,
-    mtimeMs: stored.mtimeMs ?? head?.LastModified?.getTime() ?? 0,
+    mtimeMs: 0,
+    ...withStored(stored),
+    ...(type === 'file' && head?.ETag !== undefined && { etag: head.ETag }),
+  };
+  if (stored.mtimeMs === undefined) {
+    if (lastModified === undefined) entry.mtimeUnknown = true;
+    else entry.mtimeMs = objectTime(lastModified);
+  }
+  return entry;
+}
+
+/**
+ * The time of an object without a stored mtime: its LastModified to the second. Headers (HEAD,
+ * GET) give it to the second and some listings to the millisecond (fauxqs; Amazon's are
+ * always .000): both must name the same time, or a re-run would see a change.
+ */
+export function objectTime(lastModifiedMs: number): number {
+  return Math.floor(lastModifiedMs / 1000) * 1000;
+}
+
+/** The stored fields, as EntryInfo fields (absent ones left out). */
+function withStored(stored: StoredMetadata): Partial<EntryInfo> {
+  return {
+    ...(stored.mtimeMs !== undefined && { mtimeMs: stored.mtimeMs }),
+    ...(stored.mtimeNs !== undefined && { mtimeNs: stored.mtimeNs }),
     ...(stored.atimeMs !== undefined && { atimeMs: stored.atimeMs }),
+    ...(stored.atimeNs !== undefined && { atimeNs: stored.atimeNs }),
     ...(stored.mode !== undefined && { mode: stored.mode }),
     ...(stored.uid !== undefined && { uid: stored.uid }),
     ...(stored.gid !== undefined && { gid: stored.gid }),
-    ...(type === 'file' && head?.ETag !== undefined && { etag: head.ETag }),
   };
 }
 
@@ -42,18 +69,16 @@ export function entryFromListing(
     path,
     type: 'file',
     size: listed.size,
-    mtimeMs: listed.lastModifiedMs ?? 0,
+    mtimeMs: 0,
     ...(listed.etag !== undefined && { etag: listed.etag }),
   };
+  // A listing without LastModified (a server that left it out) gives no time: none is invented.
+  if (listed.lastModifiedMs === undefined) base.mtimeUnknown = true;
+  else base.mtimeMs = objectTime(listed.lastModifiedMs);
   if (!stored) return { ...base, metadataPending: true };
-  return {
-    ...base,
-    mtimeMs: stored.mtimeMs ?? base.mtimeMs,
-    ...(stored.atimeMs !== undefined && { atimeMs: stored.atimeMs }),
-    ...(stored.mode !== undefined && { mode: stored.mode }),
-    ...(stored.uid !== undefined && { uid: stored.uid }),
-    ...(stored.gid !== undefined && { gid: stored.gid }),
-  };
+  if (stored.mtimeMs === undefined) return { ...base, ...withStored(stored) };
+  const { mtimeUnknown: _unknown, ...known } = base;
+  return { ...known, ...withStored(stored) };
 }
 
 /**
@@ -71,6 +96,7 @@ export function problemEntry(
     type: 'other',
     size: 0,
     mtimeMs: 0,
+    mtimeUnknown: true,
     // JSON quoting: a NUL or control character in the key is escaped, not printed.
     problem: `object key ${JSON.stringify(key)} cannot be a file name: it has ${problem}`,
   };

@@ -31,7 +31,13 @@ import {
   type FolderLevel,
 } from './s3-listing';
 import { entryFromHead, entryFromListing, problemEntry } from './s3-entries';
-import { fromUserMetadata, mergeUserMetadata, toUserMetadata } from './s3-metadata';
+import {
+  fromUserMetadata,
+  mergeUserMetadata,
+  sameUserMetadata,
+  toUserMetadata,
+  type MetadataKeys,
+} from './s3-metadata';
 import { getObject, type GetTarget } from './s3-get';
 import { abortUpload, uploadStream } from './s3-upload';
 import { FolderCache } from './folder-cache';
@@ -61,6 +67,11 @@ export interface S3LocationOptions {
   identity: string;
   /** What DataFerry wrote to this bucket (written-index.ts): spares HEADs. None when absent. */
   index?: WrittenIndex;
+  /**
+   * The user-metadata conventions written (s3-metadata.ts): rclone's keys, DataSync's
+   * (`file-mtime`...), or both (the default). Both are always read.
+   */
+  metadataKeys?: MetadataKeys;
 }
 
 /**
@@ -80,7 +91,7 @@ export class S3Location implements Location {
   readonly kind: Extract<LocationKind, 's3' | 'object-storage'>;
   readonly description: string;
   readonly capabilities: LocationCapabilities = {
-    // Times are kept to the microsecond in user metadata; objects without it use LastModified.
+    // Times are kept to the nanosecond in user metadata; objects without it use LastModified.
     mtimePrecisionMs: 1,
     caseSensitive: true,
     emptyDirectories: true,
@@ -108,6 +119,7 @@ export class S3Location implements Location {
   /** Requests on the bucket, with their errors mapped. */
   private readonly s3: S3Bucket;
   private readonly index: WrittenIndex;
+  private readonly metadataKeys: MetadataKeys;
 
   constructor(options: S3LocationOptions) {
     this.kind = options.kind;
@@ -119,6 +131,7 @@ export class S3Location implements Location {
     this.identity = options.identity;
     this.s3 = new S3Bucket(this.connection, this.keys, this.description);
     this.index = options.index ?? WrittenIndex.in(null, '');
+    this.metadataKeys = options.metadataKeys ?? 'both';
   }
 
   /**
@@ -264,7 +277,9 @@ export class S3Location implements Location {
         path: joinRelative(path, name),
         type: 'dir',
         size: 0,
+        // The browser lists no markers: a folder's time is not known here.
         mtimeMs: 0,
+        mtimeUnknown: true,
       })),
       ...level.files.map((listed) => {
         const child = joinRelative(path, listed.name);
@@ -359,7 +374,7 @@ export class S3Location implements Location {
       throw error instanceof AppError ? error : this.s3.fail(error, signal, 'write', path);
     }
     const key = this.keys.objectKey(path);
-    const metadata = toUserMetadata(options.metadata ?? {}, 'file');
+    const metadata = toUserMetadata(options.metadata ?? {}, 'file', this.metadataKeys);
     const started = Date.now();
     let etag: string | undefined;
     try {
@@ -466,7 +481,9 @@ export class S3Location implements Location {
 
   /**
    * Rewrites an object's (or a folder marker's) user metadata: S3 objects are immutable, so a
-   * file is copied onto itself with the new metadata (server-side, no data through us).
+   * file is copied onto itself with the new metadata (server-side, no data through us). Nothing
+   * is written when the metadata would not change, and a folder without a marker (keys another
+   * tool wrote) gets none: DataFerry adds markers only to the folders it creates (mkdir).
    * Throws: invalid-name, cancelled, not-found, connection errors.
    */
   async setMetadata(path: string, metadata: MetadataUpdate, signal: AbortSignal): Promise<void> {
@@ -476,6 +493,8 @@ export class S3Location implements Location {
       const key = this.keys.objectKey(path);
       const head = await this.s3.head(key, signal);
       if (head) {
+        const merged = mergeUserMetadata(head.Metadata, metadata, 'file', this.metadataKeys);
+        if (sameUserMetadata(merged, head.Metadata)) return;
         await this.s3.call(signal, 'set metadata', path, () =>
           copyObject(
             this.connection.client,
@@ -483,7 +502,7 @@ export class S3Location implements Location {
             {
               bucket: this.bucket,
               key,
-              metadata: mergeUserMetadata(head.Metadata, metadata, 'file'),
+              metadata: merged,
               contentType: head.ContentType ?? contentTypeFor(path),
               storageClass: head.StorageClass as StorageClass | undefined,
               // The same object, rewritten: its tags stay (every server copies its own).
@@ -499,14 +518,14 @@ export class S3Location implements Location {
     const marker = this.keys.markerKey(path);
     if (marker === null) return; // the bucket root keeps no metadata
     const existing = await this.s3.head(marker, signal);
-    if (
-      !existing &&
-      !(await this.s3.call(signal, 'stat', path, () => this.s3.folderExists(path, signal)))
-    )
-      throw this.s3.notFound(path);
-    await this.s3.call(signal, 'set metadata', path, () =>
-      this.s3.putMarker(path, mergeUserMetadata(existing?.Metadata, metadata, 'dir'), signal),
-    );
+    if (!existing) {
+      if (!(await this.s3.call(signal, 'stat', path, () => this.s3.folderExists(path, signal))))
+        throw this.s3.notFound(path);
+      return;
+    }
+    const merged = mergeUserMetadata(existing.Metadata, metadata, 'dir', this.metadataKeys);
+    if (sameUserMetadata(merged, existing.Metadata)) return;
+    await this.s3.call(signal, 'set metadata', path, () => this.s3.putMarker(path, merged, signal));
   }
 
   /**
@@ -626,7 +645,7 @@ export class S3Location implements Location {
         {
           bucket: this.bucket,
           key: this.keys.objectKey(path),
-          metadata: toUserMetadata(options.metadata ?? {}, 'file'),
+          metadata: toUserMetadata(options.metadata ?? {}, 'file', this.metadataKeys),
           contentType: head.ContentType ?? contentTypeFor(path),
           storageClass: this.storageClass,
           tagging: encodeTags(options.tags),

@@ -5,6 +5,7 @@ import {
   planSourceOnly,
   type CompareContext,
 } from '../../../src-main/engine/compare';
+import { metadataFor } from '../../../src-main/engine/metadata-policy';
 import type { EntryInfo, LocationCapabilities } from '../../../src-main/locations/location';
 import { taskOptionsSchema, type TaskOptionsInput } from '../../../src-shared/model/task';
 
@@ -107,5 +108,36 @@ describe('compare', () => {
     expect(
       planDestinationOnly(file({ type: 'dir' }), ctx({ PreserveDeletedFiles: 'REMOVE' }))?.action,
     ).toBe('rmdir');
+  });
+});
+
+describe('times and fields a side does not know (issue 15, items 5 and 6)', () => {
+  it('an unknown time is no difference, and none is written', () => {
+    const unknown = file({ mtimeMs: 0, mtimeUnknown: true });
+    expect(planBoth(file(), unknown, ctx()).action).toBe('skip');
+    expect(planBoth(unknown, file(), ctx()).action).toBe('skip');
+    const folder = file({ type: 'dir', size: 0, mtimeMs: 0, mtimeUnknown: true });
+    const item = { ...folder, action: 'mkdir' as const };
+    expect(metadataFor(item, taskOptionsSchema.parse({}), caps(), caps())).not.toHaveProperty(
+      'mtimeMs',
+    );
+    expect(
+      metadataFor(
+        { ...file({ mtimeNs: '1000000001' }), action: 'copy' },
+        taskOptionsSchema.parse({}),
+        caps(),
+        caps(),
+      ),
+    ).toMatchObject({ mtimeMs: 1000, mtimeNs: '1000000001' });
+  });
+
+  it('a mode or owner the destination has no record of is not rewritten on its own', () => {
+    const bare = file({ mode: undefined, uid: undefined, gid: undefined });
+    expect(planBoth(file(), bare, ctx()).action).toBe('skip');
+    expect(
+      planBoth(file({ type: 'dir', size: 0 }), { ...bare, type: 'dir', size: 0 }, ctx()).action,
+    ).toBe('mkdir');
+    // A recorded other value still is a difference.
+    expect(planBoth(file(), file({ mode: 0o600 }), ctx()).action).toBe('meta');
   });
 });

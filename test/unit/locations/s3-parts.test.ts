@@ -21,7 +21,7 @@ async function collect(stream: Readable): Promise<Buffer> {
 }
 
 describe('S3 user metadata', () => {
-  it('writes rclone-compatible keys and reads them back to the microsecond', () => {
+  it("writes rclone's and DataSync's keys and reads them back to the microsecond", () => {
     const meta = toUserMetadata(
       {
         mtimeMs: 1_600_000_000_123.456,
@@ -33,16 +33,68 @@ describe('S3 user metadata', () => {
       'file',
     );
     expect(meta).toEqual({
-      mtime: '1600000000.123456',
-      atime: '1500000000.000000',
+      mtime: '1600000000.123456000',
+      atime: '1500000000.000000000',
       mode: '104755',
       uid: '1000',
       gid: '50',
+      'file-mtime': '1600000000123456000ns',
+      'file-atime': '1500000000000000000ns',
+      'file-permissions': '0104755',
+      'file-owner': '1000',
+      'file-group': '50',
     });
-    expect(toUserMetadata({ mode: 0o750 }, 'dir')).toEqual({ mode: '40750' });
+    expect(toUserMetadata({ mode: 0o750 }, 'dir')).toEqual({
+      mode: '40750',
+      'file-permissions': '040750',
+    });
+    expect(toUserMetadata({ mode: 0o750, uid: 7 }, 'dir', 'rclone')).toEqual({
+      mode: '40750',
+      uid: '7',
+    });
+    expect(toUserMetadata({ mode: 0o750, uid: 7 }, 'dir', 'datasync')).toEqual({
+      'file-permissions': '040750',
+      'file-owner': '7',
+    });
     const back = fromUserMetadata(meta);
     expect(back.mtimeMs).toBeCloseTo(1_600_000_000_123.456, 3);
     expect(back).toMatchObject({ atimeMs: 1_500_000_000_000, mode: 0o4755, uid: 1000, gid: 50 });
+  });
+
+  it('keeps nanoseconds where the update carries them, and only while they agree with mtimeMs', () => {
+    const ns = '1614834367123456789';
+    expect(toUserMetadata({ mtimeMs: 1_614_834_367_123.4568, mtimeNs: ns }, 'file')).toEqual({
+      mtime: '1614834367.123456789',
+      'file-mtime': '1614834367123456789ns',
+    });
+    // A stale nanosecond count (the file changed and mtimeMs was re-read) does not win.
+    expect(toUserMetadata({ mtimeMs: 1_614_834_999_000, mtimeNs: ns }, 'file', 'rclone')).toEqual({
+      mtime: '1614834999.000000000',
+    });
+    expect(fromUserMetadata({ mtime: '1614834367.123456789' })).toMatchObject({ mtimeNs: ns });
+    expect(fromUserMetadata({ 'file-mtime': `${ns}ns` })).toMatchObject({ mtimeNs: ns });
+  });
+
+  it("reads DataSync's keys (file-mtime in ns, or ms without the suffix; file-permissions...)", () => {
+    const read = fromUserMetadata({
+      'file-mtime': '1589906471163000000ns',
+      'file-atime': '1589906471000',
+      'file-permissions': '0100755',
+      'file-owner': '1001',
+      'file-group': '1002',
+    });
+    expect(read).toEqual({
+      mtimeMs: 1_589_906_471_163,
+      mtimeNs: '1589906471163000000',
+      atimeMs: 1_589_906_471_000,
+      mode: 0o755,
+      uid: 1001,
+      gid: 1002,
+    });
+    // rclone's key wins where both are present: rclone re-stamps `mtime` only.
+    expect(
+      fromUserMetadata({ mtime: '1600000000.5', 'file-mtime': '1589906471163000000ns' }).mtimeMs,
+    ).toBe(1_600_000_000_500);
   });
 
   it('keeps times before 1970 and reads RFC 3339 times other tools write', () => {
@@ -50,6 +102,10 @@ describe('S3 user metadata', () => {
       -1500.25,
       3,
     );
+    // rclone (Go's Time.Unix): floored seconds, a positive fraction.
+    expect(toUserMetadata({ mtimeMs: -1500.25 }, 'file', 'rclone')).toEqual({
+      mtime: '-2.499750000',
+    });
     expect(fromUserMetadata({ mtime: '2023-05-11T17:54:11.523399602+01:00' }).mtimeMs).toBeCloseTo(
       Date.UTC(2023, 4, 11, 16, 54, 11, 523) + 0.399602,
       3,
@@ -60,12 +116,24 @@ describe('S3 user metadata', () => {
     expect(
       fromUserMetadata({ mtime: 'yesterday', mode: '9999', uid: '-1', gid: '99999999999' }),
     ).toEqual({});
+    expect(
+      fromUserMetadata({
+        'file-mtime': '12x ns',
+        'file-permissions': 'rw-r--r--',
+        'file-owner': 'root',
+      }),
+    ).toEqual({});
     expect(fromUserMetadata(undefined)).toEqual({});
   });
 
-  it('merges an update into existing metadata without losing other keys', () => {
+  it('merges an update into existing metadata, replacing both conventions of what it updates', () => {
     expect(
-      mergeUserMetadata({ mtime: '1.000000', 'x-other': 'kept' }, { mode: 0o600 }, 'file'),
+      mergeUserMetadata(
+        { mtime: '1.000000', 'x-other': 'kept', 'file-permissions': '0100644' },
+        { mode: 0o600 },
+        'file',
+        'rclone',
+      ),
     ).toEqual({ mtime: '1.000000', 'x-other': 'kept', mode: '100600' });
   });
 });

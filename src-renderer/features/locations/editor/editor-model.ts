@@ -65,6 +65,8 @@ type TextField =
   | 'endpoint'
   | 'protocol'
   | 'caCertificatePem'
+  /** S3 kinds: which user-metadata keys are written ('both', 'rclone', 'datasync'). */
+  | 'metadataKeys'
   /** EFS and NFS 4.x: where the system mounts the export. */
   | 'mountPoint';
 
@@ -99,6 +101,7 @@ const BLANK: Values = {
   endpoint: '',
   protocol: 'HTTPS',
   caCertificatePem: '',
+  metadataKeys: 'both',
   mountPoint: '',
   pathStyle: false,
 };
@@ -245,6 +248,7 @@ export function buildConfigInput(preset: Preset, v: Values): Record<string, unkn
         accessKeyId: v.credentials === 'keys' ? t('accessKeyId') : '',
         endpoint: t('endpoint'),
         pathStyle: v.pathStyle,
+        ...metadataKeysOf(v),
       };
     case 'object-storage':
       return {
@@ -257,6 +261,12 @@ export function buildConfigInput(preset: Preset, v: Values): Record<string, unkn
         accessKeyId: t('accessKeyId'),
         pathStyle: v.pathStyle,
         caCertificatePem: v.protocol === 'HTTPS' ? v.caCertificatePem.trim() : '',
+        ...metadataKeysOf(v),
       };
   }
+}
+
+/** The metadata-keys choice, left out when it is the default (both) so configs stay as they were. */
+function metadataKeysOf(v: Values): { metadataKeys?: string } {
+  return v.metadataKeys === '' || v.metadataKeys === 'both' ? {} : { metadataKeys: v.metadataKeys };
 }

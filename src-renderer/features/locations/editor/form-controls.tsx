@@ -241,3 +241,20 @@ export function SecretInput(props: {
     </Field>
   );
 }
+
+/** S3 kinds: which user-metadata conventions a location writes (both are always read). */
+export function MetadataKeysField(props: { form: FormApi }): ReactElement {
+  return (
+    <SelectField
+      form={props.form}
+      field="metadataKeys"
+      label="Metadata keys written"
+      hint="Times, mode and owner as rclone (mtime, mode…) and DataSync (file-mtime…) read them"
+      options={[
+        { value: 'both', label: 'rclone and DataSync (both)' },
+        { value: 'rclone', label: 'rclone only (mtime, mode, uid, gid)' },
+        { value: 'datasync', label: 'DataSync only (file-mtime, file-permissions…)' },
+      ]}
+    />
+  );
+}

@@ -3,6 +3,7 @@ import { BucketField } from './s3-fields';
 import {
   CheckboxField,
   Field,
+  MetadataKeysField,
   NumberField,
   SecretInput,
   SelectField,
@@ -67,6 +68,7 @@ export function ObjectStorageFields(props: { form: FormApi }): ReactElement {
           label="Path-style addressing"
           hint="server/bucket/key: what most self-hosted servers expect"
         />
+        <MetadataKeysField form={form} />
       </div>
       {values.protocol === 'HTTPS' && <CaCertificate form={form} />}
     </>

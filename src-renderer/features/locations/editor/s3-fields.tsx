@@ -5,7 +5,14 @@ import { S3_STORAGE_CLASSES } from '../../../../src-shared/model/location-config
 import { invoke } from '../../../lib/api-client';
 import { buildConfigInput, type Preset } from './editor-model';
 import { typedSecrets } from './validate-form';
-import { CheckboxField, SecretInput, SelectField, TextField, type FormApi } from './form-controls';
+import {
+  CheckboxField,
+  MetadataKeysField,
+  SecretInput,
+  SelectField,
+  TextField,
+  type FormApi,
+} from './form-controls';
 import { PickButton, PickResults, usePickList, type PickList } from './pick-list';
 
 const STORAGE_CLASS_LABELS: Record<(typeof S3_STORAGE_CLASSES)[number], string> = {
@@ -104,7 +111,9 @@ export function S3Fields(props: { form: FormApi }): ReactElement {
   const { form } = props;
   const { values } = form;
   // Open at first only when something in it is set, so a saved endpoint is never hidden.
-  const [advanced, setAdvanced] = useState(values.endpoint !== '' || values.pathStyle);
+  const [advanced, setAdvanced] = useState(
+    values.endpoint !== '' || values.pathStyle || values.metadataKeys !== 'both',
+  );
   return (
     <>
       <div className="form-grid">
@@ -219,6 +228,7 @@ export function S3Fields(props: { form: FormApi }): ReactElement {
             label="Path-style addressing"
             hint="endpoint/bucket/key instead of bucket.endpoint/key"
           />
+          <MetadataKeysField form={form} />
         </div>
       </details>
     </>
