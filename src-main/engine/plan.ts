@@ -27,6 +27,17 @@ export interface PlanItem extends EntryInfo {
    * only in case on a case-insensitive destination). Reported as failed, so the run ends ERROR.
    */
   failed?: boolean;
+  /**
+   * With a skip: the source entry cannot be copied (a name no file can carry, a special file, a
+   * link towards a store without links, a type conflict). Reported as not-copied, so the run
+   * ends ERROR instead of passing it off as unchanged.
+   */
+  notCopied?: boolean;
+  /**
+   * With a mkdir: whether the folder is new at the destination (true), already there (false),
+   * or unknown because the destination was not compared (absent: TransferMode=ALL).
+   */
+  newFolder?: boolean;
 }
 
 export const TRANSFER_ACTIONS: readonly PlanAction[] = ['copy', 'update', 'symlink'];

@@ -54,6 +54,8 @@ export async function prepare(input: PrepareInput): Promise<void> {
       })
     : emptyWalk();
 
+  // Without the destination's listing, a folder only the source shows may exist there.
+  const sourceOnlyContext = { ...input.compare, destinationListed: needDestination };
   const planned = new OrderedPlan(input);
   const destinationOnly = (entry: EntryInfo): PlanItem | null => {
     const item = planDestinationOnly(entry, input.compare);
@@ -64,7 +66,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
   while (!a.done || !b.done) {
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
-      await planned.add(planSourceOnly(a.value as EntryInfo, input.compare));
+      await planned.add(planSourceOnly(a.value as EntryInfo, sourceOnlyContext));
       a = await source.next();
     } else if (order > 0) {
       await planned.add(destinationOnly(b.value as EntryInfo));
