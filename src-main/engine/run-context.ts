@@ -80,16 +80,22 @@ export class RunContext {
    * failed again (a file that failed its transfer and then its verification is one failure).
    */
   report(result: Omit<FileResult, 'at'>): void {
-    if (result.action === 'failed' || result.action === 'not-copied') {
+    if (result.action === 'failed') {
       if (this.settled.has(result.path)) return;
       this.settled.add(result.path);
     }
+    // Each not-copied line is its own entry: two refused names can share a stand-in path.
+    if (result.action === 'not-copied') this.settled.add(result.path);
     const code = isErrorCode(result.errorCode) ? result.errorCode : 'unknown';
     if (result.action === 'failed' && this.firstFailure === null) {
       this.firstFailure = { path: result.path, code, message: result.detail ?? 'failed' };
     }
     if (result.action === 'not-copied' && this.firstNotCopied.length < NAMED_IN_SUMMARY)
-      this.firstNotCopied.push({ path: result.path, reason: result.detail ?? code, code });
+      this.firstNotCopied.push({
+        path: result.path,
+        reason: (result.detail ?? code).replace(/^not copied: /, ''),
+        code,
+      });
     this.count(result.action);
     if (result.action === 'verified') this.counters.BytesVerified += result.size;
     this.batch.push({ ...result, at: Date.now() });

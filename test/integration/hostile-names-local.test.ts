@@ -50,10 +50,10 @@ function arrange(): string {
   return src;
 }
 
-/** The skipped lines, with the bytes each names. */
+/** The not-copied lines, with the bytes each names. */
 function refused(files: FileResult[]): string[] {
   return files
-    .filter((f) => f.action === 'skipped')
+    .filter((f) => f.action === 'not-copied')
     .map((f) => `${f.path} ${f.errorCode} ${/its bytes: ([0-9a-f]+)/.exec(f.detail ?? '')?.[1]}`)
     .sort();
 }
@@ -72,8 +72,14 @@ describe('odd names at a local source', () => {
     mkdirSync(dst, { recursive: true });
     writeFileSync(path.join(parent, 'sibling.txt'), 'alone');
     const { execution, files } = await runEngine(localSide(src), localSide(dst));
-    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCESS');
-    expect(execution.counters).toMatchObject({ FilesTransferred: 5, FilesSkipped: 3 });
+    // Names left behind: never a complete copy (issue 15 item 2).
+    expect(execution.status, JSON.stringify(execution.error)).toBe('ERROR');
+    expect(execution.error?.message).toMatch(/^3 entries were not copied: \/"bad-/);
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 5,
+      FilesSkipped: 0,
+      FilesNotCopied: 3,
+    });
     expect(refused(files)).toEqual(EXPECTED_REFUSED);
     expect(rawTree(parent)).toEqual({
       dst: 'dir',
@@ -96,8 +102,14 @@ describe('odd names at a local source', () => {
       localSide(src),
       s3Side(server, 'from-local', 'keys'),
     );
-    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCESS');
-    expect(execution.counters).toMatchObject({ FilesTransferred: 5, FilesSkipped: 3 });
+    // Names left behind: never a complete copy (issue 15 item 2).
+    expect(execution.status, JSON.stringify(execution.error)).toBe('ERROR');
+    expect(execution.error?.message).toMatch(/^3 entries were not copied: \/"bad-/);
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 5,
+      FilesSkipped: 0,
+      FilesNotCopied: 3,
+    });
     expect(refused(files)).toEqual(EXPECTED_REFUSED);
     expect(await server.listKeys('from-local', 'keys/')).toEqual(
       [

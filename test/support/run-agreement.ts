@@ -89,7 +89,10 @@ export async function assertRunAgrees(run: FinishedRun): Promise<void> {
   const seen = new Map<string, Set<FileAction>>();
   for (const r of run.results) {
     const actions = seen.get(r.path) ?? new Set<FileAction>();
-    expect(actions.has(r.action), `${r.path} has two '${r.action}' lines`).toBe(false);
+    // Refused names are shown by a quoted stand-in, which two raw names can share.
+    const standIn = r.action === 'not-copied' && r.errorCode === 'invalid-name';
+    if (!standIn)
+      expect(actions.has(r.action), `${r.path} has two '${r.action}' lines`).toBe(false);
     actions.add(r.action);
     seen.set(r.path, actions);
   }
