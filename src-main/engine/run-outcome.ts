@@ -22,7 +22,7 @@ export function runOutcomeError(ctx: RunContext): ErrorInfo | null {
       `${unreadable} folder(s) could not be read: ${named(ctx.firstUnreadable, unreadable)}`,
     );
   const otherFolders = c.FoldersFailed - unreadable;
-  if (otherFolders > 0) parts.push(`${otherFolders} folder(s) could not be created`);
+  if (otherFolders > 0) parts.push(`${otherFolders} folder(s) could not be created or updated`);
   if (c.FilesNotCopied > 0)
     parts.push(
       `${c.FilesNotCopied} entr${c.FilesNotCopied === 1 ? 'y was' : 'ies were'} not copied: ${named(ctx.firstNotCopied, c.FilesNotCopied)}`,

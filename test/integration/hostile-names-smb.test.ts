@@ -70,7 +70,7 @@ describe('names at an SMB destination', () => {
     expect(execution.error).toMatchObject({ code: 'invalid-name' });
     // The folder is counted as a folder; the name no SMB server can be given is not copied.
     expect(execution.error?.message).toMatch(/^10 file\(s\) failed/);
-    expect(execution.error?.message).toContain('; 1 folder(s) could not be created; ');
+    expect(execution.error?.message).toContain('; 1 folder(s) could not be created or updated; ');
     expect(execution.error?.message).toContain('; 1 entry was not copied: /"bad-');
     expect(failedOrSkipped(files)).toEqual(
       [

@@ -153,7 +153,7 @@ async function destinationTree(
 ): Promise<Map<string, { type: string; size: number }> | null> {
   const tree = new Map<string, { type: string; size: number }>();
   try {
-    for await (const entry of walkTree(location, AbortSignal.timeout(60_000), {
+    for await (const entry of walkTree(location, AbortSignal.timeout(20_000), {
       onUnreadable: () => undefined,
     }))
       tree.set(entry.path, { type: entry.type, size: entry.size });
@@ -169,7 +169,10 @@ async function assertDiskAgrees(
 ): Promise<void> {
   if (destination.config.kind === 'memory') return;
   const failed = new Set(results.filter((r) => r.action === 'failed').map((r) => r.path));
-  const location = createLocation(destination.config, destination.secrets ?? {});
+  // A short limit per request: a fault test may leave its server frozen (SIGSTOP).
+  const location = createLocation(destination.config, destination.secrets ?? {}, {
+    ioTimeoutMs: 3000,
+  });
   let tree: Map<string, { type: string; size: number }> | null;
   try {
     tree = await destinationTree(location);

@@ -268,10 +268,10 @@ function doneLine(item: StoredPlanItem): Omit<FileResult, 'at' | 'sourceChecksum
     errorCode: null,
   };
   if (item.type === 'dir') return { ...line, action: 'folder-updated' };
-  if (item.action === 'meta') return { ...line, action: 'metadata-updated', size: item.size };
+  const action = item.action === 'meta' ? 'metadata-updated' : 'transferred';
   if (item.type === 'symlink')
-    return { ...line, action: 'transferred', detail: `symbolic link to ${item.linkTarget ?? ''}` };
-  return { ...line, action: 'transferred', size: item.size };
+    return { ...line, action, detail: `symbolic link to ${item.linkTarget ?? ''}` };
+  return { ...line, action, size: item.size };
 }
 
 /**

@@ -29,8 +29,10 @@ const line = (l: Partial<FileResult> & Pick<FileResult, 'path' | 'action'>): Fil
   ...l,
 });
 
+type Run = Omit<FinishedRun, 'results'> & { results: FileResult[] };
+
 /** A run that agrees: one folder created, one file written and verified, one link. */
-function goodRun(): FinishedRun {
+function goodRun(): Run {
   const counters = {
     ...zeroCounters(),
     FoldersCreated: 1,
@@ -68,7 +70,7 @@ describe('assertRunAgrees', () => {
   it.each([
     [
       'a file counted twice as failed',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.execution.status = 'ERROR';
         r.execution.counters.FilesFailed = 2;
         r.results.push(line({ path: 'x', action: 'failed', detail: 'no', errorCode: 'unknown' }));
@@ -76,7 +78,7 @@ describe('assertRunAgrees', () => {
     ],
     [
       'two failed lines for one path',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.execution.status = 'ERROR';
         r.execution.counters.FilesFailed = 2;
         const failed = line({ path: 'x', action: 'failed', detail: 'no', errorCode: 'unknown' });
@@ -85,20 +87,20 @@ describe('assertRunAgrees', () => {
     ],
     [
       'a folder reported as a transferred file',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.results[0] = line({ path: 'd', action: 'transferred', detail: 'metadata only' });
       },
     ],
     [
       'a verified size that is not what the destination holds',
-      (r: FinishedRun) => {
+      (r: Run) => {
         (r.results[3] as FileResult).size = 2;
         r.execution.counters.BytesVerified = 2;
       },
     ],
     [
       'entries left behind in a SUCCESS run',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.execution.counters.FilesNotCopied = 1;
         r.results.push(
           line({ path: 'p', action: 'not-copied', detail: 'fifo', errorCode: 'not-supported' }),
@@ -107,13 +109,13 @@ describe('assertRunAgrees', () => {
     ],
     [
       'a summary line that says something else',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.summary = (r.summary ?? '').replace('0 skipped', '4 skipped');
       },
     ],
     [
       'a transferred file missing at the destination',
-      (r: FinishedRun) => {
+      (r: Run) => {
         r.results.push(line({ path: 'gone.txt', action: 'transferred', size: 0 }));
         r.execution.counters.FilesTransferred = 3;
         r.summary = (r.summary ?? '').replace('2 transferred', '3 transferred');
