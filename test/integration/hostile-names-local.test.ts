@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -128,5 +129,31 @@ describe('odd names at a local source', () => {
       );
       expect(await object.Body?.transformToString()).toBe(body);
     }
+  });
+
+  it('issue 15 item 2: a link and a FIFO towards S3 (no links there) are not copied, named, and the run ends ERROR', async () => {
+    const src = path.join(base, 'links');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(path.join(src, 'file.txt'), 'data');
+    symlinkSync('file.txt', path.join(src, 'link'));
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const { execution, files } = await runEngine(
+      localSide(src),
+      s3Side(server, 'from-local', 'links'),
+    );
+    expect(execution.status).toBe('ERROR');
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 1,
+      FilesSkipped: 0,
+      FilesNotCopied: 2,
+    });
+    expect(execution.error?.message).toMatch(
+      /^2 entries were not copied: \/link \(symbolic link not copied: the destination cannot hold links\), \/pipe \(special file/,
+    );
+    expect(files.filter((f) => f.action === 'not-copied').map((f) => f.path)).toEqual([
+      'link',
+      'pipe',
+    ]);
+    expect(await server.listKeys('from-local', 'links/')).toEqual(['links/', 'links/file.txt']);
   });
 });
