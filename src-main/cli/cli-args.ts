@@ -40,7 +40,9 @@ Run options (DataSync's, defaults first):
                            (default 30). Env: DATAFERRY_RETRY_FOR
   --json                   print the final execution as one JSON object on stdout
 
-Exit codes: 0 SUCCESS, 1 ERROR, 2 usage error, 3 CANCELLED.
+Exit codes: 0 SUCCESS (everything copied), 1 ERROR (also when entries could not be
+copied: special files, links to a store without links, names the destination cannot
+hold, type conflicts; exclude them to end SUCCESS), 2 usage error, 3 CANCELLED.
 Data folder: $DATAFERRY_DATA_DIR, or the desktop app's.`;
 
 export type Command =

@@ -187,6 +187,26 @@ async function follow(
   }
 }
 
+/**
+ * The summary's files line: every files counter by the name of its report action, so the line,
+ * the counters and the report agree (test/support/run-agreement.ts reads it back).
+ */
+export function filesLine(c: ExecutionRecord['counters']): string {
+  const deleted =
+    c.FilesNotDeleted > 0
+      ? `${c.FilesDeleted} deleted of ${c.EstimatedFilesToDelete} (${c.FilesNotDeleted} not deleted after errors)`
+      : `${c.FilesDeleted} deleted`;
+  return [
+    `${c.FilesTransferred} transferred of ${c.EstimatedFilesToTransfer}`,
+    `${c.FilesMetadataUpdated} metadata updated`,
+    `${c.FilesSkipped} skipped`,
+    `${c.FilesNotCopied} not copied`,
+    deleted,
+    `${c.FilesVerified} verified`,
+    `${c.FilesFailed} failed`,
+  ].join(', ');
+}
+
 function summary(e: ExecutionRecord): string {
   const c = e.counters;
   const phases = Object.entries(e.phases)
@@ -199,10 +219,12 @@ function summary(e: ExecutionRecord): string {
     `Execution ${e.id}: ${e.status}`,
     `  ${e.sourceDescription} -> ${e.destinationDescription}`,
     `  phases: ${phases}`,
-    `  files: ${c.FilesTransferred} transferred of ${c.EstimatedFilesToTransfer}, ${c.FilesSkipped} skipped, ${c.FilesDeleted} deleted, ${c.FilesVerified} verified, ${c.FilesFailed} failed`,
-    `  bytes: ${c.BytesWritten} written of ${c.EstimatedBytesToTransfer}`,
+    `  files: ${filesLine(c)}`,
+    `  folders: ${c.FoldersCreated} created, ${c.FoldersUpdated} updated, ${c.FoldersFailed} failed`,
+    `  bytes: ${c.BytesWritten} written of ${c.EstimatedBytesToTransfer}, ${c.BytesVerified} verified`,
   ];
   if (e.error) lines.push(`  error: ${e.error.message}`);
-  if (c.FilesFailed > 0) lines.push(`  report: dataferry report ${e.id} --format csv`);
+  if (c.FilesFailed + c.FilesNotCopied + c.FoldersFailed + c.FilesNotDeleted > 0)
+    lines.push(`  report: dataferry report ${e.id} --format csv`);
   return `${lines.join('\n')}\n`;
 }

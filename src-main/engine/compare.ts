@@ -7,6 +7,8 @@ export interface CompareContext {
   options: TaskOptions;
   source: LocationCapabilities;
   destination: LocationCapabilities;
+  /** False when PREPARING did not list the destination: a source-only folder may be there. */
+  destinationListed?: boolean;
 }
 
 function fromSource(entry: EntryInfo, action: PlanItem['action'], detail?: string): PlanItem {
@@ -32,20 +34,26 @@ function refusedByName(entry: EntryInfo): PlanItem | null {
   return {
     ...entry,
     action: 'skip',
-    detail: `skipped: ${entry.problem}`,
+    detail: `not copied: ${entry.problem}`,
     errorCode: 'invalid-name',
+    notCopied: true,
   };
 }
 
-/** Entries the destination cannot hold or the options leave out: skipped with the reason. */
+/** A source entry left behind, with the reason for the report. */
+function notCopied(entry: EntryInfo, detail: string): PlanItem {
+  return { ...entry, action: 'skip', detail, errorCode: 'not-supported', notCopied: true };
+}
+
+/** Entries the destination cannot hold or the options leave out: the reason they are not copied. */
 function unsupported(entry: EntryInfo, ctx: CompareContext): string | null {
   if (entry.type === 'symlink' && !ctx.destination.symlinks) {
-    return 'symbolic link skipped: the destination cannot hold links';
+    return 'symbolic link not copied: the destination cannot hold links';
   }
   if (entry.type === 'other') {
     return ctx.options.PreserveDevices === 'PRESERVE'
-      ? 'special file (device, FIFO or socket) skipped: copying them is not supported yet'
-      : 'special file (device, FIFO or socket) skipped: PreserveDevices=NONE';
+      ? 'special file (device, FIFO or socket) not copied: copying them is not supported yet'
+      : 'special file (device, FIFO or socket) not copied: PreserveDevices=NONE';
   }
   return null;
 }
@@ -55,8 +63,11 @@ export function planSourceOnly(entry: EntryInfo, ctx: CompareContext): PlanItem 
   const refused = refusedByName(entry);
   if (refused) return refused;
   const skip = unsupported(entry, ctx);
-  if (skip) return fromSource(entry, 'skip', skip);
-  if (entry.type === 'dir') return fromSource(entry, 'mkdir');
+  if (skip) return notCopied(entry, skip);
+  if (entry.type === 'dir') {
+    const mkdir = fromSource(entry, 'mkdir');
+    return ctx.destinationListed === false ? mkdir : { ...mkdir, newFolder: true };
+  }
   if (entry.type === 'symlink') return fromSource(entry, 'symlink');
   return fromSource(entry, 'copy');
 }
@@ -94,19 +105,21 @@ export function planBoth(src: EntryInfo, dst: EntryInfo, ctx: CompareContext): P
   const refused = refusedByName(src);
   if (refused) return refused;
   const skip = unsupported(src, ctx);
-  if (skip) return fromSource(src, 'skip', skip);
+  if (skip) return notCopied(src, skip);
   if (src.type !== dst.type) {
     if (ctx.options.OverwriteMode === 'NEVER') {
       return fromSource(src, 'skip', `destination has a ${dst.type} here (OverwriteMode=NEVER)`);
     }
     // Replacing a folder with a file (or back) would destroy data the user may not expect.
-    return fromSource(
+    return notCopied(
       src,
-      'skip',
-      `type conflict: the source has a ${src.type}, the destination a ${dst.type}`,
+      `type conflict, not copied: the source has a ${src.type}, the destination a ${dst.type}`,
     );
   }
-  if (src.type === 'dir') return fromSource(src, metadataDiffers(src, dst, ctx) ? 'meta' : 'mkdir');
+  if (src.type === 'dir')
+    return metadataDiffers(src, dst, ctx)
+      ? fromSource(src, 'meta')
+      : { ...fromSource(src, 'mkdir'), newFolder: false };
   const precision = Math.max(ctx.source.mtimePrecisionMs, ctx.destination.mtimePrecisionMs);
   const same =
     src.type === 'symlink'

@@ -1,6 +1,6 @@
 import { posixLossNotice } from './metadata-notice';
 import { rmSync } from 'node:fs';
-import { AppError } from '../../src-shared/errors';
+import { AppError, type ErrorInfo } from '../../src-shared/errors';
 import { PHASES, zeroCounters, type Execution, type Phase } from '../../src-shared/model/execution';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location } from '../locations/location';
@@ -17,6 +17,7 @@ import { PlanStore } from './plan-store';
 import { ProgressTracker } from './progress';
 import { RetryGate, type EngineLimits } from './retry-policy';
 import { RunContext, type ExecutionSink } from './run-context';
+import { runOutcomeError } from './run-outcome';
 import { SharedTokenBucket } from './throttle';
 import {
   createInlineRunner,
@@ -168,10 +169,10 @@ export class ExecutionRunner {
       const filter = compileFilter(spec.includes, spec.excludes);
       const src = source;
       const dst = destination;
-      const runErrors: RunContext['runErrors'] = [];
+      const unreadable: { side: 'source' | 'destination'; path: string; error: ErrorInfo }[] = [];
       const onUnreadable = (side: 'source' | 'destination', path: string, error: unknown): void => {
         const info = toAppError(error);
-        runErrors.push(info.toInfo());
+        unreadable.push({ side, path, error: info.toInfo() });
         this.log('error', `Could not list ${side} folder ${path}: ${info.message}`);
       };
 
@@ -197,7 +198,7 @@ export class ExecutionRunner {
         new RetryGate(this.deps.limits?.retryForMs),
       );
       context = ctx;
-      ctx.runErrors.push(...runErrors);
+      for (const u of unreadable) ctx.folderUnreadable(u.side, u.path, u.error);
       ctx.leftovers = this.leftovers;
       ctx.covers = (path) => filter.accepts(path);
       ctx.logAlways(
@@ -223,13 +224,10 @@ export class ExecutionRunner {
       await this.closeRunner();
       ctx.flushReport();
 
-      const problems = execution.counters.FilesFailed + ctx.runErrors.length;
-      if (problems > 0) {
-        const first = ctx.firstFailure;
-        execution.error = {
-          code: first?.code ?? ctx.runErrors[0]?.code ?? 'unknown',
-          message: `${execution.counters.FilesFailed} file(s) failed${ctx.runErrors.length ? ` and ${ctx.runErrors.length} folder(s) could not be read` : ''}${first ? ` (first: ${first.path}: ${first.message})` : ''}; see the task report`,
-        };
+      // Failed files, unreadable folders and entries left behind all end the run ERROR.
+      const problem = runOutcomeError(ctx);
+      if (problem) {
+        execution.error = problem;
         this.finish('ERROR');
       } else {
         this.finish('SUCCESS');

@@ -51,7 +51,13 @@ export type StoredPlanItem = PlanItem & { seq: number };
 /** Plans of up to this many items stay in memory; a larger one moves to its SQLite file. */
 export const PLAN_MEMORY_ITEMS = 50_000;
 
-type DoneMark = [hash: string | null, stored: string | null];
+/** The version of a file a transfer copied, when it is not the one planned (it changed meanwhile). */
+export interface CopiedVersion {
+  size: number;
+  mtimeMs: number;
+}
+
+type DoneMark = [hash: string | null, stored: string | null, copied: CopiedVersion | null];
 
 /**
  * The plan of one execution. A small plan (most runs: new and changed items only, unchanged files
@@ -151,11 +157,18 @@ export class PlanStore {
 
   /**
    * Records that an item was carried out, with the source hash computed on the way and the
-   * destination's own checksum of what it stored, when the write answered one.
+   * destination's own checksum of what it stored, when the write answered one, and the size
+   * and mtime it copied when the file changed since it was planned (VERIFYING checks and reports
+   * that version, not the planned one).
    */
-  markDone(seq: number, sourceHash: string | null, storedHash: string | null = null): void {
-    if (this.memory) this.doneMemory.set(seq, [sourceHash, storedHash]);
-    else this.disk?.markDone(seq, sourceHash, storedHash);
+  markDone(
+    seq: number,
+    sourceHash: string | null,
+    storedHash: string | null = null,
+    copied: CopiedVersion | null = null,
+  ): void {
+    if (this.memory) this.doneMemory.set(seq, [sourceHash, storedHash, copied]);
+    else this.disk?.markDone(seq, sourceHash, storedHash, copied);
   }
 
   /** Items carried out, with their source hashes, in tree order (for VERIFYING). */
@@ -168,7 +181,7 @@ export class PlanStore {
     }
     for (const item of this.items(actions)) {
       const done = this.doneMemory.get(item.seq);
-      if (done) yield { ...item, sourceHash: done[0], storedHash: done[1] };
+      if (done) yield { ...item, ...done[2], sourceHash: done[0], storedHash: done[1] };
     }
   }
 
@@ -190,7 +203,8 @@ export class PlanStore {
     const dir = planDir();
     const disk = new DiskPlan(new DatabaseSync(path.join(dir, 'plan.db')), dir, true);
     for (const { seq, ...item } of memory) disk.add(seq, item);
-    for (const [seq, [hash, stored]] of this.doneMemory) disk.markDone(seq, hash, stored);
+    for (const [seq, [hash, stored, copied]] of this.doneMemory)
+      disk.markDone(seq, hash, stored, copied);
     disk.flush();
     this.disk = disk;
     this.memory = null;
@@ -203,7 +217,7 @@ class DiskPlan {
   private readonly insert: StatementSync;
   private readonly insertDone: StatementSync;
   private pending: [number, PlanItem][] = [];
-  private pendingDone: [number, string | null, string | null][] = [];
+  private pendingDone: [number, string | null, string | null, string | null][] = [];
 
   constructor(
     private readonly db: DatabaseSync,
@@ -214,11 +228,11 @@ class DiskPlan {
     if (create) {
       db.exec(`CREATE TABLE plan (seq INTEGER PRIMARY KEY, action TEXT NOT NULL, item TEXT NOT NULL);
         CREATE INDEX plan_action ON plan(action, seq);
-        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT, stored TEXT);`);
+        CREATE TABLE done (seq INTEGER PRIMARY KEY, hash TEXT, stored TEXT, copied TEXT);`);
     }
     this.insert = db.prepare('INSERT INTO plan (seq, action, item) VALUES (?, ?, ?)');
     this.insertDone = db.prepare(
-      'INSERT OR REPLACE INTO done (seq, hash, stored) VALUES (?, ?, ?)',
+      'INSERT OR REPLACE INTO done (seq, hash, stored, copied) VALUES (?, ?, ?, ?)',
     );
   }
 
@@ -237,8 +251,13 @@ class DiskPlan {
     if (this.pending.length >= BATCH) this.flush();
   }
 
-  markDone(seq: number, sourceHash: string | null, storedHash: string | null): void {
-    this.pendingDone.push([seq, sourceHash, storedHash]);
+  markDone(
+    seq: number,
+    sourceHash: string | null,
+    storedHash: string | null,
+    copied: CopiedVersion | null,
+  ): void {
+    this.pendingDone.push([seq, sourceHash, storedHash, copied && JSON.stringify(copied)]);
     if (this.pendingDone.length >= BATCH) this.flush();
   }
 
@@ -249,7 +268,8 @@ class DiskPlan {
       for (const [seq, item] of this.pending) {
         this.insert.run(seq, item.action, JSON.stringify(item));
       }
-      for (const [seq, hash, stored] of this.pendingDone) this.insertDone.run(seq, hash, stored);
+      for (const [seq, hash, stored, copied] of this.pendingDone)
+        this.insertDone.run(seq, hash, stored, copied);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
@@ -277,19 +297,21 @@ class DiskPlan {
     this.flush();
     const marks = actions.map(() => '?').join(',');
     const stmt = this.db.prepare(
-      `SELECT plan.seq AS seq, plan.item AS item, done.hash AS hash, done.stored AS stored
-       FROM plan JOIN done ON done.seq = plan.seq
+      `SELECT plan.seq AS seq, plan.item AS item, done.hash AS hash, done.stored AS stored,
+       done.copied AS copied FROM plan JOIN done ON done.seq = plan.seq
        WHERE plan.action IN (${marks}) ORDER BY plan.seq`,
     );
     for (const row of stmt.iterate(...actions)) {
-      const { seq, item, hash, stored } = row as {
+      const { seq, item, hash, stored, copied } = row as {
         seq: number;
         item: string;
         hash: string | null;
         stored: string | null;
+        copied: string | null;
       };
       yield {
         ...(JSON.parse(item) as PlanItem),
+        ...(copied === null ? {} : (JSON.parse(copied) as CopiedVersion)),
         seq: Number(seq),
         sourceHash: hash,
         storedHash: stored,

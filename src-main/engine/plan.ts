@@ -30,6 +30,17 @@ export interface PlanItem extends EntryInfo {
   failed?: boolean;
   /** With 'link': the path of the file this one is another name of (written first). */
   hardLinkTo?: string;
+  /**
+   * With a skip: the source entry cannot be copied (a name no file can carry, a special file, a
+   * link towards a store without links, a type conflict). Reported as not-copied, so the run
+   * ends ERROR instead of passing it off as unchanged.
+   */
+  notCopied?: boolean;
+  /**
+   * With a mkdir: whether the folder is new at the destination (true), already there (false),
+   * or unknown because the destination was not compared (absent: TransferMode=ALL).
+   */
+  newFolder?: boolean;
 }
 
 export const TRANSFER_ACTIONS: readonly PlanAction[] = ['copy', 'update', 'symlink'];

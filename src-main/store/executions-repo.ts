@@ -262,7 +262,8 @@ function toRecord(row: Row): ExecutionRecord {
     options: jsonOrNull<TaskOptions>(row, 'options'),
     status: text(row, 'status') as ExecutionStatus,
     phases: json<Record<Phase, PhaseResult>>(row, 'phases'),
-    counters: json<ExecutionCounters>(row, 'counters'),
+    // Records written before a counter existed read it as 0.
+    counters: { ...zeroCounters(), ...json<ExecutionCounters>(row, 'counters') },
     startTime: int(row, 'start_time'),
     launchTime: intOrNull(row, 'launch_time'),
     endTime: intOrNull(row, 'end_time'),

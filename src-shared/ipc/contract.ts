@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { AppInfo } from '../model/app-info';
 import type { Listing, LocationListing } from '../model/entry';
-import type {
-  ExecutionProgress,
-  ExecutionRecord,
-  FileAction,
-  FileResult,
+import {
+  FILE_ACTIONS,
+  type ExecutionProgress,
+  type ExecutionRecord,
+  type FileResult,
 } from '../model/execution';
 import {
   locationConfigSchema,
@@ -75,13 +75,7 @@ const bytesPerSecond = z
   .int()
   .refine((n) => n === -1 || n >= 1024, 'BytesPerSecond is -1 (unlimited) or at least 1024');
 
-const reportAction = z.enum([
-  'transferred',
-  'skipped',
-  'deleted',
-  'verified',
-  'failed',
-] satisfies FileAction[]);
+const reportAction = z.enum(FILE_ACTIONS);
 /** Only report lines whose path contains this text (case-insensitive). */
 const reportSearch = z.string().max(1024).optional();
 

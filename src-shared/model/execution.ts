@@ -30,20 +30,46 @@ export function isFinalStatus(status: ExecutionStatus): boolean {
   return status === 'SUCCESS' || status === 'ERROR' || status === 'CANCELLED';
 }
 
-/** DataSync's counters, with its names. */
+/**
+ * DataSync's counters, with its names, plus DataFerry's own (after BytesVerified). Each task
+ * report action has exactly one counter (REPORT_ACTION_COUNTERS): a run's report rows of an
+ * action number its counter, except `skipped`, whose unchanged files are counted but written to
+ * the report only at LogLevel TRANSFER. Files counters count files (and links, special files);
+ * folders have their own. A history record written before a counter existed reads it as 0.
+ */
 export interface ExecutionCounters {
   EstimatedFilesToTransfer: number;
   EstimatedBytesToTransfer: number;
   EstimatedFilesToDelete: number;
   FilesPrepared: number;
+  /** Files whose data was written, and links written as links. */
   FilesTransferred: number;
   FilesVerified: number;
+  /** Unchanged, or left alone as the options say (OverwriteMode=NEVER): nothing was missed. */
   FilesSkipped: number;
+  /** Files and folders deleted at the destination (PreserveDeletedFiles=REMOVE). */
   FilesDeleted: number;
+  /** Each file at most once, however many times (transfer, verification) it failed. */
   FilesFailed: number;
   BytesWritten: number;
   BytesTransferred: number;
   BytesVerified: number;
+  /**
+   * Source entries left behind because they cannot be copied: a name no file can carry, a
+   * special file, a link towards a store without links, a type conflict (a folder counts once,
+   * for everything in it). A run with any ends ERROR.
+   */
+  FilesNotCopied: number;
+  /** Files with the same content whose metadata (times, owner, mode) was applied. */
+  FilesMetadataUpdated: number;
+  /** Planned deletes not made because the run had errors (nothing is deleted after one). */
+  FilesNotDeleted: number;
+  /** Folders created at the destination. */
+  FoldersCreated: number;
+  /** Existing folders whose metadata was applied. */
+  FoldersUpdated: number;
+  /** Folders that could not be read (listed) or created. */
+  FoldersFailed: number;
 }
 
 export function zeroCounters(): ExecutionCounters {
@@ -60,6 +86,12 @@ export function zeroCounters(): ExecutionCounters {
     BytesWritten: 0,
     BytesTransferred: 0,
     BytesVerified: 0,
+    FilesNotCopied: 0,
+    FilesMetadataUpdated: 0,
+    FilesNotDeleted: 0,
+    FoldersCreated: 0,
+    FoldersUpdated: 0,
+    FoldersFailed: 0,
   };
 }
 
@@ -80,9 +112,39 @@ export interface Execution {
   interrupted: boolean;
 }
 
-/** What happened to one file: DataSync's task report actions. */
-export const FILE_ACTIONS = ['transferred', 'skipped', 'deleted', 'verified', 'failed'] as const;
+/**
+ * What happened to one entry: DataSync's task report actions, then DataFerry's own. A link
+ * written as a link is `transferred` with the detail 'symbolic link'.
+ */
+export const FILE_ACTIONS = [
+  'transferred',
+  'skipped',
+  'deleted',
+  'verified',
+  'failed',
+  'not-copied',
+  'metadata-updated',
+  'not-deleted',
+  'folder-created',
+  'folder-updated',
+  'folder-failed',
+] as const;
 export type FileAction = (typeof FILE_ACTIONS)[number];
+
+/** The counter each report action adds one to. */
+export const REPORT_ACTION_COUNTERS = {
+  transferred: 'FilesTransferred',
+  skipped: 'FilesSkipped',
+  deleted: 'FilesDeleted',
+  verified: 'FilesVerified',
+  failed: 'FilesFailed',
+  'not-copied': 'FilesNotCopied',
+  'metadata-updated': 'FilesMetadataUpdated',
+  'not-deleted': 'FilesNotDeleted',
+  'folder-created': 'FoldersCreated',
+  'folder-updated': 'FoldersUpdated',
+  'folder-failed': 'FoldersFailed',
+} as const satisfies Record<FileAction, keyof ExecutionCounters>;
 
 /** One line of the task report. */
 export interface FileResult {

@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine-harness';
@@ -162,6 +162,40 @@ describe('dataferry errors', () => {
     const run = await dataferry(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
+  });
+
+  it('issue 15 item 2: a FIFO left behind is "not copied" in the summary, named, and the exit code is 1', async () => {
+    await writeFile(path.join(src, 'a.txt'), 'a');
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const run = await dataferry(['run', '--from', src, '--to', dst]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/: ERROR$/m);
+    expect(run.stdout).toContain(
+      '  files: 1 transferred of 1, 0 metadata updated, 0 skipped, 1 not copied,',
+    );
+    expect(run.stdout).toContain('  error: 1 entry was not copied: /pipe (special file');
+    expect(run.stdout).toMatch(/^ {2}report: dataferry report \S+ --format csv$/m);
+  });
+
+  it('issue 15 item 3: a folder that cannot be read is named in the summary with its reason', async () => {
+    await mkdir(path.join(src, 'a/locked'), { recursive: true });
+    await writeFile(path.join(src, 'a/locked/inside.txt'), 'x');
+    await writeFile(path.join(src, 'a/ok.txt'), 'ok');
+    await chmod(path.join(src, 'a/locked'), 0o000);
+    cleanup.unshift(() => chmod(path.join(src, 'a/locked'), 0o755));
+    const run = await dataferry(['run', '--from', src, '--to', dst]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain('  folders: 2 created, 0 updated, 1 failed');
+    expect(run.stdout).toContain(
+      '  error: 1 folder(s) could not be read: /a/locked (permission denied); see the task report',
+    );
+    const id = /^Execution (\S+):/m.exec(run.stdout)?.[1] ?? '';
+    const report = JSON.parse((await dataferry(['report', id, '--format', 'json'])).stdout);
+    const rows = report.files as { path: string; action: string; detail: string }[];
+    expect(rows.find((r) => r.action === 'folder-failed')).toMatchObject({
+      path: 'a/locked',
+      detail: expect.stringContaining('source folder could not be read'),
+    });
   });
 
   it('exit 1 naming the SMB server when nothing answers there', async () => {

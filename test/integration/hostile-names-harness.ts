@@ -14,6 +14,7 @@ import {
 } from '../../src-shared/model/location-config';
 import { taskOptionsSchema, type TaskOptionsInput } from '../../src-shared/model/task';
 import { recordingSink } from '../support/engine-harness';
+import { assertRunAgrees } from '../support/run-agreement';
 import { S3_TEST_CREDENTIALS, type RunningS3Server } from '../support/s3-servers';
 import type { RunningSmbServer } from '../support/smb-server';
 import type { RunningNfsServer } from '../support/nfs-server';
@@ -59,6 +60,12 @@ export async function runEngine(
     deps,
   );
   const execution = await runner.run();
+  await assertRunAgrees({
+    execution,
+    results: sink.received,
+    options: taskOptionsSchema.parse(options),
+    destination,
+  });
   return { execution, files: sink.received, logs: sink.logs };
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -50,10 +51,10 @@ function arrange(): string {
   return src;
 }
 
-/** The skipped lines, with the bytes each names. */
+/** The not-copied lines, with the bytes each names. */
 function refused(files: FileResult[]): string[] {
   return files
-    .filter((f) => f.action === 'skipped')
+    .filter((f) => f.action === 'not-copied')
     .map((f) => `${f.path} ${f.errorCode} ${/its bytes: ([0-9a-f]+)/.exec(f.detail ?? '')?.[1]}`)
     .sort();
 }
@@ -72,8 +73,14 @@ describe('odd names at a local source', () => {
     mkdirSync(dst, { recursive: true });
     writeFileSync(path.join(parent, 'sibling.txt'), 'alone');
     const { execution, files } = await runEngine(localSide(src), localSide(dst));
-    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCESS');
-    expect(execution.counters).toMatchObject({ FilesTransferred: 5, FilesSkipped: 3 });
+    // Names left behind: never a complete copy (issue 15 item 2).
+    expect(execution.status, JSON.stringify(execution.error)).toBe('ERROR');
+    expect(execution.error?.message).toMatch(/^3 entries were not copied: \/"bad-/);
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 5,
+      FilesSkipped: 0,
+      FilesNotCopied: 3,
+    });
     expect(refused(files)).toEqual(EXPECTED_REFUSED);
     expect(rawTree(parent)).toEqual({
       dst: 'dir',
@@ -96,8 +103,14 @@ describe('odd names at a local source', () => {
       localSide(src),
       s3Side(server, 'from-local', 'keys'),
     );
-    expect(execution.status, JSON.stringify(execution.error)).toBe('SUCCESS');
-    expect(execution.counters).toMatchObject({ FilesTransferred: 5, FilesSkipped: 3 });
+    // Names left behind: never a complete copy (issue 15 item 2).
+    expect(execution.status, JSON.stringify(execution.error)).toBe('ERROR');
+    expect(execution.error?.message).toMatch(/^3 entries were not copied: \/"bad-/);
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 5,
+      FilesSkipped: 0,
+      FilesNotCopied: 3,
+    });
     expect(refused(files)).toEqual(EXPECTED_REFUSED);
     expect(await server.listKeys('from-local', 'keys/')).toEqual(
       [
@@ -116,5 +129,31 @@ describe('odd names at a local source', () => {
       );
       expect(await object.Body?.transformToString()).toBe(body);
     }
+  });
+
+  it('issue 15 item 2: a link and a FIFO towards S3 (no links there) are not copied, named, and the run ends ERROR', async () => {
+    const src = path.join(base, 'links');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(path.join(src, 'file.txt'), 'data');
+    symlinkSync('file.txt', path.join(src, 'link'));
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const { execution, files } = await runEngine(
+      localSide(src),
+      s3Side(server, 'from-local', 'links'),
+    );
+    expect(execution.status).toBe('ERROR');
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 1,
+      FilesSkipped: 0,
+      FilesNotCopied: 2,
+    });
+    expect(execution.error?.message).toMatch(
+      /^2 entries were not copied: \/link \(symbolic link not copied: the destination cannot hold links\), \/pipe \(special file/,
+    );
+    expect(files.filter((f) => f.action === 'not-copied').map((f) => f.path)).toEqual([
+      'link',
+      'pipe',
+    ]);
+    expect(await server.listKeys('from-local', 'links/')).toEqual(['links/', 'links/file.txt']);
   });
 });

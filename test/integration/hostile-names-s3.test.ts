@@ -62,7 +62,7 @@ function summary(files: FileResult[], action: FileResult['action']): string[] {
 }
 
 describe('S3 keys that try to leave the destination', () => {
-  it('copies the bucket root to a local folder: hostile keys skipped with invalid-name, nothing outside, the rest byte for byte', async () => {
+  it('copies the bucket root to a local folder: hostile keys not copied (invalid-name, run ERROR), nothing outside, the rest byte for byte', async () => {
     const keys: Record<string, string> = {
       'ok.txt': 'fine',
       'sub/ok2.txt': 'fine too',
@@ -79,6 +79,8 @@ describe('S3 keys that try to leave the destination', () => {
       'a:b': 'a colon',
       'A.txt': 'upper',
       'a.txt': 'lower',
+      // Data under a key ending in '/': only a folder can have that name (issue 15, item 2).
+      'marker-with-data/': 'bytes no file name can hold',
     };
     const bucket = await bucketWith(server.client, keys);
     const parent = path.join(base, 'parent');
@@ -88,8 +90,16 @@ describe('S3 keys that try to leave the destination', () => {
     const before = rawTree(parent);
 
     const first = await runEngine(s3Side(server, bucket, ''), localSide(dst));
-    expect(first.execution.status, JSON.stringify(first.execution.error)).toBe('SUCCESS');
-    expect(first.execution.counters).toMatchObject({ FilesTransferred: 7, FilesFailed: 0 });
+    // Keys left behind: never a complete copy, never counted as skipped (issue 15, item 2).
+    expect(first.execution.status, JSON.stringify(first.execution.error)).toBe('ERROR');
+    expect(first.execution.error).toMatchObject({ code: 'invalid-name' });
+    expect(first.execution.error?.message).toMatch(/^9 entries were not copied: \/"/);
+    expect(first.execution.counters).toMatchObject({
+      FilesTransferred: 7,
+      FilesFailed: 0,
+      FilesSkipped: 0,
+      FilesNotCopied: 9,
+    });
     expect(rawTree(parent)).toEqual({
       ...before,
       'dst/A.txt': 'file 5',
@@ -98,6 +108,7 @@ describe('S3 keys that try to leave the destination', () => {
       'dst/a:b': 'file 7',
       'dst/con': 'file 24',
       'dst/dir\\..\\..\\win.txt': 'file 41',
+      'dst/marker-with-data': 'dir',
       'dst/ok.txt': 'file 4',
       'dst/sub': 'dir',
       'dst/sub/ok2.txt': 'file 8',
@@ -106,8 +117,8 @@ describe('S3 keys that try to leave the destination', () => {
       expect(readFileSync(path.join(dst, key), 'utf8')).toBe(keys[key]);
     }
     // One line per unsafe key prefix, each naming the key, none followed.
-    const skipped = first.files.filter((f) => f.action === 'skipped');
-    expect(summary(first.files, 'skipped')).toEqual(
+    const skipped = first.files.filter((f) => f.action === 'not-copied');
+    expect(summary(first.files, 'not-copied')).toEqual(
       [
         '"" invalid-name',
         '".." invalid-name',
@@ -117,12 +128,16 @@ describe('S3 keys that try to leave the destination', () => {
         'a/"" invalid-name',
         'a/".." invalid-name',
         'a/"." invalid-name',
+        'marker-with-data/"" invalid-name',
       ].sort(),
     );
     const details = skipped.map((f) => f.detail ?? '').join('\n');
     for (const key of ['/', '../', '..', './', 'nul\\u0000byte', 'a//', 'a/../', 'a/./']) {
       expect(details).toContain(`object key "${key}" cannot be a file name`);
     }
+    expect(details).toContain(
+      'object key "marker-with-data/" cannot be a file name: it has 27 byte(s) of data under a key ending in "/"',
+    );
     expect(details).not.toContain('\0');
 
     // Again, comparing and with deletes on: the hostile keys change nothing, nothing is removed.
@@ -131,13 +146,14 @@ describe('S3 keys that try to leave the destination', () => {
       TransferMode: 'CHANGED',
       PreserveDeletedFiles: 'REMOVE',
     });
-    expect(again.execution.status).toBe('SUCCESS');
+    expect(again.execution.status).toBe('ERROR');
     expect(again.execution.counters).toMatchObject({
       FilesTransferred: 0,
       FilesDeleted: 0,
       FilesFailed: 0,
+      FilesNotCopied: 9,
     });
-    expect(summary(again.files, 'skipped')).toEqual(summary(first.files, 'skipped'));
+    expect(summary(again.files, 'not-copied')).toEqual(summary(first.files, 'not-copied'));
     expect(rawTree(parent)).toEqual(afterFirst);
   });
 
@@ -176,7 +192,7 @@ describe('S3 keys that try to leave the destination', () => {
     expect(detail('con')).toContain('a name Windows reserves for a device');
     expect(detail('trail.')).toContain('a trailing dot or space');
     expect(detail('a.txt')).toContain('differs from "A.txt" only in case');
-    expect(summary(files, 'skipped')).toEqual(['".." invalid-name']);
+    expect(summary(files, 'not-copied')).toEqual(['".." invalid-name']);
     expect(rawTree(shareFolder)).toEqual({
       inside: 'dir',
       'inside/A.txt': 'file 5',
@@ -207,14 +223,16 @@ describe('S3 keys that try to leave the destination', () => {
       );
       expect(execution.status).toBe('ERROR');
       expect(execution.error).toMatchObject({ code: 'invalid-name' });
-      expect(execution.counters).toMatchObject({ FilesTransferred: 2, FilesFailed: 3 });
+      // The folder that cannot be created is a folder's failure, counted apart from files'.
+      expect(execution.counters).toMatchObject({
+        FilesTransferred: 2,
+        FilesFailed: 2,
+        FoldersFailed: 1,
+      });
       expect(summary(files, 'failed')).toEqual(
-        [
-          `${long} invalid-name`,
-          `${longDir} invalid-name`,
-          `${longDir}/inside.txt invalid-name`,
-        ].sort(),
+        [`${long} invalid-name`, `${longDir}/inside.txt invalid-name`].sort(),
       );
+      expect(summary(files, 'folder-failed')).toEqual([`${longDir} invalid-name`]);
       for (const f of files.filter((r) => r.action === 'failed')) {
         expect(f.detail).toMatch(/^Invalid name: \//);
       }

@@ -32,7 +32,7 @@ const raw = (...parts: (string | number[])[]): Buffer =>
 
 function failedOrSkipped(files: FileResult[]): string[] {
   return files
-    .filter((f) => f.action === 'failed' || f.action === 'skipped')
+    .filter((f) => ['failed', 'folder-failed', 'not-copied', 'skipped'].includes(f.action))
     .map((f) => `${f.action} ${f.path} ${f.errorCode ?? '-'}`)
     .sort();
 }
@@ -68,10 +68,13 @@ describe('names at an SMB destination', () => {
     const { execution, files } = await runEngine(localSide(src), smbSide(smb, 'local-dst/inside'));
     expect(execution.status).toBe('ERROR');
     expect(execution.error).toMatchObject({ code: 'invalid-name' });
-    expect(execution.error?.message).toMatch(/^11 file\(s\) failed/);
+    // The folder is counted as a folder; the name no SMB server can be given is not copied.
+    expect(execution.error?.message).toMatch(/^10 file\(s\) failed/);
+    expect(execution.error?.message).toContain('; 1 folder(s) could not be created or updated; ');
+    expect(execution.error?.message).toContain('; 1 entry was not copied: /"bad-');
     expect(failedOrSkipped(files)).toEqual(
       [
-        'failed dir\\..\\.. invalid-name',
+        'folder-failed dir\\..\\.. invalid-name',
         'failed dir\\..\\../inner.txt invalid-name',
         'failed ..\\escape.txt invalid-name',
         'failed a\\b invalid-name',
@@ -82,7 +85,7 @@ describe('names at an SMB destination', () => {
         'failed q? invalid-name',
         'failed new\nline invalid-name',
         'failed a.txt invalid-name',
-        'skipped "bad-\uFFFD.txt" invalid-name',
+        'not-copied "bad-\uFFFD.txt" invalid-name',
       ].sort(),
     );
     const detail = (p: string): string => files.find((f) => f.path === p)?.detail ?? '';

@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { chmod, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -222,6 +230,20 @@ describe('dataferry with S3', () => {
     await put('ok//double-slash.txt', 'empty segment');
     await put('same', 'an object named like a folder');
     await put('same/inside.txt', 'inside');
+    // Data under a key ending in '/', written by the aws CLI: only a folder can be named so.
+    const body = path.join(dst, 'marker-body');
+    writeFileSync(body, 'data in a folder marker');
+    await aws([
+      's3api',
+      'put-object',
+      '--bucket',
+      BUCKET,
+      '--key',
+      `${prefix}/notes/`,
+      '--body',
+      body,
+    ]);
+    rmSync(body);
     const target = path.join(dst, 'target');
     const result = await dataferry([
       'run',
@@ -231,9 +253,15 @@ describe('dataferry with S3', () => {
       target,
       '--json',
     ]);
-    expect(result.code, result.stderr).toBe(0);
+    // Left behind, so not a complete copy (issue 15, item 2): ERROR, exit 1, counted apart.
+    expect(result.code, result.stderr).toBe(1);
+    const execution = parsed(result);
+    expect(execution.status).toBe('ERROR');
+    expect(execution.counters).toMatchObject({ FilesNotCopied: 4, FilesSkipped: 0 });
+    expect(execution.error?.message).toMatch(/^4 entries were not copied: /);
     expect(snapshot(dst)).toEqual({
       target: 'dir 755',
+      'target/notes': expect.stringMatching(/^dir /),
       'target/ok': expect.stringMatching(/^dir /),
       'target/ok/fine.txt': expect.stringMatching(/^file 4 /),
       'target/same': expect.stringMatching(/^dir /),
@@ -247,6 +275,10 @@ describe('dataferry with S3', () => {
     expect(text).toContain(`object key \\"${prefix}/ok/../\\" cannot be a file name`);
     expect(text).toContain(`object key \\"${prefix}/ok//\\" cannot be a file name`);
     expect(text).toContain('an object and a folder are both named');
+    expect(text).toContain(
+      `object key \\"${prefix}/notes/\\" cannot be a file name: it has 23 byte(s) of data`,
+    );
+    expect(report.files.filter((f) => f.action === 'not-copied')).toHaveLength(4);
   });
 
   it('cancels a multipart upload: no object and no upload left in progress', async () => {

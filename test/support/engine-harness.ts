@@ -9,6 +9,7 @@ import { createLocation } from '../../src-main/locations/registry';
 import type { Execution, ExecutionProgress, FileResult } from '../../src-shared/model/execution';
 import type { LocationConfig } from '../../src-shared/model/location-config';
 import { taskOptionsSchema, type TaskOptionsInput } from '../../src-shared/model/task';
+import { assertRunAgrees } from './run-agreement';
 
 export interface RecordingSink extends ExecutionSink {
   updates: Execution[];
@@ -53,6 +54,11 @@ export interface RunOptions {
   onProgress?(progress: ExecutionProgress): void;
   /** Sees every execution update as it is emitted (synchronously, before the phase body). */
   onUpdate?(execution: Execution): void;
+  /**
+   * After the run, check that its counters, report and destination agree (run-agreement.ts).
+   * Default true.
+   */
+  checkAgreement?: boolean;
 }
 
 let counter = 0;
@@ -101,6 +107,14 @@ export async function runExecution(
   );
   opts.onStart?.(runner);
   const execution = await runner.run();
+  if (opts.checkAgreement !== false)
+    await assertRunAgrees({
+      execution,
+      results: recorder.received,
+      options,
+      destination: { config: destination },
+      dryRun: opts.dryRun ?? false,
+    });
   return { execution, sink: recorder };
 }
 

@@ -27,12 +27,13 @@ export async function makeHardLinks(
       fail(ctx, item, error);
       continue;
     }
-    ctx.counters.FilesTransferred++;
     ctx.progress.file({ path: item.path, size: item.size, bytesDone: item.size, state: 'done' });
+    // Counted where the line is written (RunContext.report). Its size is the bytes this line
+    // moved: none, as a symbolic link's line (the file's bytes are its first name's).
     ctx.report({
       path: item.path,
       action: 'transferred',
-      size: item.size,
+      size: 0,
       sourceChecksum: null,
       destinationChecksum: null,
       detail: `hard link to /${target}`,

@@ -73,6 +73,8 @@ export async function prepare(input: PrepareInput): Promise<void> {
       })
     : emptyWalk();
 
+  // Without the destination's listing, a folder only the source shows may exist there.
+  const sourceOnlyContext = { ...input.compare, destinationListed: needDestination };
   const planned = new OrderedPlan(input);
   const links = new HardLinkGroups(input.compare);
   const destinationOnly = (entry: EntryInfo): PlanItem | null => {
@@ -85,7 +87,7 @@ export async function prepare(input: PrepareInput): Promise<void> {
     const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
     if (order < 0) {
       const src = a.value as EntryInfo;
-      await planned.add(links.plan(planSourceOnly(src, input.compare), src, undefined));
+      await planned.add(links.plan(planSourceOnly(src, sourceOnlyContext), src, undefined));
       a = await source.next();
     } else if (order > 0) {
       await planned.add(destinationOnly(b.value as EntryInfo));

@@ -10,6 +10,7 @@ import type { PlanAction } from '../plan';
 import type { StoredPlanItem } from '../plan-store';
 import type { RunContext } from '../run-context';
 import type { TransferRunner } from '../transfer-runner';
+import type { FileResult } from '../../../src-shared/model/execution';
 
 const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
 
@@ -34,6 +35,11 @@ export async function transfer(ctx: RunContext, runner: TransferRunner): Promise
   ctx.flushReport();
 }
 
+/**
+ * Creates the plan's folders in tree order. A new folder gets a folder-created line; one that was
+ * already there none (like an unchanged file); one the destination was not compared for (TransferMode=ALL)
+ * a folder-created line that says it may have been there.
+ */
 async function createFolders(ctx: RunContext): Promise<void> {
   for (const item of ctx.plan.items(['mkdir'])) {
     throwIfCancelled(ctx);
@@ -41,10 +47,29 @@ async function createFolders(ctx: RunContext): Promise<void> {
       await ctx.destination.mkdir(item.path, ctx.signal);
     } catch (error) {
       fatalOrFail(ctx, item, error);
+      continue;
     }
+    if (item.newFolder === false) continue;
+    ctx.report({
+      path: item.path,
+      action: 'folder-created',
+      size: 0,
+      sourceChecksum: null,
+      destinationChecksum: null,
+      detail:
+        item.newFolder === true
+          ? null
+          : 'created unless it was there (the destination was not compared: TransferMode=ALL)',
+      errorCode: null,
+    });
   }
 }
 
+/**
+ * The plan's skips: unchanged files counted (reported at LogLevel TRANSFER), files the options
+ * leave alone reported as skipped, entries that cannot be copied as not-copied, and names the
+ * destination cannot tell apart as failed.
+ */
 function reportSkips(ctx: RunContext): void {
   for (const item of ctx.plan.items(['skip'])) {
     if (item.failed) {
@@ -52,19 +77,32 @@ function reportSkips(ctx: RunContext): void {
       fatalOrFail(ctx, item, new AppError(item.errorCode ?? 'invalid-name', item.detail ?? ''));
       continue;
     }
-    if (item.type === 'dir') continue;
-    ctx.counters.FilesSkipped++;
-    if (item.detail !== 'unchanged' || ctx.options.LogLevel === 'TRANSFER') {
+    if (item.notCopied) {
       ctx.report({
         path: item.path,
-        action: 'skipped',
-        size: item.size,
+        action: 'not-copied',
+        size: item.type === 'file' ? item.size : 0,
         sourceChecksum: null,
         destinationChecksum: null,
-        detail: item.detail ?? null,
+        detail: item.type === 'dir' ? `folder ${item.detail ?? ''}` : (item.detail ?? null),
         errorCode: item.errorCode ?? null,
       });
+      continue;
     }
+    if (item.type === 'dir') continue;
+    if (item.detail === 'unchanged' && ctx.options.LogLevel !== 'TRANSFER') {
+      ctx.count('skipped');
+      continue;
+    }
+    ctx.report({
+      path: item.path,
+      action: 'skipped',
+      size: item.size,
+      sourceChecksum: null,
+      destinationChecksum: null,
+      detail: item.detail ?? null,
+      errorCode: item.errorCode ?? null,
+    });
   }
   ctx.progress.touch();
 }
@@ -123,8 +161,9 @@ async function runWithRetries(
         ctx.signal,
       );
       ctx.retry.succeeded();
-      ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null);
-      if (item.action !== 'meta') ctx.counters.FilesTransferred++;
+      // A file that changed meanwhile was copied as it is now: VERIFYING checks that version.
+      const copied = current === item ? null : { size: current.size, mtimeMs: current.mtimeMs };
+      ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null, copied);
       ctx.counters.BytesWritten += outcome.bytes;
       ctx.progress.file({
         path: item.path,
@@ -132,22 +171,16 @@ async function runWithRetries(
         bytesDone: current.size,
         state: 'done',
       });
-      ctx.report({
-        path: item.path,
-        action: 'transferred',
-        size: isFile ? current.size : 0,
-        sourceChecksum: outcome.sourceHash,
-        destinationChecksum: null,
-        detail: item.action === 'meta' ? 'metadata only' : (item.detail ?? null),
-        errorCode: null,
-      });
+      ctx.report({ ...doneLine(current), sourceChecksum: outcome.sourceHash });
       ctx.log('info', `${item.action} ${item.path}`);
       return;
     } catch (error) {
       const info = toAppError(error);
-      if (ctx.signal.aborted || info.code === 'cancelled')
-        throw new AppError('cancelled', 'Cancelled');
-      if (info.details?.workerCrashed) throw info;
+      if (ctx.signal.aborted || info.code === 'cancelled') throw cancelledInFlight(ctx, current);
+      if (info.details?.workerCrashed) {
+        reportFailed(ctx, current, info);
+        throw info;
+      }
       if (attempt === 1) firstFailureAt = Date.now();
       if (isFile && (info.code === 'unavailable' || info.code === 'timeout'))
         troubled.add(parentOfRelative(item.path));
@@ -158,11 +191,12 @@ async function runWithRetries(
           `${info.message}; retrying in ${(decision.delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`,
         );
         await backoffDelay(decision.delayMs, ctx.signal);
-        if (ctx.signal.aborted) throw new AppError('cancelled', 'Cancelled');
+        if (ctx.signal.aborted) throw cancelledInFlight(ctx, current);
         if (info.code === 'changed-during-transfer') {
           try {
             current = await sourceAsItIsNow(ctx, current);
           } catch (error) {
+            if (ctx.signal.aborted) throw cancelledInFlight(ctx, current);
             // Deleted meanwhile (not-found), or no longer a file: that is the file's outcome.
             fatalOrFail(ctx, item, error);
             return;
@@ -175,6 +209,19 @@ async function runWithRetries(
       return;
     }
   }
+}
+
+/**
+ * Reports an item that was in flight (started, or waiting to retry) when the run was cancelled:
+ * not written, so a failed line with the code cancelled. Returns the error that ends the run.
+ */
+function cancelledInFlight(ctx: RunContext, item: StoredPlanItem): AppError {
+  reportFailed(
+    ctx,
+    item,
+    new AppError('cancelled', `Cancelled while it was being copied: ${item.path} was not written`),
+  );
+  return new AppError('cancelled', 'Cancelled');
 }
 
 /**
@@ -217,17 +264,41 @@ function outageError(
   );
 }
 
-/** Counts and reports a failed item, or rethrows an error that must stop the whole run. */
+/** The report line of an item carried out: what was written, by kind. */
+function doneLine(item: StoredPlanItem): Omit<FileResult, 'at' | 'sourceChecksum'> {
+  const line = {
+    path: item.path,
+    size: 0,
+    destinationChecksum: null,
+    detail: null,
+    errorCode: null,
+  };
+  if (item.type === 'dir') return { ...line, action: 'folder-updated' };
+  const action = item.action === 'meta' ? 'metadata-updated' : 'transferred';
+  if (item.type === 'symlink')
+    return { ...line, action, detail: `symbolic link to ${item.linkTarget ?? ''}` };
+  // A file's own note, if PREPARING gave it one (say, a hard link copied as a file).
+  return { ...line, action, size: item.size, detail: item.detail ?? null };
+}
+
+/**
+ * Counts and reports a failed item (a folder as folder-failed), then rethrows an error that
+ * must stop the whole run (after reporting it: the file it happened to is named).
+ */
 function fatalOrFail(ctx: RunContext, item: StoredPlanItem, error: unknown): void {
   const info = toAppError(error);
   if (ctx.signal.aborted || info.code === 'cancelled') throw new AppError('cancelled', 'Cancelled');
+  reportFailed(ctx, item, info);
   if (retryClassOf(info.code) === 'fatal') throw info;
-  ctx.counters.FilesFailed++;
+}
+
+function reportFailed(ctx: RunContext, item: StoredPlanItem, info: AppError): void {
+  const folder = item.type === 'dir' && item.action !== 'rmdir';
   ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'failed' });
   ctx.report({
     path: item.path,
-    action: 'failed',
-    size: item.size,
+    action: folder ? 'folder-failed' : 'failed',
+    size: folder || item.type !== 'file' ? 0 : item.size,
     sourceChecksum: null,
     destinationChecksum: null,
     detail: info.message,
@@ -275,13 +346,24 @@ async function applyFolderMetadata(ctx: RunContext): Promise<void> {
 async function deleteExtras(ctx: RunContext): Promise<void> {
   if (ctx.options.PreserveDeletedFiles !== 'REMOVE' || ctx.counters.EstimatedFilesToDelete === 0)
     return;
-  const problems = ctx.counters.FilesFailed + ctx.runErrors.length;
+  const problems = ctx.counters.FilesFailed + ctx.counters.FoldersFailed;
   if (problems > 0) {
-    // rclone's rule: never delete at the destination after any error in the run.
-    ctx.logAlways(
-      'warn',
-      `Deletes skipped: ${problems} error(s) in this execution, and nothing is deleted after an error`,
-    );
+    // rclone's rule: never delete at the destination after any error in the run. Each delete
+    // not made is listed, and the run's error message says why.
+    const reason = `${problems} error(s) in this execution, and nothing is deleted after an error`;
+    ctx.deletesNotMadeBecause = reason;
+    ctx.logAlways('warn', `Deletes skipped: ${reason}`);
+    for (const item of ctx.plan.items(['delete', 'rmdir'], 'backward')) {
+      ctx.report({
+        path: item.path,
+        action: 'not-deleted',
+        size: item.type === 'file' ? item.size : 0,
+        sourceChecksum: null,
+        destinationChecksum: null,
+        detail: `not deleted: ${reason}`,
+        errorCode: null,
+      });
+    }
     return;
   }
   for (const item of ctx.plan.items(['delete', 'rmdir'], 'backward')) {
@@ -289,7 +371,6 @@ async function deleteExtras(ctx: RunContext): Promise<void> {
     try {
       if (item.action === 'rmdir') await ctx.destination.rmdir(item.path, ctx.signal);
       else await ctx.destination.remove(item.path, ctx.signal);
-      ctx.counters.FilesDeleted++;
       ctx.report({
         path: item.path,
         action: 'deleted',

@@ -244,10 +244,10 @@ function record(
   failures: VerifyFailures,
   errorCode: ErrorCode = 'checksum-mismatch',
 ): void {
-  if (ctx.signal.aborted) return;
+  // Cancelled: not checked. Failed or not copied already: counted once, where it happened.
+  if (ctx.signal.aborted || ctx.isSettled(path)) return;
   if (problem) {
     failures.add(path, errorCode);
-    ctx.counters.FilesFailed++;
     ctx.progress.file({ path, size, bytesDone: 0, state: 'failed' });
     ctx.report({
       path,
@@ -261,8 +261,6 @@ function record(
     ctx.logAlways('error', `Verification failed for ${path}: ${problem}`);
     return;
   }
-  ctx.counters.FilesVerified++;
-  ctx.counters.BytesVerified += size;
   ctx.progress.file({ path, size, bytesDone: size, state: 'done' });
   ctx.report({
     path,

@@ -105,7 +105,18 @@ export function addPage(level: FolderLevel, page: FolderPage, prefix: string): v
   for (const object of page.objects) {
     const key = object.Key ?? '';
     level.empty = false;
-    if (key === prefix) continue; // the folder's own marker
+    if (key === prefix) {
+      // The folder's own marker. One holding data (a key ending in "/" that another tool
+      // wrote bytes to) cannot be copied: a name ending in "/" can only be a folder here.
+      const size = object.Size ?? 0;
+      if (size > 0)
+        level.problems.push({
+          name: '',
+          key,
+          problem: `${size} byte(s) of data under a key ending in "/", which can only be a folder`,
+        });
+      continue;
+    }
     const name = key.slice(prefix.length);
     if (isTemporaryName(name)) continue;
     const problem = unsafeKeyName(name);

@@ -92,18 +92,31 @@ const ACTION_LABELS: Record<FileAction, string> = {
   deleted: 'Deleted',
   verified: 'Verified',
   failed: 'Failed',
+  'not-copied': 'Not copied',
+  'metadata-updated': 'Metadata updated',
+  'not-deleted': 'Not deleted',
+  'folder-created': 'Folder created',
+  'folder-updated': 'Folder updated',
+  'folder-failed': 'Folder failed',
+};
+
+const ACTION_TONES: Record<FileAction, '' | ' badge-success' | ' badge-error' | ' badge-warn'> = {
+  transferred: ' badge-success',
+  verified: ' badge-success',
+  'metadata-updated': ' badge-success',
+  'folder-created': ' badge-success',
+  'folder-updated': ' badge-success',
+  failed: ' badge-error',
+  'folder-failed': ' badge-error',
+  'not-copied': ' badge-error',
+  deleted: ' badge-warn',
+  'not-deleted': ' badge-warn',
+  skipped: '',
 };
 
 /** Label and badge class of a task report action. */
 export function actionBadge(action: FileAction): { label: string; className: string } {
-  const tone =
-    action === 'transferred' || action === 'verified'
-      ? ' badge-success'
-      : action === 'failed'
-        ? ' badge-error'
-        : action === 'deleted'
-          ? ' badge-warn'
-          : '';
+  const tone = ACTION_TONES[action];
   return { label: ACTION_LABELS[action], className: `badge${tone}` };
 }
 

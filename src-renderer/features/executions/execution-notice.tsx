@@ -27,6 +27,12 @@ export function ExecutionNotice({ record }: { record: ExecutionRecord }): ReactE
         {record.counters.FilesFailed > 0 && (
           <p>The failed files and their reasons are listed below (Show: Failed).</p>
         )}
+        {record.counters.FilesNotCopied > 0 && (
+          <p>
+            Some entries could not be copied and are not at the destination; they and the reasons
+            are listed below (Show: Not copied).
+          </p>
+        )}
       </div>
     );
   }

@@ -65,7 +65,31 @@ export function ExecutionTotals(props: {
           {c.EstimatedFilesToDelete > 0 && (
             <small> of {formatCount(c.EstimatedFilesToDelete)}</small>
           )}
+          {c.FilesNotDeleted > 0 && (
+            <small> · {formatCount(c.FilesNotDeleted)} not deleted (errors)</small>
+          )}
         </Stat>
+        {c.FilesNotCopied > 0 && (
+          <Stat name="not-copied" label="Not copied" tone="danger">
+            {formatCount(c.FilesNotCopied)}
+          </Stat>
+        )}
+        {c.FilesMetadataUpdated > 0 && (
+          <Stat name="metadata-updated" label="Metadata updated">
+            {formatCount(c.FilesMetadataUpdated)}
+          </Stat>
+        )}
+        {c.FoldersCreated + c.FoldersUpdated > 0 && (
+          <Stat name="folders" label="Folders created">
+            {formatCount(c.FoldersCreated)}
+            {c.FoldersUpdated > 0 && <small> · {formatCount(c.FoldersUpdated)} updated</small>}
+          </Stat>
+        )}
+        {c.FoldersFailed > 0 && (
+          <Stat name="folders-failed" label="Folders failed" tone="danger">
+            {formatCount(c.FoldersFailed)}
+          </Stat>
+        )}
         <Stat name="verified" label="Verified">
           {formatCount(c.FilesVerified)}
         </Stat>

@@ -105,6 +105,12 @@ export function HistoryTable(props: {
                   {c.FilesFailed > 0 && (
                     <span className="history-failed"> · {formatCount(c.FilesFailed)} failed</span>
                   )}
+                  {c.FilesNotCopied > 0 && (
+                    <span className="history-failed">
+                      {' '}
+                      · {formatCount(c.FilesNotCopied)} not copied
+                    </span>
+                  )}
                 </td>
                 <td className="num">{formatBytes(c.BytesTransferred)}</td>
               </tr>

@@ -58,7 +58,8 @@ describe('engine options', () => {
     expect(execution.counters.FilesTransferred).toBe(0);
     expect(execution.counters.BytesWritten).toBe(0);
     expect((await stat(path.join(dst, 'a.txt'))).mode & 0o777).toBe(0o640);
-    expect(sink.received.find((r) => r.path === 'a.txt')?.detail).toBe('metadata only');
+    expect(execution.counters.FilesMetadataUpdated).toBe(1);
+    expect(sink.received.find((r) => r.path === 'a.txt')?.action).toBe('metadata-updated');
   });
 
   it.runIf(isRoot)('Uid/Gid=INT_VALUE keep the owner (as root); NONE does not', async () => {
@@ -73,12 +74,12 @@ describe('engine options', () => {
     expect([mine.uid, mine.gid]).toEqual([process.getuid?.(), process.getgid?.()]);
   });
 
-  it('PreserveDevices=NONE skips a FIFO with a report line, and the run succeeds', async () => {
+  it('PreserveDevices=NONE leaves a FIFO behind as not copied, with a report line naming why', async () => {
     execFileSync('mkfifo', [path.join(src, 'pipe')]);
     const { execution, sink } = await runExecution(local(src), local(dst));
-    expect(execution.status).toBe('SUCCESS');
+    expect(execution.status).toBe('ERROR');
     expect(sink.received.find((r) => r.path === 'pipe')).toMatchObject({
-      action: 'skipped',
+      action: 'not-copied',
       detail: expect.stringContaining('PreserveDevices=NONE'),
     });
     await expect(lstat(path.join(dst, 'pipe'))).rejects.toThrow();

@@ -27,6 +27,7 @@ import { assertSmbPath, smbNameProblem } from '../../../src-main/locations/smb/s
 import { AppError } from '../../../src-shared/errors';
 import type { Execution, FileResult } from '../../../src-shared/model/execution';
 import { taskOptionsSchema, type TaskOptionsInput } from '../../../src-shared/model/task';
+import { assertRunAgrees } from '../../support/run-agreement';
 import { recordingSink, tempDir } from '../../support/engine-harness';
 
 /*
@@ -262,13 +263,19 @@ async function run(
     sink,
     deps,
   );
-  return { execution: await runner.run(), files: sink.received };
+  const execution = await runner.run();
+  await assertRunAgrees({
+    execution,
+    results: sink.received,
+    options: taskOptionsSchema.parse(options),
+  });
+  return { execution, files: sink.received };
 }
 
 describe('the engine and refused names', () => {
   beforeEach(() => resetMemoryStores());
 
-  it('reports each refused source name as skipped with invalid-name, never reads it, copies the rest', async () => {
+  it('reports each refused source name as not copied with invalid-name, never reads it, copies the rest', async () => {
     memoryStore('src').putFile('ok.txt', 'fine');
     memoryStore('src').putFile('sub/inner.txt', 'inner');
     const hostile = [
@@ -280,20 +287,25 @@ describe('the engine and refused names', () => {
     const { execution, files } = await run(source, new MemoryLocation('dst'), {
       PreserveDeletedFiles: 'REMOVE',
     });
-    expect(execution.status).toBe('SUCCESS');
+    // Left behind, so not a complete copy: ERROR, and never counted as skipped (unchanged).
+    expect(execution.status).toBe('ERROR');
+    expect(execution.error?.message).toMatch(/^3 entries were not copied: /);
     expect(execution.counters).toMatchObject({
       FilesTransferred: 2,
-      FilesSkipped: 3,
+      FilesSkipped: 0,
+      FilesNotCopied: 3,
       FilesFailed: 0,
     });
-    const skipped = files.filter((f) => f.action === 'skipped');
+    const skipped = files.filter((f) => f.action === 'not-copied');
     expect(skipped.map((f) => [f.path, f.errorCode]).sort()).toEqual([
       ['".."', 'invalid-name'],
       ['"..\\\\..\\\\evil"', 'invalid-name'],
       ['"a\\u002fb"', 'invalid-name'],
     ]);
     for (const line of skipped)
-      expect(line.detail).toMatch(/^skipped: (SMB|NFS) name ".*" cannot be transferred: it has /);
+      expect(line.detail).toMatch(
+        /^not copied: (SMB|NFS) name ".*" cannot be transferred: it has /,
+      );
     expect(source.reads.sort()).toEqual(['ok.txt', 'sub/inner.txt']);
     expect(memoryStore('dst').paths().sort()).toEqual(['ok.txt', 'sub', 'sub/inner.txt']);
   });

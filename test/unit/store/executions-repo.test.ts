@@ -74,6 +74,27 @@ describe('ExecutionsRepo', () => {
     expect(store.executions.get(created.id)).toMatchObject({ endTime: null, error: null });
   });
 
+  it('reads a record written before the newer counters existed with them at 0 (issue 15)', () => {
+    const { store } = tempStore();
+    const created = store.executions.create({ ...adHoc, startTime: 1 });
+    // What an older DataFerry wrote: DataSync's twelve counters only.
+    const old = {
+      ...Object.fromEntries(
+        Object.keys(zeroCounters())
+          .slice(0, 12)
+          .map((k) => [k, 0]),
+      ),
+      FilesTransferred: 7,
+    };
+    store.db
+      .statement('UPDATE executions SET counters = ? WHERE id = ?')
+      .run(JSON.stringify(old), created.id);
+    expect(store.executions.get(created.id).counters).toEqual({
+      ...zeroCounters(),
+      FilesTransferred: 7,
+    });
+  });
+
   it('accepts ad-hoc executions, a given id, and refuses an unknown task or a taken id', () => {
     const { store } = tempStore();
     const e = store.executions.create({ ...adHoc, id: 'exec-given', startTime: 1 });
