@@ -175,7 +175,7 @@ async function follow(
     const final = await services.executions.whenFinished(record.id);
     if (tty) io.stderr.write('\r\x1b[K');
     if (json) io.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
-    else io.stdout.write(summary(final));
+    else io.stdout.write(summary(final, runNotes(services, final.id)));
     return final.status === 'SUCCESS'
       ? EXIT.success
       : final.status === 'CANCELLED'
@@ -207,7 +207,24 @@ export function filesLine(c: ExecutionRecord['counters']): string {
   ].join(', ');
 }
 
-function summary(e: ExecutionRecord): string {
+/** How many of a run's warnings its summary repeats. */
+const NOTES_IN_SUMMARY = 3;
+
+/**
+ * The first distinct warnings of a run's log (what it could not keep: POSIX modes on SMB, holes
+ * on S3...), so that a loss said once in the log is said in the summary too, not only there.
+ */
+function runNotes(services: AppServices, executionId: string): string[] {
+  const notes: string[] = [];
+  for (const entry of services.store.executionLog.list(executionId, { limit: 500 })) {
+    if (entry.level !== 'warn' || notes.includes(entry.message)) continue;
+    notes.push(entry.message);
+    if (notes.length === NOTES_IN_SUMMARY) break;
+  }
+  return notes;
+}
+
+function summary(e: ExecutionRecord, notes: readonly string[] = []): string {
   const c = e.counters;
   const phases = Object.entries(e.phases)
     .map(
@@ -224,6 +241,7 @@ function summary(e: ExecutionRecord): string {
     `  bytes: ${c.BytesWritten} written of ${c.EstimatedBytesToTransfer}, ${c.BytesVerified} verified`,
   ];
   if (e.error) lines.push(`  error: ${e.error.message}`);
+  for (const note of notes) lines.push(`  note: ${note}`);
   if (c.FilesFailed + c.FilesNotCopied + c.FoldersFailed + c.FilesNotDeleted > 0)
     lines.push(`  report: dataferry report ${e.id} --format csv`);
   return `${lines.join('\n')}\n`;

@@ -267,6 +267,15 @@ describe('local to SMB: POSIX modes that cannot be kept are said once', () => {
     const lines = logOf(JSON.parse(up.stdout).id as string).filter((line) => /POSIX/.test(line));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/5 file\(s\) with execute bits/);
+    // And once in the CLI's summary, not only in the log.
+    const printed = await runCli(['run', '--from', src.dir, '--to', url(a, `modes${++count}`)], {
+      dataDir: data,
+      env: { DATAFERRY_SMB_PASSWORD: a.password },
+    });
+    expect(printed.code, printed.stdout + printed.stderr).toBe(0);
+    const notes = printed.stdout.split('\n').filter((line) => line.startsWith('  note: '));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/POSIX.*5 file\(s\) with execute bits/);
   }, 60_000);
 });
 
