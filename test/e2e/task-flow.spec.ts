@@ -278,7 +278,16 @@ test('5. history: the run listed, opened with Enter, its report filtered and exp
   await page.keyboard.press('Enter');
   await expect(page.getByRole('region', { name: 'Execution' })).toBeVisible();
   await expect(executionStatus(page)).toHaveAttribute('data-status', 'SUCCESS');
-  await shownReport(page, expected.length * 2);
+  // A transferred and a verified line per file, and a folder-created line per folder made.
+  const folders = new Set(
+    expected.flatMap((f) =>
+      f.rel
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
+  await shownReport(page, expected.length * 2 + folders.size);
 
   // By action: only the verified lines.
   const files = page.getByRole('region', { name: 'Files' });
@@ -313,7 +322,7 @@ test('5. history: the run listed, opened with Enter, its report filtered and exp
   // CSV export of the whole report: one line per reported file, with its action.
   await files.getByRole('searchbox', { name: 'Search path' }).fill('');
   await files.getByRole('combobox', { name: 'Show' }).selectOption('all');
-  const all = await shownReport(page, expected.length * 2);
+  const all = await shownReport(page, expected.length * 2 + folders.size);
   const csv = await download(page, files.getByRole('button', { name: 'Export CSV' }));
   expect(csv.download.suggestedFilename()).toMatch(/\.csv$/);
   const lines = csv.text.split('\r\n').filter((l) => l !== '');
@@ -337,4 +346,10 @@ test('5. history: the run listed, opened with Enter, its report filtered and exp
     ).toEqual(['transferred', 'verified']);
     expect(csvRows.find((r) => r.path === file.rel)?.size).toBe(file.size);
   }
+  expect(
+    csvRows
+      .filter((r) => r.action === 'folder-created')
+      .map((r) => r.path)
+      .sort(),
+  ).toEqual([...folders].sort());
 });
