@@ -157,11 +157,11 @@ export interface LocationCapabilities {
   usefulConcurrency: number;
   /**
    * How many transfer threads its side of a copy can keep busy. A local disk: about the CPUs
-   * (each file costs blocking system calls). A network store: one, whose connection carries
-   * `usefulConcurrency` requests at once; each thread more holds a client of its own (25-60 MiB:
-   * the AWS SDK, the SMB and NFS buffers) and takes CPU from the rest of the run and, on one
-   * machine, from the server (measured: 5,000 small files to and from S3 and SMB ran as fast on
-   * one thread as on two, with 50-60 MiB less and 15% less CPU).
+   * (each file costs blocking system calls). A network store: few, each thread's connection
+   * carrying `usefulConcurrency` requests at once; each thread more holds a client of its own
+   * (25-60 MiB: the AWS SDK, the SMB and NFS buffers) and takes CPU from the rest of the run
+   * (measured: 5,000 small files to and from S3 as fast on one thread as on two, with 50-60 MiB
+   * and 15% of the CPU less; SMB gains from a second connection, see smb-location.ts).
    */
   usefulThreads: number;
   /** Objects carry tags (S3): `tags()` reads them and writes set WriteOptions.tags. */
