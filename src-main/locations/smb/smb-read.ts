@@ -3,7 +3,7 @@ import { AppError } from '../../../src-shared/errors';
 import type { OpenFile, Smb2Share } from '../../protocols/smb2/smb2-files';
 import { filetimeToMs } from '../../protocols/smb2/smb2-info';
 import type { ReadOptions } from '../location';
-import { inFlight } from './smb-io';
+import { READ_PIECE, inFlight } from './smb-io';
 
 /** The largest piece the stream hands on. */
 const SLICE = 1024 * 1024;
@@ -49,8 +49,8 @@ export function readBody(
 ): Readable {
   const size = Number(file.endOfFile);
   const last = Math.min(options.end ?? Number.MAX_SAFE_INTEGER, size - 1);
-  // READs of the server's maximum (Samba: 8 MiB), as many in flight as WRITEs are.
-  const chunk = share.maxRead;
+  // READs of READ_PIECE (or the server's smaller maximum), as many bytes in flight as WRITEs.
+  const chunk = Math.min(share.maxRead, READ_PIECE);
   const most = inFlight(chunk);
   let next = options.start ?? 0;
   const pending: Promise<Buffer>[] = [];
