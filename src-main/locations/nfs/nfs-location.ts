@@ -12,6 +12,7 @@ import type {
   LocationCapabilities,
   MetadataUpdate,
   ReadOptions,
+  ReadStreamMetadata,
   WriteOptions,
 } from '../location';
 import { mapBounded } from '../map-bounded';
@@ -143,9 +144,12 @@ export class NfsLocation implements Location {
     const stream = await this.run(path, 'open file', signal, (fs) =>
       fs.read(this.full(path), options.start ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, signal),
     );
-    return mappedBody(stream, signal, this.where(path), (error) =>
+    const body = mappedBody(stream, signal, this.where(path), (error) =>
       mapNfsError(error, this.where(path), 'read file'),
     );
+    // The chunks pass through as they are: given back, their reply buffers take later READs.
+    const release: ReadStreamMetadata = { releaseChunk: (chunk) => stream.releaseChunk(chunk) };
+    return Object.assign(body, release);
   }
 
   /**
