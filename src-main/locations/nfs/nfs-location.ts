@@ -57,6 +57,9 @@ export class NfsLocation implements Location {
     // Calls in flight hide the round trips; past about eight files at once the server's
     // threads (and its disk) are the limit.
     usefulConcurrency: 8,
+    // One connection: ganesha serves it with a pool of threads of its own. Two threads moved
+    // 5,000 x 4 KiB each way in the same time with a quarter to a third more CPU and 40-45 MiB
+    // more (docs/benchmarks.md, "Third pass: NFS").
     usefulThreads: 1,
     objectTags: false,
     // WRITEs of zeros only are left out (WriteOptions.sparse): the server's file keeps holes.
