@@ -317,6 +317,8 @@ async function copyFile(
     await assertUnchanged(item, ctx, read, ctx.source.capabilities.snapshotReads);
   }
   let destinationHash: string | null = null;
+  // Chunks the destination has written go back to the source (NFS reuses their reply buffers).
+  const release = (reader as Readable & ReadStreamMetadata).releaseChunk?.bind(reader);
   const bytes = await ctx.destination.write(
     item.path,
     Readable.from(pump(), { objectMode: false }),
@@ -326,6 +328,7 @@ async function copyFile(
       tags,
       onStored: (h) => void (destinationHash = h),
       ...(keepHoles(item, ctx) && { sparse: true }),
+      ...(release && { onChunkWritten: release }),
     },
     signal,
   );
@@ -359,7 +362,11 @@ export async function contentHash(
   if (stored) return `${algorithm}:${stored}`;
   const hash = await createContentHasher(algorithm);
   const stream = await location.read(path, { sizeHint: size }, signal);
-  for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
+  const release = (stream as Readable & ReadStreamMetadata).releaseChunk?.bind(stream);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    release?.(chunk);
+  }
   return hash.digest();
 }
 

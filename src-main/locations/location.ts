@@ -93,6 +93,13 @@ export interface ReadStreamMetadata {
     EntryInfo,
     'mtimeMs' | 'mtimeNs' | 'atimeMs' | 'atimeNs' | 'mode' | 'uid' | 'gid'
   >;
+  /**
+   * The reader is done with `chunk`, a Buffer the stream passed on (that same object): the
+   * store may use its memory again (NFS: for a later READ's reply). Only for a chunk that
+   * nothing reads or keeps any more; anything else is ignored, and a chunk never given back is
+   * collected as usual. Absent where the store does not reuse memory.
+   */
+  releaseChunk?(chunk: Uint8Array): void;
 }
 
 /** Which parts of a Windows security descriptor a task copies (SecurityDescriptorCopyFlags). */
@@ -250,6 +257,13 @@ export interface WriteOptions {
    * same either way; only what it occupies differs.
    */
   sparse?: boolean;
+  /**
+   * Called with each chunk of `data` once it is written and the store keeps no reference to it
+   * (the same object it read), so that the chunk's source may use the memory again
+   * (ReadStreamMetadata.releaseChunk). Stores that keep chunks, copy them, or do not say never
+   * call it.
+   */
+  onChunkWritten?(chunk: Uint8Array): void;
 }
 
 /**

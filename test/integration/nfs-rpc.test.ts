@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MountClient, MountError } from '../../src-main/protocols/nfs3/mount3';
 import { Nfs3Client } from '../../src-main/protocols/nfs3/nfs3';
-import { openExport } from '../../src-main/protocols/nfs3/nfs3-fs';
+import { openExport, readReplyPool } from '../../src-main/protocols/nfs3/nfs3-fs';
+import { READS_IN_FLIGHT } from '../../src-main/protocols/nfs3/nfs3-read';
 import { Nfs3Error } from '../../src-main/protocols/nfs3/nfs3-types';
 import { createHash } from 'node:crypto';
 import { RpcClient } from '../../src-main/protocols/nfs3/rpc-client';
@@ -149,6 +150,45 @@ describe('NFSv3 over our RPC client, against nfs-ganesha', () => {
     const missing = await fs.stat('deep/nope/x').catch((e: unknown) => e);
     expect(missing).toMatchObject({ status: 'NFS3ERR_NOENT' });
     await expect(fs.read('deep')).rejects.toMatchObject({ status: 'NFS3ERR_ISDIR' });
+  });
+
+  it('reads a file into reply buffers used again once each chunk is given back', async () => {
+    const data = Buffer.alloc(16 * 1024 * 1024 + 5);
+    for (let i = 0; i + 4 <= data.length; i += 4096) data.writeUInt32LE((i * 7) >>> 0, i);
+    await writeFile(path.join(server.root, 'pooled.bin'), data);
+    const pooledRpc = new RpcClient({
+      host: '127.0.0.1',
+      port: server.nfsPort,
+      auth,
+      replyPool: readReplyPool(),
+    });
+    try {
+      const fs = await openExport(mount, new Nfs3Client(pooledRpc), server.exportPath);
+      const readAll = async (release: boolean) => {
+        const stream = await fs.read('pooled.bin');
+        const hash = createHash('sha256');
+        const memory = new Set<ArrayBufferLike>();
+        let chunks = 0;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          memory.add(chunk.buffer);
+          chunks++;
+          if (release) stream.releaseChunk(chunk);
+        }
+        return { sha: hash.digest('hex'), buffers: memory.size, chunks };
+      };
+      const expected = createHash('sha256').update(data).digest('hex');
+      const kept = await readAll(false);
+      expect(kept.sha).toBe(expected);
+      expect(kept.buffers).toBe(kept.chunks); // a buffer per READ
+      const released = await readAll(true);
+      expect(released.sha).toBe(expected);
+      expect(released.chunks).toBeGreaterThanOrEqual(64);
+      // The READs in flight and the stream's own, then the same ones again.
+      expect(released.buffers).toBeLessThanOrEqual(READS_IN_FLIGHT + 4);
+    } finally {
+      pooledRpc.close();
+    }
   });
 
   it('streams a file into the export with WRITEs in flight and COMMIT, then sets its attributes', async () => {

@@ -164,6 +164,7 @@ export async function writeFileBlocking(
   metadata: MetadataUpdate | undefined,
   signal: AbortSignal,
   sparse = false,
+  onChunkWritten?: (chunk: Uint8Array) => void,
 ): Promise<number> {
   let fd: number | null = openSync(temp, 'wx', 0o666);
   let written = 0;
@@ -178,6 +179,7 @@ export async function writeFileBlocking(
         let offset = 0;
         while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
         written += chunk.length;
+        onChunkWritten?.(chunk); // written, and not kept: its source may reuse the memory
       }
     }
     if (signal.aborted) throw cancelledError(abs);

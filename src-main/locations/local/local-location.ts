@@ -261,12 +261,19 @@ export class LocalLocation implements Location {
       if (this.blockingIo) {
         const target = abs;
         const sparse = options.sparse === true;
-        return await writeFileBlocking(target, temp, data, options.metadata, signal, sparse).catch(
-          (error: unknown) => {
-            if (isAbortError(error) || signal.aborted) throw cancelledError(target);
-            throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
-          },
-        );
+        const { metadata, onChunkWritten } = options;
+        return await writeFileBlocking(
+          target,
+          temp,
+          data,
+          metadata,
+          signal,
+          sparse,
+          onChunkWritten,
+        ).catch((error: unknown) => {
+          if (isAbortError(error) || signal.aborted) throw cancelledError(target);
+          throw mapFsError(error, errnoOf(error) === 'ENOENT' ? folder : target, 'write file');
+        });
       }
       try {
         handle = await open(temp, 'wx', 0o666);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { MountClient, MountError } from '../../protocols/nfs3/mount3';
 import { Nfs3Client } from '../../protocols/nfs3/nfs3';
-import { openExport, type Nfs3FileSystem } from '../../protocols/nfs3/nfs3-fs';
+import { openExport, readReplyPool, type Nfs3FileSystem } from '../../protocols/nfs3/nfs3-fs';
 import { getPort } from '../../protocols/nfs3/portmap';
 import { RpcClient } from '../../protocols/nfs3/rpc-client';
 
@@ -65,7 +65,7 @@ export async function openNfsSession(endpoint: NfsEndpoint): Promise<NfsSession>
   const mountPort = await portOf(endpoint.mountPort, MOUNT_PROGRAM);
   const options = { host: endpoint.server, auth, privilegedPort, timeoutMs: endpoint.timeoutMs };
   const mountRpc = new RpcClient({ ...options, port: mountPort });
-  const nfsRpc = new RpcClient({ ...options, port: nfsPort });
+  const nfsRpc = new RpcClient({ ...options, port: nfsPort, replyPool: readReplyPool() });
   const close = (): void => {
     mountRpc.close();
     nfsRpc.close();

@@ -12,6 +12,7 @@ import type {
   LocationCapabilities,
   MetadataUpdate,
   ReadOptions,
+  ReadStreamMetadata,
   WriteOptions,
 } from '../location';
 import { mapBounded } from '../map-bounded';
@@ -56,6 +57,9 @@ export class NfsLocation implements Location {
     // Calls in flight hide the round trips; past about eight files at once the server's
     // threads (and its disk) are the limit.
     usefulConcurrency: 8,
+    // One connection: ganesha serves it with a pool of threads of its own. Two threads moved
+    // 5,000 x 4 KiB each way in the same time with a quarter to a third more CPU and 40-45 MiB
+    // more (docs/benchmarks.md, "Third pass: NFS").
     usefulThreads: 1,
     objectTags: false,
     // WRITEs of zeros only are left out (WriteOptions.sparse): the server's file keeps holes.
@@ -143,9 +147,12 @@ export class NfsLocation implements Location {
     const stream = await this.run(path, 'open file', signal, (fs) =>
       fs.read(this.full(path), options.start ?? 0, options.end ?? Number.MAX_SAFE_INTEGER, signal),
     );
-    return mappedBody(stream, signal, this.where(path), (error) =>
+    const body = mappedBody(stream, signal, this.where(path), (error) =>
       mapNfsError(error, this.where(path), 'read file'),
     );
+    // The chunks pass through as they are: given back, their reply buffers take later READs.
+    const release: ReadStreamMetadata = { releaseChunk: (chunk) => stream.releaseChunk(chunk) };
+    return Object.assign(body, release);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { MountClient } from './mount3';
 import type { FsStat, Nfs3Client } from './nfs3';
-import { streamRead } from './nfs3-read';
+import { streamRead, type ReadStream } from './nfs3-read';
 import { streamWrite } from './nfs3-write';
 import { Nfs3Error, type Fattr3, type SetAttributes } from './nfs3-types';
+import { ReplyBufferPool } from './reply-buffers';
 
 /*
  * A file-system view of one mounted export: paths ('a/b/c', relative to the export's root) are
@@ -19,6 +19,13 @@ const HANDLE_CACHE_ENTRIES = 4096;
 // 512 MiB from ganesha: 40-43 thousand page faults and 3.0-3.8 s of CPU against 70-85 thousand
 // and 3.7-4.4 s with READs of 1 MiB (8 in flight both).
 const READ_CHUNK_MAX = 256 * 1024;
+/**
+ * A READ reply's bytes besides its data: the RPC header (its verifier up to 400 bytes) and
+ * READ3resok's status, attributes, count, eof and length (~130 bytes).
+ */
+const READ_REPLY_OVERHEAD = 1024;
+/** Reply buffers kept for the next READs (a 4 MiB window in flight, and what the reader holds). */
+const READ_POOL_IDLE_BYTES = 8 * 1024 * 1024;
 const WRITE_CHUNK_MAX = 1024 * 1024;
 const NFS3ERR_STALE = 70;
 /** Modes of what is created without one given (the usual umask 022 applied). */
@@ -40,6 +47,15 @@ export interface Nfs3FileSystemOptions {
   /** The server's largest READ and WRITE (FSINFO rtmax, wtmax). */
   rtmax: number;
   wtmax: number;
+}
+
+/**
+ * The reply buffers for a connection's READs (RpcClientOptions.replyPool): READ replies of up to
+ * this file system's READ size are read into buffers used again once the reader is done with
+ * each chunk (ReadStream.releaseChunk), instead of fresh memory per reply.
+ */
+export function readReplyPool(): ReplyBufferPool {
+  return new ReplyBufferPool(READ_CHUNK_MAX + READ_REPLY_OVERHEAD, READ_POOL_IDLE_BYTES);
 }
 
 /**
@@ -270,7 +286,7 @@ export class Nfs3FileSystem {
     start = 0,
     end = Number.MAX_SAFE_INTEGER,
     signal?: AbortSignal,
-  ): Promise<Readable> {
+  ): Promise<ReadStream> {
     const { handle, attributes } = await this.fresh(path, async () => {
       const found = await this.handleOf(path, signal);
       return { handle: found, attributes: await this.nfs.getattr(found, signal) };

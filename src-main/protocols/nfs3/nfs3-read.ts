@@ -26,6 +26,17 @@ export interface StreamReadOptions {
   signal?: AbortSignal;
 }
 
+/** A read's stream, whose reader may give each chunk's memory back once done with it. */
+export interface ReadStream extends Readable {
+  /**
+   * The reader is done with `chunk` (one the stream passed on, as it was passed on): its reply
+   * buffer may take another READ's reply. Nothing may read or keep `chunk` after this. Anything
+   * else (a part of a chunk, a copy, a chunk given back twice) is ignored; a chunk never given
+   * back is collected as usual.
+   */
+  releaseChunk(chunk: Uint8Array): void;
+}
+
 /**
  * The bytes `start`..`last` as a stream of Buffers, each a view of one READ reply. Memory is
  * bounded: at most `readsInFlight` READs are asked for beyond what the stream holds (one READ's
@@ -33,7 +44,7 @@ export interface StreamReadOptions {
  * stream there: nothing past it is asked for. Errors (Nfs3Error, the RPC client's) destroy the
  * stream; destroying it stops asking for more (replies in flight are dropped).
  */
-export function streamRead(options: StreamReadOptions): Readable {
+export function streamRead(options: StreamReadOptions): ReadStream {
   const { nfs, handle, last, chunkBytes, signal } = options;
   const inFlight = Math.max(1, options.readsInFlight ?? READS_IN_FLIGHT);
   const batch = Math.max(1, inFlight >> 2);
@@ -46,6 +57,8 @@ export function streamRead(options: StreamReadOptions): Readable {
   const pending: Promise<Buffer>[] = [];
   /** A delivery loop is running (waiting on the oldest READ, or pushing). */
   let delivering = false;
+  /** Chunks passed on and not given back yet: only these may be released (releaseChunk). */
+  const passedOn = new WeakSet<Uint8Array>();
 
   // A READ asks for `count` bytes at `offset`; a server may answer fewer before the end of the
   // file, and the rest is then asked for before anything later is passed on.
@@ -62,7 +75,9 @@ export function streamRead(options: StreamReadOptions): Readable {
       eof = more.eof;
     }
     if (got < count) atEnd = true; // the file is shorter than when it was listed
-    return Buffer.concat(parts, got);
+    const whole = Buffer.concat(parts, got);
+    for (const part of parts) nfs.releaseRead(part); // copied
+    return whole;
   };
 
   const fill = (): void => {
@@ -77,12 +92,19 @@ export function streamRead(options: StreamReadOptions): Readable {
     }
   };
 
-  const stream = new Readable({
-    highWaterMark: chunkBytes,
-    read() {
-      if (!delivering) void deliver();
+  const stream = Object.assign(
+    new Readable({
+      highWaterMark: chunkBytes,
+      read() {
+        if (!delivering) void deliver();
+      },
+    }),
+    {
+      releaseChunk(chunk: Uint8Array): void {
+        if (passedOn.delete(chunk)) nfs.releaseRead(chunk);
+      },
     },
-  });
+  );
 
   // Passes answered READs on, in order, for as long as the stream wants more.
   const deliver = async (): Promise<void> => {
@@ -96,8 +118,13 @@ export function streamRead(options: StreamReadOptions): Readable {
           return;
         }
         const data = await oldest;
-        if (stream.destroyed) return;
-        if (data.length > 0 && !stream.push(data)) return;
+        if (stream.destroyed) {
+          nfs.releaseRead(data); // never passed on
+          return;
+        }
+        if (data.length === 0) continue;
+        passedOn.add(data);
+        if (!stream.push(data)) return;
       }
     } catch (error) {
       stream.destroy(error as Error);

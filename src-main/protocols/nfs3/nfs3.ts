@@ -123,6 +123,15 @@ export class Nfs3Client {
   }
 
   /**
+   * Gives the reply buffer of a READ's `data` back for another reply to be read into (the RPC
+   * client's reply pool): the caller promises that nothing reads `data`, or any other view into
+   * that reply, any more. Does nothing for data that did not come from the pool.
+   */
+  releaseRead(data: Uint8Array): void {
+    this.rpc.releaseReply(data);
+  }
+
+  /**
    * Every entry of a folder, page by page (READDIRPLUS with the cookie and its verifier),
    * '.' and '..' left out. When the server says a cookie expired (NFS3ERR_BAD_COOKIE: the
    * folder changed between pages, or the server restarted) the listing starts over from the

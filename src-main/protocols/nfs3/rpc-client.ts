@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import type { ReplyBufferPool } from './reply-buffers';
 import { recordMark, RecordReader } from './rpc-record';
 import { callWriter, readReply, xidOf, type AuthSys } from './rpc-message';
 import { XdrError, type XdrReader, type XdrWriter } from './xdr';
@@ -24,6 +25,11 @@ export interface RpcClientOptions {
   maxConnects?: number;
   /** The largest reply accepted (a READ of rtmax bytes and its headers). */
   maxRecordBytes?: number;
+  /**
+   * Buffers for the replies of the sizes it serves (READs), used again once the caller gives
+   * them back (releaseReply); absent: every reply in a buffer of its own.
+   */
+  replyPool?: ReplyBufferPool;
   /** Credentials for every call; absent: AUTH_NONE. */
   auth?: AuthSys;
   /**
@@ -140,6 +146,15 @@ export class RpcClient {
     });
   }
 
+  /**
+   * Gives the buffer of a reply (any view into it) back to the reply pool, for another reply:
+   * the caller promises that nothing reads or writes any view into that reply any more. Does
+   * nothing without a pool, or for a reply that did not come from it.
+   */
+  releaseReply(view: Uint8Array): void {
+    this.options.replyPool?.release(view);
+  }
+
   /** Closes the connection; calls still waiting fail with RpcConnectionError('closed'). */
   close(): void {
     this.closed = true;
@@ -229,7 +244,10 @@ export class RpcClient {
 
   private connectFrom(localPort: number | undefined): Promise<net.Socket> {
     return new Promise<net.Socket>((resolve, reject) => {
-      const reader = new RecordReader(this.options.maxRecordBytes ?? 4 * 1024 * 1024);
+      const reader = new RecordReader(
+        this.options.maxRecordBytes ?? 4 * 1024 * 1024,
+        this.options.replyPool,
+      );
       // Reads land in one buffer of this connection's instead of a new one per read, or, for
       // the body of a large reply (a READ's data), straight into that reply's own buffer: the
       // function is asked before every read where the next one goes.
@@ -239,7 +257,8 @@ export class RpcClient {
         port: this.options.port,
         localPort,
         onread: {
-          buffer: () => reader.readTarget() ?? scratch,
+          buffer: () =>
+            reader.readTarget() ?? scratch.subarray(0, reader.scratchBytes(scratch.length)),
           callback: (bytes: number, buffer: Uint8Array) => {
             this.receive(socket, reader, buffer.subarray(0, bytes));
             return true;

@@ -17,7 +17,9 @@ function fakeFile(content: Buffer, options: { failAt?: number } = {}) {
   let batch = 0;
   let batchOpen = false;
   let answered = 0;
+  const released: Uint8Array[] = [];
   const client = {
+    releaseRead: (data: Uint8Array) => void released.push(data),
     read: async (_handle: Buffer, offset: bigint, count: number) => {
       // Calls made in one synchronous run are one batch (one socket write in the real client).
       if (!batchOpen) {
@@ -37,7 +39,7 @@ function fakeFile(content: Buffer, options: { failAt?: number } = {}) {
       return { data, eof: at + count >= content.length };
     },
   };
-  return { client: client as unknown as Nfs3Client, calls, answered: () => answered };
+  return { client: client as unknown as Nfs3Client, calls, answered: () => answered, released };
 }
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -103,6 +105,27 @@ describe('streamRead', () => {
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     expect(Buffer.concat(chunks).equals(content)).toBe(true);
     expect(file.calls.length).toBeLessThanOrEqual(4 + READS_IN_FLIGHT);
+  });
+
+  it('gives back the reply of a chunk released as it was passed on, once, and nothing else', async () => {
+    const content = Buffer.alloc(8 * CHUNK, 5);
+    const file = fakeFile(content);
+    const stream = streamRead({
+      nfs: file.client,
+      handle: Buffer.from('h'),
+      start: 0,
+      last: content.length - 1,
+      chunkBytes: CHUNK,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const [first, second, third] = chunks as [Buffer, Buffer, Buffer];
+    stream.releaseChunk(first);
+    stream.releaseChunk(first); // twice: the buffer may already be another reply's
+    stream.releaseChunk(second.subarray(0, 10)); // a part: the rest may still be read
+    stream.releaseChunk(Buffer.from(third)); // a copy: not the stream's
+    expect(file.released).toEqual([first]);
+    expect(file.released[0]).toBe(first);
   });
 
   it('fails the stream with the READ error, in its turn', async () => {
