@@ -43,27 +43,6 @@ export function walkThreadsStarted(): number {
   return threadsStarted;
 }
 
-/**
- * Starts a walk thread ahead of the walk that will take it (its start-up then overlaps
- * LAUNCHING), unless one is already kept or walks cannot run in a thread. Never throws.
- */
-export function readyWalkThread(): void {
-  if (idle || !canWalkInThread()) return;
-  keepThread(startThread());
-}
-
-/**
- * Stops the kept walk thread, if any: for a process that runs one execution (the CLI), whose
- * TRANSFERRING should not carry an idle thread's memory. Never throws.
- */
-export function stopIdleWalkThread(): void {
-  const kept = idle;
-  idle = null;
-  if (!kept) return;
-  kept.forget();
-  void kept.worker.terminate();
-}
-
 function startThread(): Worker {
   threadsStarted++;
   return new Worker(script ?? builtWorkerScript('walk-worker.js'), {
