@@ -17,6 +17,7 @@ export default defineConfig({
           serve: resolve(__dirname, 'src-main/host/serve.ts'),
           'transfer-worker': resolve(__dirname, 'src-main/engine/transfer-worker.ts'),
           'prepare-worker': resolve(__dirname, 'src-main/engine/prepare-worker.ts'),
+          'walk-worker': resolve(__dirname, 'src-main/engine/walk-worker.ts'),
           cli: resolve(__dirname, 'src-main/cli/main.ts'),
         },
         // Named explicitly: a Node whose builtin list lacks sqlite must not bundle a stub for it.

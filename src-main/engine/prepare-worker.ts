@@ -72,6 +72,7 @@ async function run(init: PrepareWorkerInit, destinationExists: boolean): Promise
         destination: destination.capabilities,
       },
       filter: compileFilter(init.includes, init.excludes),
+      patterns: { includes: init.includes, excludes: init.excludes },
       plan,
       counters,
       signal: controller.signal,

@@ -48,9 +48,102 @@ export async function* walkTree(
   signal: AbortSignal,
   options: WalkOptions = {},
 ): AsyncGenerator<WalkedEntry> {
-  const filter = options.filter;
-  const onTemporaries = options.onTemporaries;
-  const listed = async (path: string): Promise<WalkedEntry[]> => {
+  const cursor = treeCursor(location, signal, options);
+  for (;;) {
+    const next = cursor.next();
+    const entry = next instanceof Promise ? await next : next;
+    if (entry === undefined) return;
+    yield entry;
+  }
+}
+
+/**
+ * A walk taken one entry at a time, for a caller that takes many (PREPARING): the next entry
+ * comes at once while the folder at hand has more, a promise only when a folder is listed.
+ */
+export interface EntryCursor {
+  /** The next entry, undefined after the last. Throws or rejects as walkTree does. */
+  next(): WalkedEntry | undefined | Promise<WalkedEntry | undefined>;
+}
+
+/** walkTree as an EntryCursor: the same entries, listings and calls, in the same order. */
+export function treeCursor(
+  location: Location,
+  signal: AbortSignal,
+  options: WalkOptions = {},
+): EntryCursor {
+  return new TreeCursor(location, signal, options);
+}
+
+interface Listing {
+  entries: WalkedEntry[];
+  index: number;
+}
+
+class TreeCursor implements EntryCursor {
+  // A filter without patterns accepts everything: not asked per entry (a string each).
+  private readonly filter: PathFilter | undefined;
+  /** A stack of sorted listings, each consumed from the front; null before the root's. */
+  private stack: Listing[] | null = null;
+  /** The folder given out last, listed before the next entry. */
+  private enter: string | null = null;
+
+  constructor(
+    private readonly location: Location,
+    private readonly signal: AbortSignal,
+    private readonly options: WalkOptions,
+  ) {
+    this.filter = options.filter?.active ? options.filter : undefined;
+  }
+
+  next(): WalkedEntry | undefined | Promise<WalkedEntry | undefined> {
+    if (this.stack === null) return this.start();
+    if (this.enter !== null) return this.descend(this.enter);
+    return this.advance();
+  }
+
+  private async start(): Promise<WalkedEntry | undefined> {
+    const stack: Listing[] = [];
+    this.stack = stack;
+    stack.push({ entries: await this.listed(''), index: 0 });
+    return this.advance();
+  }
+
+  private async descend(path: string): Promise<WalkedEntry | undefined> {
+    this.enter = null;
+    try {
+      (this.stack as Listing[]).push({ entries: await this.listed(path), index: 0 });
+    } catch (error) {
+      if (this.signal.aborted || !this.options.onUnreadable) throw error;
+      this.options.onUnreadable(path, error);
+    }
+    return this.advance();
+  }
+
+  private advance(): WalkedEntry | undefined {
+    const stack = this.stack as Listing[];
+    const filter = this.filter;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Listing;
+      const entry = top.entries[top.index++];
+      if (entry === undefined) {
+        stack.pop();
+        continue;
+      }
+      if (entry.type === 'dir') {
+        if (filter && !filter.mayContainAccepted(entry.path)) continue;
+        this.enter = entry.path;
+        return entry;
+      }
+      if (filter && !filter.accepts(entry.path)) continue;
+      return entry;
+    }
+    return undefined;
+  }
+
+  private async listed(path: string): Promise<WalkedEntry[]> {
+    const { location, signal, options } = this;
+    const onTemporaries = options.onTemporaries;
     const temporaries: string[] = [];
     let entries = await location.list(
       path,
@@ -61,31 +154,6 @@ export async function* walkTree(
     if (!options.lazyMetadata) entries = await loadPending(location, entries, signal);
     entries = sortByName(entries);
     return options.caseInsensitive ? markCaseClashes(entries) : entries;
-  };
-  // A stack of sorted listings, each consumed from the front.
-  const stack: { entries: WalkedEntry[]; index: number }[] = [
-    { entries: await listed(''), index: 0 },
-  ];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { entries: WalkedEntry[]; index: number };
-    const entry = top.entries[top.index++];
-    if (entry === undefined) {
-      stack.pop();
-      continue;
-    }
-    if (entry.type === 'dir') {
-      if (filter && !filter.mayContainAccepted(entry.path)) continue;
-      yield entry;
-      try {
-        stack.push({ entries: await listed(entry.path), index: 0 });
-      } catch (error) {
-        if (signal.aborted || !options.onUnreadable) throw error;
-        options.onUnreadable(entry.path, error);
-      }
-      continue;
-    }
-    if (filter && !filter.accepts(entry.path)) continue;
-    yield entry;
   }
 }
 

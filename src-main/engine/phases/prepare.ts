@@ -1,4 +1,5 @@
 import type { ExecutionCounters } from '../../../src-shared/model/execution';
+import type { LocalLocation } from '../../locations/local/local-location';
 import type { EntryInfo, Location } from '../../locations/location';
 import { planBoth, planDestinationOnly, planSourceOnly, type CompareContext } from '../compare';
 import type { PathFilter } from '../filters';
@@ -6,7 +7,8 @@ import { HardLinkGroups } from '../hard-link-groups';
 import type { PlanItem } from '../plan';
 import type { PlanStore } from '../plan-store';
 import { compareTreePaths } from '../tree-order';
-import { walkTree } from '../tree-walk';
+import { treeCursor, type EntryCursor, type WalkedEntry } from '../tree-walk';
+import { canWalkInThread, threadCursor } from '../walk-thread';
 
 export interface PrepareInput {
   source: Location;
@@ -26,6 +28,12 @@ export interface PrepareInput {
    * walked (walksDestination).
    */
   onLeftovers?(folder: string, names: string[]): void;
+  /**
+   * The filter's patterns, as compileFilter took them to make `filter`. Given, a local
+   * destination is walked in a thread of its own (walk-thread.ts) while this thread walks the
+   * source: the two sides' lstat calls run on two cores at once, as rsync's two processes do.
+   */
+  patterns?: { includes: string; excludes: string };
 }
 
 /**
@@ -54,7 +62,7 @@ export function walksDestination(
 export async function prepare(input: PrepareInput): Promise<void> {
   const needDestination = walksDestination(input.compare.options, input.destinationExists);
   const unreadableSourceDirs: string[] = [];
-  const source = walkTree(input.source, input.signal, {
+  const source = treeCursor(input.source, input.signal, {
     filter: input.filter,
     lazyMetadata: true,
     // Two source names that differ only in case would land on one file: the later one fails.
@@ -64,15 +72,63 @@ export async function prepare(input: PrepareInput): Promise<void> {
       input.onUnreadable('source', p, e);
     },
   });
-  const destination = needDestination
-    ? walkTree(input.destination, input.signal, {
+  const inThread = needDestination && walksInThread(input);
+  const thread = inThread ? walkDestinationInThread(input) : null;
+  const destination: EntryCursor = !needDestination
+    ? { next: () => undefined } // TransferMode=ALL with OverwriteMode=ALWAYS: not compared
+    : (thread ??
+      treeCursor(input.destination, input.signal, {
         filter: input.filter,
         lazyMetadata: true,
         onUnreadable: (p, e) => input.onUnreadable('destination', p, e),
         ...(input.onLeftovers && { onTemporaries: input.onLeftovers }),
-      })
-    : emptyWalk();
+      }));
+  // A thread walking the destination starts up while this one lists the source.
+  const firstOfDestination = thread ? thread.next() : null;
+  if (firstOfDestination instanceof Promise) firstOfDestination.catch(() => undefined); // surfaced when awaited
+  try {
+    await merge(input, source, destination, firstOfDestination, unreadableSourceDirs);
+  } finally {
+    // Left midway (a failure, a cancel): a walk in a thread stops its thread.
+    thread?.close();
+  }
+  input.plan.flush();
+}
 
+/** Whether the destination is walked in a thread of its own (PrepareInput.patterns). */
+function walksInThread(input: PrepareInput): boolean {
+  return input.patterns !== undefined && input.destination.kind === 'local' && canWalkInThread();
+}
+
+function walkDestinationInThread(input: PrepareInput): EntryCursor & { close(): void } {
+  return threadCursor(
+    {
+      root: (input.destination as LocalLocation).listedRoot,
+      includes: input.patterns?.includes ?? '',
+      excludes: input.patterns?.excludes ?? '',
+      caseInsensitive: false,
+      temporaries: input.onLeftovers !== undefined,
+    },
+    input.signal,
+    {
+      onUnreadable: (p, e) => input.onUnreadable('destination', p, e),
+      ...(input.onLeftovers && { onTemporaries: input.onLeftovers }),
+    },
+  );
+}
+
+/**
+ * Merges the two walks in tree order into the plan. Waits only where a walk lists a folder or
+ * a plan item loads metadata: a promise per entry was a good part of a re-run's CPU.
+ */
+async function merge(
+  input: PrepareInput,
+  source: EntryCursor,
+  destination: EntryCursor,
+  firstOfDestination: WalkedEntry | undefined | Promise<WalkedEntry | undefined> | null,
+  unreadableSourceDirs: string[],
+): Promise<void> {
+  const needDestination = walksDestination(input.compare.options, input.destinationExists);
   // Without the destination's listing, a folder only the source shows may exist there.
   const sourceOnlyContext = { ...input.compare, destinationListed: needDestination };
   const planned = new OrderedPlan(input);
@@ -81,31 +137,39 @@ export async function prepare(input: PrepareInput): Promise<void> {
     const item = planDestinationOnly(entry, input.compare);
     return item && !insideAny(item.path, unreadableSourceDirs) ? item : null;
   };
-  let a = await source.next();
-  let b = await destination.next();
-  while (!a.done || !b.done) {
-    const order = a.done ? 1 : b.done ? -1 : compareTreePaths(a.value.path, b.value.path);
+  let next = source.next();
+  let a = next instanceof Promise ? await next : next;
+  next = firstOfDestination !== null ? firstOfDestination : destination.next();
+  let b = next instanceof Promise ? await next : next;
+  while (a !== undefined || b !== undefined) {
+    const order = a === undefined ? 1 : b === undefined ? -1 : compareTreePaths(a.path, b.path);
+    let item: PlanItem | null | Promise<PlanItem | null>;
     if (order < 0) {
-      const src = a.value as EntryInfo;
-      await planned.add(links.plan(planSourceOnly(src, sourceOnlyContext), src, undefined));
-      a = await source.next();
-    } else if (order > 0) {
-      await planned.add(destinationOnly(b.value as EntryInfo));
-      b = await destination.next();
-    } else {
-      const src = a.value as EntryInfo;
-      const dst = b.value as EntryInfo;
-      await planned.add(
-        needsMetadata(src, dst, input.compare)
-          ? planWithMetadata(input, src, dst, destinationOnly)
-          : links.plan(planBoth(src, dst, input.compare), src, dst),
+      item = links.plan(
+        planSourceOnly(a as EntryInfo, sourceOnlyContext),
+        a as EntryInfo,
+        undefined,
       );
-      a = await source.next();
-      b = await destination.next();
+    } else if (order > 0) {
+      item = destinationOnly(b as EntryInfo);
+    } else {
+      const src = a as EntryInfo;
+      const dst = b as EntryInfo;
+      item = needsMetadata(src, dst, input.compare)
+        ? planWithMetadata(input, src, dst, destinationOnly)
+        : links.plan(planBoth(src, dst, input.compare), src, dst);
+    }
+    if (!planned.addNow(item)) await planned.add(item);
+    if (order <= 0) {
+      next = source.next();
+      a = next instanceof Promise ? await next : next;
+    }
+    if (order >= 0) {
+      next = destination.next();
+      b = next instanceof Promise ? await next : next;
     }
   }
   await planned.drain();
-  input.plan.flush();
 }
 
 /** Plan items in tree order, some still waiting for their entries' metadata. */
@@ -119,6 +183,13 @@ class OrderedPlan {
   private readonly queue: Promise<PlanItem | null>[] = [];
 
   constructor(private readonly input: PrepareInput) {}
+
+  /** Records `item` at once when nothing waits before it and it waits for nothing. */
+  addNow(item: PlanItem | null | Promise<PlanItem | null>): boolean {
+    if (this.queue.length > 0 || item instanceof Promise) return false;
+    if (item) record(this.input, item);
+    return true;
+  }
 
   async add(item: PlanItem | null | Promise<PlanItem | null>): Promise<void> {
     if (this.queue.length === 0 && !(item instanceof Promise)) {
@@ -218,8 +289,4 @@ function record(input: PrepareInput, item: PlanItem): void {
 
 function insideAny(path: string, folders: string[]): boolean {
   return folders.some((f) => path === f || path.startsWith(`${f}/`));
-}
-
-async function* emptyWalk(): AsyncGenerator<EntryInfo> {
-  // The destination is not compared (TransferMode=ALL with OverwriteMode=ALWAYS).
 }

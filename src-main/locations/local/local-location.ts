@@ -57,7 +57,7 @@ import { millisecondsOf } from '../nanoseconds';
 import { applyMetadata, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
 import { LinkedFolderGuard } from './linked-folders';
-import { sortListedNames } from './local-names';
+import { mayNotBeUtf8, sortListedNames, sortTextNames, type ListedNames } from './local-names';
 
 /** Entries examined at once while listing: hides disk latency without flooding an NFS mount. */
 const LSTAT_CONCURRENCY = 32;
@@ -478,16 +478,30 @@ export class LocalLocation implements Location {
     }
   }
 
+  /** The folder `list` lists, absolute (for a walk in another thread: walk-thread.ts). */
+  get listedRoot(): string {
+    return this.root;
+  }
+
   /** list() with blocking calls, for worker threads (see blocking-io.ts for why). */
   private listBlocking(abs: string, relPath: string, options?: ListOptions): EntryInfo[] {
-    let raw: Buffer[];
+    let listed: ListedNames;
     try {
-      raw = readdirSync(abs, { encoding: 'buffer' });
+      // Names as text, one string each (a Buffer per name cost more than the rest of the
+      // listing): a name that is not UTF-8 decodes with U+FFFD in it, and only a folder with
+      // such a name is read again as raw bytes, to be told apart exactly (local-names.ts).
+      const text = readdirSync(abs);
+      listed = text.some(mayNotBeUtf8)
+        ? sortListedNames(readdirSync(abs, { encoding: 'buffer' }), relPath)
+        : sortTextNames(text, relPath);
     } catch (error) {
       throw mapFsError(error, abs, 'read folder');
     }
-    const { names, refused, temporaries } = sortListedNames(raw, relPath);
+    const { names, refused, temporaries } = listed;
     if (options?.onTemporary) temporaries.forEach((name) => options.onTemporary?.(name));
+    // Code-unit order, which within one folder is the walk's order (tree-order.ts): the walk's
+    // own sort then finds the entries in order (the built-in sort costs less than its comparator).
+    names.sort();
     const entries: EntryInfo[] = refused;
     // The names are checked (no separator, no '.' or '..'): joining needs no normalizing.
     const prefix = abs.endsWith(path.sep) ? abs : abs + path.sep;
@@ -641,39 +655,46 @@ export class LocalLocation implements Location {
    * stores that keep them); with `readLink`, a symlink's target is read (blocking).
    */
   private toEntry(info: BigIntStats, abs: string, relPath: string, readLink: boolean): EntryInfo {
-    const type = entryTypeOf(info);
+    // Numbers where they are exact (modes, ids, sizes and block counts below 2^53): each
+    // BigInt operation allocates, and a listing does a dozen per entry.
+    const mode = Number(info.mode);
+    const type = typeOfMode(mode);
+    const size = type === 'file' ? Number(info.size) : 0;
     const entry: EntryInfo = {
       path: relPath,
       type,
-      size: type === 'file' ? Number(info.size) : 0,
+      size,
       mtimeMs: millisecondsOf(info.mtimeNs),
       mtimeNs: String(info.mtimeNs),
       atimeMs: millisecondsOf(info.atimeNs),
       atimeNs: String(info.atimeNs),
     };
     // A file occupying fewer 512-byte blocks than its size has holes (Windows has no blocks).
-    if (type === 'file' && !IS_WINDOWS && info.blocks * 512n < info.size) {
-      entry.allocatedBytes = Number(info.blocks * 512n);
+    if (type === 'file' && !IS_WINDOWS) {
+      const allocated = Number(info.blocks) * 512;
+      if (allocated < size) entry.allocatedBytes = allocated;
     }
     if (this.capabilities.posixMetadata) {
-      entry.mode = Number(info.mode & 0o7777n);
+      entry.mode = mode & 0o7777;
       entry.uid = Number(info.uid);
       entry.gid = Number(info.gid);
     }
     if (type === 'symlink' && readLink) entry.linkTarget = readlinkSync(abs);
     // The identity of a file with several names: device and inode, exact (BigInt: an inode
     // number past 2^53 would be rounded in a number, and two files could look like one).
-    if (type === 'file' && info.nlink > 1n && !IS_WINDOWS) {
+    if (type === 'file' && !IS_WINDOWS && Number(info.nlink) > 1) {
       entry.hardLink = { key: `${info.dev}:${info.ino}`, links: Number(info.nlink) };
     }
     return entry;
   }
 }
 
-function entryTypeOf(info: Stats | BigIntStats): EntryType {
-  if (info.isSymbolicLink()) return 'symlink';
-  if (info.isDirectory()) return 'dir';
-  if (info.isFile()) return 'file';
+/** The entry type of an lstat mode (as Stats.isSymbolicLink() and the others test it). */
+function typeOfMode(mode: number): EntryType {
+  const format = mode & constants.S_IFMT;
+  if (format === constants.S_IFLNK) return 'symlink';
+  if (format === constants.S_IFDIR) return 'dir';
+  if (format === constants.S_IFREG) return 'file';
   return 'other';
 }
 

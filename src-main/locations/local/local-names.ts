@@ -51,3 +51,29 @@ export function sortListedNames(raw: Buffer[], folder: string): ListedNames {
   }
   return out;
 }
+
+/**
+ * Whether a name read as text may stand for bytes that are not UTF-8: decoding replaces such
+ * bytes with U+FFFD. (A name holding U+FFFD itself is read again as bytes too, and kept.)
+ */
+export function mayNotBeUtf8(name: string): boolean {
+  return name.includes('\uFFFD');
+}
+
+/**
+ * sortListedNames for names read as text, none of which `mayNotBeUtf8`: the same split, without
+ * a Buffer per name. Never throws.
+ */
+export function sortTextNames(text: string[], folder: string): ListedNames {
+  const out: ListedNames = { names: [], refused: [], temporaries: [] };
+  for (const name of text) {
+    if (isTemporaryName(name)) {
+      out.temporaries.push(name);
+      continue;
+    }
+    const problem = listedNameProblem(name);
+    if (problem) out.refused.push(refusedNameEntry(folder, name, 'local name', problem));
+    else out.names.push(name);
+  }
+  return out;
+}
