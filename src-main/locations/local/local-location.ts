@@ -629,7 +629,14 @@ export class LocalLocation implements Location {
       // Windows would read a backslash as a separator and a colon as a stream name.
       throw new AppError('invalid-name', `Invalid name on Windows: ${relPath}`, { path: relPath });
     }
-    const abs = relPath === '' ? this.root : path.join(this.root, ...relPath.split('/'));
+    // A safe path (no empty, '.' or '..' segment) joins as it is on POSIX: path.join's
+    // normalizing of every segment was a visible part of a small file's copy.
+    const abs =
+      relPath === ''
+        ? this.root
+        : IS_WINDOWS
+          ? path.join(this.root, ...relPath.split('/'))
+          : this.rootWithSep + relPath;
     if (abs !== this.root && !abs.startsWith(this.rootWithSep)) {
       throw new AppError('invalid-name', `Path leaves the location: ${relPath}`, { path: relPath });
     }
