@@ -35,6 +35,19 @@ export async function createContentHasher(algorithm: ContentHashAlgorithm): Prom
   };
 }
 
+/**
+ * The content hash ("algorithm:hex") of bytes held whole: the same value as a hasher fed them,
+ * without making one (a small file's copy hashes in one call).
+ */
+export async function hashBytes(
+  algorithm: ContentHashAlgorithm,
+  data: Uint8Array,
+): Promise<string> {
+  if (algorithm === 'sha256') return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  xxhashApi ??= xxhash();
+  return `xxh64:${(await xxhashApi).h64Raw(data).toString(16).padStart(16, '0')}`;
+}
+
 /** The algorithm for an execution: one the destination keeps, if it keeps one we know, else xxh64. */
 export function chooseContentHash(destination: LocationCapabilities): ContentHashAlgorithm {
   return destination.storedHashes.includes('sha256') ? 'sha256' : 'xxh64';

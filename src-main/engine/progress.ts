@@ -44,7 +44,12 @@ export class ProgressTracker {
       this.samples.shift();
     if (!this.dirty) return;
     this.dirty = false;
-    const files = [...this.changed.values()].slice(0, MAX_FILES_PER_EVENT);
+    // The first ones only: copying the whole map each tick cost as much as the files it held.
+    const files: FileProgress[] = [];
+    for (const f of this.changed.values()) {
+      if (files.length >= MAX_FILES_PER_EVENT) break;
+      files.push(f);
+    }
     for (const f of files) this.changed.delete(f.path);
     if (this.changed.size > 0) this.dirty = true;
     const throughput = this.throughput();

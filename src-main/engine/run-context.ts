@@ -145,10 +145,15 @@ export class RunContext {
   }
 
   log(level: LogLevel, message: string): void {
-    const wanted =
+    if (this.logs(level)) this.sink.log(level, message);
+  }
+
+  /** Whether `log` writes lines of this level: a per-file line is only made when it does. */
+  logs(level: LogLevel): boolean {
+    return (
       this.options.LogLevel === 'TRANSFER' ||
-      (this.options.LogLevel === 'BASIC' && level !== 'info');
-    if (wanted) this.sink.log(level, message);
+      (this.options.LogLevel === 'BASIC' && level !== 'info')
+    );
   }
 
   /** Phase changes and errors are logged at BASIC too. */

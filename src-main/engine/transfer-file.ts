@@ -3,7 +3,7 @@ import { AppError } from '../../src-shared/errors';
 import type { TaskOptions } from '../../src-shared/model/task';
 import type { Location, ReadStreamMetadata } from '../locations/location';
 import { hasHoles } from '../locations/holes';
-import { createContentHasher, type ContentHashAlgorithm } from './content-hash';
+import { createContentHasher, hashBytes, type ContentHashAlgorithm } from './content-hash';
 import { metadataFor } from './metadata-policy';
 import { securityToCopy } from './security-copy';
 import type { PlanItem } from './plan';
@@ -256,8 +256,7 @@ async function copyWholeFile(
     ctx.signal,
   );
   await ctx.bucket.take(data.length, ctx.signal);
-  const hash = await createContentHasher(ctx.hashAlgorithm);
-  hash.update(data);
+  const sourceHash = await hashBytes(ctx.hashAlgorithm, data);
   ctx.onBytes(data.length);
   let destinationHash: string | null = null;
   const bytes = await destination.writeWhole(
@@ -266,7 +265,7 @@ async function copyWholeFile(
     { size: data.length, metadata, tags, onStored: (h) => void (destinationHash = h) },
     ctx.signal,
   );
-  return { bytes, sourceHash: hash.digest(), destinationHash };
+  return { bytes, sourceHash, destinationHash };
 }
 
 async function copyFile(

@@ -2,10 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../src-shared/errors';
 import { openLocation } from '../locations/open-location';
 import { SharedTokenBucket } from './throttle';
-import { contentHash, executeItem } from './transfer-file';
+import { contentHash, executeItem, type ItemContext } from './transfer-file';
 import {
   WORKER_PROGRESS_INTERVAL_MS,
   type FromWorker,
+  type GroupAnswer,
+  type GroupRequest,
   type ToWorker,
   type WorkerInit,
   type WorkAnswer,
@@ -34,6 +36,9 @@ const running = new Map<number, AbortController>();
 /** Ids cancelled before they started (they may wait in a batch). */
 const cancelled = new Set<number>();
 
+/** The groups received, run in turn. */
+let groups: Promise<void> = Promise.resolve();
+
 type Post = (message: WorkAnswer) => void;
 
 const post: Post = (message) => port.postMessage(message satisfies FromWorker);
@@ -42,6 +47,13 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
     cancelled.add(message.id);
     running.get(message.id)?.abort();
+    return;
+  }
+  if (message.type === 'group') {
+    // One group after the other: the one queued behind starts the moment this one is answered,
+    // while main reads that answer and sends the next.
+    const { id, requests } = message;
+    groups = groups.then(() => runGroup(id, requests));
     return;
   }
   if (message.type === 'batch') {
@@ -73,6 +85,68 @@ async function runBatch(requests: WorkRequest[]): Promise<void> {
     }
   }
   port.postMessage({ type: 'batch', messages: answers } satisfies FromWorker);
+}
+
+/**
+ * Runs a group's requests one after the other under one controller (a cancel of the group
+ * stops the one running and answers the rest cancelled), counting the bytes each read, and
+ * answers them all in one message: no message, controller or timer per file.
+ */
+async function runGroup(id: number, requests: GroupRequest[]): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  const answers: GroupAnswer[] = [];
+  let read = 0;
+  try {
+    const [source, destination] = await locations;
+    const context: ItemContext = {
+      source,
+      destination,
+      options: init.options,
+      bucket,
+      hashAlgorithm: init.hashAlgorithm,
+      signal: controller.signal,
+      onBytes: (bytes) => void (read += bytes),
+    };
+    for (const request of requests) {
+      read = 0;
+      const path = request.type === 'run' ? request.item.path : request.path;
+      if (controller.signal.aborted || cancelled.has(id)) {
+        answers.push({ read, error: { code: 'cancelled', message: 'Cancelled' } });
+        continue;
+      }
+      try {
+        if (request.type === 'run') {
+          const outcome = await executeItem(request.item, context);
+          answers.push({ read, outcome });
+        } else {
+          const side = request.side === 'source' ? source : destination;
+          const { size, asWritten } = request;
+          const hash = await contentHash(
+            side,
+            path,
+            init.hashAlgorithm,
+            controller.signal,
+            size,
+            asWritten,
+          );
+          answers.push({ read, hash });
+        }
+      } catch (error) {
+        answers.push({ read, error: toInfo(error, path) });
+      }
+    }
+  } catch (error) {
+    // The locations could not be opened in this thread: every request fails with that cause.
+    for (const request of requests.slice(answers.length)) {
+      const path = request.type === 'run' ? request.item.path : request.path;
+      answers.push({ read: 0, error: toInfo(error, path) });
+    }
+  } finally {
+    running.delete(id);
+    cancelled.delete(id);
+  }
+  port.postMessage({ type: 'group', id, answers } satisfies FromWorker);
 }
 
 async function hash(request: Extract<WorkRequest, { type: 'hash' }>, post: Post): Promise<void> {

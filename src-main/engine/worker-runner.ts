@@ -2,13 +2,18 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../src-shared/errors';
+import { parentOfRelative } from '../locations/relative-path';
 import type { PlanItem } from './plan';
 import type { AsWritten, ItemOutcome } from './transfer-file';
-import type { RunnerSpec, TransferRunner } from './transfer-runner';
+import type { RunnerSpec } from './transfer-runner';
 import {
   BATCH_MAX_FILE_BYTES,
   BATCH_MAX_REQUESTS,
   type FromWorker,
+  type GroupAnswer,
+  type GroupRequest,
+  type GroupRunner,
+  type HashRequest,
   type ToWorker,
   type WorkerInit,
   type WorkAnswer,
@@ -17,13 +22,11 @@ import {
 
 type Request =
   | { type: 'run'; item: PlanItem }
-  | {
-      type: 'hash';
-      side: 'source' | 'destination';
-      path: string;
-      size?: number;
-      asWritten?: AsWritten;
-    };
+  | ({ type: 'hash' } & HashRequest)
+  | { type: 'group'; requests: GroupRequest[] };
+
+/** The error for each file of a job that did not run to its end, by the file's path. */
+type Failure = (path: string) => AppError;
 
 interface Job {
   id: number;
@@ -31,23 +34,37 @@ interface Job {
   /** Sent inside a batch: its answer comes with the batch's. */
   inBatch?: boolean;
   request: Request;
-  /** The file it concerns, for messages. */
+  /** The file it concerns (a group's first), for messages. */
   path: string;
   /** The file's size when known: small ones travel in batches. */
   size: number | null;
+  /** A group's folder (its first file's): each thread keeps to folders of its own. */
+  folder: string | null;
   onBytes(bytes: number): void;
-  resolve(value: unknown): void;
-  reject(error: AppError): void;
+  /** Settles the job with the answer the worker gave. */
+  answer(message: WorkAnswer | Extract<FromWorker, { type: 'group' }>): void;
+  /** Settles the job as not run to its end: each of its files with the failure's error. */
+  fail(failure: Failure): void;
 }
 
 interface Slot {
   worker: Worker;
   /** The jobs sent to this worker and not answered yet. */
   busy: Job[];
-  /** Messages (one job, or a batch) sent and not answered yet: at most `lanes`. */
+  /** Messages (one job, a batch or a group) sent and not answered yet: at most `lanes`. */
   inFlight: number;
   dead: boolean;
+  /** The folder of the last group it was given. */
+  folder: string | null;
 }
+
+/** Groups kept handed to the runner per thread: enough to hold the next folders' groups too. */
+const GROUPS_PER_THREAD = 16;
+/** How far down the waiting jobs a thread looks for a group of its folder. */
+const AFFINITY_LOOKAHEAD = 64;
+
+const pathOf = (request: GroupRequest): string =>
+  request.type === 'run' ? request.item.path : request.path;
 
 /**
  * A transfer thread allocates short-lived buffers and small objects per file: a small young
@@ -89,18 +106,23 @@ export function defaultWorkerScript(): string {
 
 /**
  * Runs items on a pool of worker threads, `lanes` messages (one item, or a batch of small ones)
- * per worker at a time: one lane for disks, several where each item waits on the network. A
- * worker that dies
- * (crash, out of memory, killed) fails its item with a message naming the file, and is replaced,
- * so the run can end cleanly. Cancel aborts the item inside the worker.
+ * per worker at a time: one lane for disks, several where each item waits on the network. With
+ * one lane the engine hands small items over in groups (runGroup, hashGroup): one message and
+ * one answer per group instead of a job, a promise and messages per file, and each thread keeps
+ * to folders no other thread is writing in (creating files in one folder from two threads makes
+ * them wait on its lock). A worker that dies (crash, out of memory, killed) fails its items with
+ * a message naming each file, and is replaced, so the run can end cleanly. Cancel aborts the
+ * item inside the worker.
  */
-export class WorkerRunner implements TransferRunner {
+export class WorkerRunner implements GroupRunner {
   readonly concurrency: number;
   readonly queueDepth: number;
+  readonly groupsInFlight: number;
   private readonly slots: Slot[] = [];
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private pumpScheduled = false;
   private readonly watched = new WeakSet<AbortSignal>();
 
   private readonly threads: number;
@@ -118,6 +140,9 @@ export class WorkerRunner implements TransferRunner {
     this.lanes = Math.ceil(concurrency / this.threads);
     // Enough waiting for every worker to have a batch running and the next one queued.
     this.queueDepth = concurrency * BATCH_MAX_REQUESTS * 2;
+    // A group runs its items one after the other on its thread: with one lane per thread items
+    // ran that way anyway. With several lanes (network stores) they keep their adaptive batches.
+    this.groupsInFlight = this.lanes === 1 ? this.threads * GROUPS_PER_THREAD : 0;
     // Workers start on demand: a run with nothing to move starts none.
   }
 
@@ -147,6 +172,26 @@ export class WorkerRunner implements TransferRunner {
     ) as Promise<string>;
   }
 
+  runGroup(items: PlanItem[], signal: AbortSignal): Promise<GroupAnswer[]> {
+    return this.submitGroup(
+      items.map((item) => ({ type: 'run', item })),
+      signal,
+    );
+  }
+
+  hashGroup(requests: HashRequest[], signal: AbortSignal): Promise<GroupAnswer[]> {
+    return this.submitGroup(
+      requests.map((request) => ({ type: 'hash', ...request })),
+      signal,
+    );
+  }
+
+  startThreads(items: number): void {
+    const wanted = Math.min(this.threads, items);
+    while (!this.closed && this.slots.filter((s) => !s.dead).length < wanted)
+      this.slots.push(this.spawn());
+  }
+
   private submit(
     request: Request,
     path: string,
@@ -155,11 +200,72 @@ export class WorkerRunner implements TransferRunner {
     signal: AbortSignal,
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new AppError('cancelled', 'The transfer pool is closed'));
-      if (signal.aborted) return reject(new AppError('cancelled', `Cancelled before ${path}`));
-      this.watch(signal);
-      const job: Job = { id: this.nextId++, signal, request, path, size, onBytes, resolve, reject };
-      this.waiting.push(job);
+      this.enqueue({
+        id: this.nextId++,
+        signal,
+        request,
+        path,
+        size,
+        folder: null,
+        onBytes,
+        answer: (message) => {
+          if (message.type === 'done') resolve(message.outcome);
+          else if (message.type === 'hashed') resolve(message.hash);
+          else if (message.type === 'failed') {
+            const { code, message: text, details } = message.error;
+            reject(new AppError(code, text, details));
+          }
+        },
+        fail: (failure) => reject(failure(path)),
+      });
+    });
+  }
+
+  /** One job for a whole group; whatever stops it becomes each of its files' answer. */
+  private submitGroup(requests: GroupRequest[], signal: AbortSignal): Promise<GroupAnswer[]> {
+    const first = requests[0];
+    if (!first) return Promise.resolve([]);
+    const path = pathOf(first);
+    return new Promise((resolve) => {
+      this.enqueue({
+        id: this.nextId++,
+        signal,
+        request: { type: 'group', requests },
+        path,
+        size: null,
+        folder: parentOfRelative(path),
+        onBytes: () => undefined,
+        answer: (message) => {
+          if (message.type === 'group') resolve(message.answers);
+        },
+        fail: (failure) =>
+          resolve(requests.map((r) => ({ read: 0, error: failure(pathOf(r)).toInfo() }))),
+      });
+    });
+  }
+
+  private enqueue(job: Job): void {
+    if (this.closed) {
+      job.fail(() => new AppError('cancelled', 'The transfer pool is closed'));
+      return;
+    }
+    if (job.signal.aborted) {
+      job.fail((p) => new AppError('cancelled', `Cancelled before ${p}`));
+      return;
+    }
+    this.watch(job.signal);
+    this.waiting.push(job);
+    // Groups are handed over after the engine has queued the ones it has at hand, so that each
+    // new thread starts in a folder of its own rather than in the first group's.
+    if (job.request.type === 'group') this.pumpSoon();
+    else this.pump();
+  }
+
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
@@ -178,7 +284,7 @@ export class WorkerRunner implements TransferRunner {
   private abortJobsOf(signal: AbortSignal): void {
     for (const job of this.waiting.filter((j) => j.signal === signal)) {
       this.waiting.splice(this.waiting.indexOf(job), 1);
-      job.reject(new AppError('cancelled', `Cancelled before ${job.path}`));
+      job.fail((p) => new AppError('cancelled', `Cancelled before ${p}`));
     }
     for (const slot of this.slots) {
       for (const job of slot.busy) {
@@ -190,9 +296,11 @@ export class WorkerRunner implements TransferRunner {
 
   /** For fault tests: kills the worker that is copying `path`, as a crash would. */
   async killWorkerFor(itemPath: string): Promise<boolean> {
-    const slot = this.slots.find((s) =>
-      s.busy.some((j) => j.request.type === 'run' && j.path === itemPath),
-    );
+    const copies = (job: Job): boolean =>
+      job.request.type === 'group'
+        ? job.request.requests.some((r) => r.type === 'run' && r.item.path === itemPath)
+        : job.request.type === 'run' && job.path === itemPath;
+    const slot = this.slots.find((s) => s.busy.some(copies));
     if (!slot) return false;
     await slot.worker.terminate();
     return true;
@@ -200,7 +308,8 @@ export class WorkerRunner implements TransferRunner {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.waiting.splice(0)) job.reject(new AppError('cancelled', 'Cancelled'));
+    for (const job of this.waiting.splice(0))
+      job.fail(() => new AppError('cancelled', 'Cancelled'));
     await Promise.all(this.slots.map((s) => ((s.dead = true), s.worker.terminate())));
   }
 
@@ -215,7 +324,7 @@ export class WorkerRunner implements TransferRunner {
       ...(this.spec.dataDir === undefined ? {} : { dataDir: this.spec.dataDir }),
     };
     const worker = new Worker(this.script, { workerData: init, resourceLimits: WORKER_LIMITS });
-    const slot: Slot = { worker, busy: [], inFlight: 0, dead: false };
+    const slot: Slot = { worker, busy: [], inFlight: 0, dead: false, folder: null };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => this.lose(slot, `crashed: ${error.message}`));
     worker.on('exit', (code) => this.lose(slot, `stopped (exit code ${code})`));
@@ -232,7 +341,7 @@ export class WorkerRunner implements TransferRunner {
     if (slot.inFlight < this.lanes) this.pump();
   }
 
-  private answer(slot: Slot, message: WorkAnswer): void {
+  private answer(slot: Slot, message: WorkAnswer | Extract<FromWorker, { type: 'group' }>): void {
     const index = slot.busy.findIndex((j) => j.id === message.id);
     const job = slot.busy[index];
     if (!job) return;
@@ -242,9 +351,7 @@ export class WorkerRunner implements TransferRunner {
     }
     slot.busy.splice(index, 1);
     if (!job.inBatch) slot.inFlight--;
-    if (message.type === 'done') job.resolve(message.outcome);
-    else if (message.type === 'hashed') job.resolve(message.hash);
-    else job.reject(new AppError(message.error.code, message.error.message, message.error.details));
+    job.answer(message);
   }
 
   private lose(slot: Slot, how: string): void {
@@ -252,12 +359,18 @@ export class WorkerRunner implements TransferRunner {
     slot.dead = true;
     const jobs = slot.busy.splice(0);
     for (const job of jobs) {
-      job.reject(
-        new AppError(
-          'unknown',
-          `The transfer worker ${how} while ${job.request.type === 'run' ? 'copying' : 'checking'} ${job.path}; nothing was written under that name`,
-          { path: job.path, workerCrashed: true },
-        ),
+      const { request } = job;
+      const hashing =
+        request.type === 'hash' ||
+        (request.type === 'group' && request.requests[0]?.type === 'hash');
+      const doing = hashing ? 'checking' : 'copying';
+      job.fail(
+        (p) =>
+          new AppError(
+            'unknown',
+            `The transfer worker ${how} while ${doing} ${p}; nothing was written under that name`,
+            { path: p, workerCrashed: true },
+          ),
       );
     }
     const index = this.slots.indexOf(slot);
@@ -279,40 +392,66 @@ export class WorkerRunner implements TransferRunner {
         .sort((a, b) => a.inFlight - b.inFlight)[0];
       // Small files: one more batch may wait in a busy worker's queue, so it goes on to it
       // without waiting for this thread to answer and send more (it idled a third of the time).
-      if (!slot && isSmall(this.waiting[0]))
+      if (!slot && queuesBehind(this.waiting[0]))
         slot = live
           .filter((s) => s.inFlight <= this.lanes)
           .sort((a, b) => a.inFlight - b.inFlight)[0];
       if (!slot || this.closed) return;
-      const batch = this.takeBatch();
+      const batch = this.takeFor(slot, live);
       slot.inFlight++;
       if (batch.length > 1) for (const job of batch) job.inBatch = true;
       slot.busy.push(...batch);
-      const requests = batch.map((job) => ({ ...job.request, id: job.id }) as WorkRequest);
-      const message: ToWorker =
-        requests.length === 1 ? (requests[0] as WorkRequest) : { type: 'batch', requests };
-      slot.worker.postMessage(message);
+      slot.worker.postMessage(messageFor(batch));
     }
   }
 
   /**
-   * The next job, with the small ones queued behind it when it is small too: one message there
-   * and one back for up to 64 small files. Large files go one at a time, so no worker idles while
-   * another has a queue.
+   * The next job for `slot`. A group: one of the folder the thread was last given, else one of
+   * a folder no other thread is in, else the first. Otherwise the first job, with the small
+   * ones queued behind it when it is small too: one message there and one back for up to 64
+   * small files. Large files go one at a time, so no worker idles while another has a queue.
    */
-  private takeBatch(): Job[] {
-    const small = isSmall;
+  private takeFor(slot: Slot, live: Slot[]): Job[] {
+    const head = this.waiting[0] as Job;
+    if (head.request.type === 'group') {
+      const others = new Set(live.filter((s) => s !== slot).map((s) => s.folder));
+      const reach = Math.min(this.waiting.length, AFFINITY_LOOKAHEAD);
+      let pick = -1;
+      let free = -1;
+      for (let i = 0; i < reach && pick === -1; i++) {
+        const job = this.waiting[i] as Job;
+        if (job.request.type !== 'group') break;
+        if (job.folder === slot.folder) pick = i;
+        else if (free === -1 && !others.has(job.folder)) free = i;
+      }
+      const index = pick !== -1 ? pick : free !== -1 ? free : 0;
+      const [job] = this.waiting.splice(index, 1) as [Job];
+      slot.folder = job.folder;
+      return [job];
+    }
     const first = this.waiting.shift() as Job;
     const batch = [first];
     // Leave work for idle workers: batch only what the others cannot take now.
     const share = Math.ceil(this.waiting.length / Math.max(1, this.concurrency));
     while (
-      small(first) &&
+      isSmall(first) &&
       batch.length < Math.min(BATCH_MAX_REQUESTS, share + 1) &&
-      small(this.waiting[0])
+      isSmall(this.waiting[0])
     ) {
       batch.push(this.waiting.shift() as Job);
     }
     return batch;
   }
+}
+
+/** A job that may wait queued behind a busy worker's: a group, or a small file. */
+function queuesBehind(job: Job | undefined): boolean {
+  return job?.request.type === 'group' || isSmall(job);
+}
+
+/** The message for the jobs taken: one request, a batch of them, or a group. */
+function messageFor(batch: Job[]): ToWorker {
+  const requests = batch.map((job) => ({ ...job.request, id: job.id }));
+  const one = requests[0] as ToWorker;
+  return requests.length === 1 ? one : { type: 'batch', requests: requests as WorkRequest[] };
 }

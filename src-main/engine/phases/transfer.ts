@@ -1,4 +1,4 @@
-import { AppError, retryClassOf } from '../../../src-shared/errors';
+import { AppError, retryClassOf, type ErrorInfo } from '../../../src-shared/errors';
 import { HolesNotice } from '../holes-notice';
 import { makeHardLinks } from './hard-links';
 import { metadataFor } from '../metadata-policy';
@@ -9,7 +9,15 @@ import { removeLeftoverTemporaries, removeTemporariesAfterFailures } from './lef
 import type { PlanAction } from '../plan';
 import type { StoredPlanItem } from '../plan-store';
 import type { RunContext } from '../run-context';
+import type { ItemOutcome } from '../transfer-file';
 import type { TransferRunner } from '../transfer-runner';
+import {
+  BATCH_MAX_REQUESTS,
+  GROUP_FOLDER_CUT,
+  fitsGroup,
+  groupRunnerOf,
+  type GroupRunner,
+} from '../worker-protocol';
 import type { FileResult } from '../../../src-shared/model/execution';
 
 const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
@@ -25,6 +33,7 @@ const DATA_ACTIONS: PlanAction[] = ['copy', 'update', 'symlink', 'meta'];
  * server).
  */
 export async function transfer(ctx: RunContext, runner: TransferRunner): Promise<void> {
+  groupRunnerOf(runner)?.startThreads(ctx.counters.EstimatedFilesToTransfer);
   await createFolders(ctx);
   await removeLeftoverTemporaries(ctx);
   reportSkips(ctx);
@@ -108,20 +117,27 @@ function reportSkips(ctx: RunContext): void {
 }
 
 async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> {
-  const inFlight = new InFlight(runner.queueDepth);
+  const grouped = groupRunnerOf(runner);
+  const inFlight = new InFlight(grouped ? grouped.groupsInFlight : runner.queueDepth);
   let fatal: unknown = null;
+  const onFatal = (error: unknown): void => void (fatal ??= error);
   // Folders where a write failed on the connection: its temporary may still be there.
   const troubled = new Set<string>();
   const holes = new HolesNotice(ctx);
+  const groups = new Grouper();
   for (const item of ctx.plan.items(DATA_ACTIONS)) {
     if (fatal || ctx.signal.aborted) break;
     holes.note(item);
-    await inFlight.add(
-      runWithRetries(ctx, runner, item, troubled).catch((error: unknown) => {
-        fatal ??= error;
-      }),
-    );
+    if (grouped && fitsGroup(item)) {
+      const full = groups.add(item);
+      if (full) await inFlight.add(runGroup(ctx, grouped, full, troubled).catch(onFatal));
+      continue;
+    }
+    await inFlight.add(runWithRetries(ctx, runner, item, troubled).catch(onFatal));
   }
+  const rest = groups.take();
+  if (grouped && rest && !fatal && !ctx.signal.aborted)
+    await inFlight.add(runGroup(ctx, grouped, rest, troubled).catch(onFatal));
   await inFlight.drain();
   holes.say();
   if (troubled.size > 0 && !ctx.retry.outageGivenUp && !ctx.signal.aborted)
@@ -130,11 +146,82 @@ async function moveData(ctx: RunContext, runner: TransferRunner): Promise<void> 
   throwIfCancelled(ctx);
 }
 
+/**
+ * Small items in plan order, cut into groups of up to 64, and where the folder changes once a
+ * group holds 16: a thread then fills whole folders (runner-side folder affinity), and folders
+ * of a few files still travel many to a message.
+ */
+class Grouper {
+  private items: StoredPlanItem[] = [];
+  private folder = '';
+
+  /** Adds an item; returns the group it completed, if it did (the item is then the next one's). */
+  add(item: StoredPlanItem): StoredPlanItem[] | null {
+    const folder = parentOfRelative(item.path);
+    let full: StoredPlanItem[] | null = null;
+    if (
+      this.items.length >= BATCH_MAX_REQUESTS ||
+      (this.items.length >= GROUP_FOLDER_CUT && folder !== this.folder)
+    )
+      full = this.take();
+    this.items.push(item);
+    this.folder = folder;
+    return full;
+  }
+
+  take(): StoredPlanItem[] | null {
+    if (this.items.length === 0) return null;
+    const group = this.items;
+    this.items = [];
+    return group;
+  }
+}
+
+/**
+ * A group of small items on one thread, one answer for all: each carried out is counted and
+ * reported here, in one go; each that failed goes the single item's way (runWithRetries) from
+ * its failed first attempt: retried, re-read when it changed, reported, or the run stopped.
+ */
+async function runGroup(
+  ctx: RunContext,
+  runner: GroupRunner,
+  items: StoredPlanItem[],
+  troubled: Set<string>,
+): Promise<void> {
+  for (const item of items)
+    ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'queued' });
+  const answers = await runner.runGroup(items, ctx.signal);
+  const failed: Promise<void>[] = [];
+  let fatal: unknown = null;
+  for (const [i, item] of items.entries()) {
+    const answer = answers[i];
+    ctx.counters.BytesTransferred += answer?.read ?? 0;
+    if (answer && 'outcome' in answer) {
+      completed(ctx, item, item, answer.outcome);
+      continue;
+    }
+    const error: ErrorInfo =
+      answer && 'error' in answer
+        ? answer.error
+        : { code: 'unknown', message: `${item.path}: the transfer thread gave no outcome` };
+    const first = new AppError(error.code, error.message, error.details);
+    failed.push(
+      runWithRetries(ctx, runner, item, troubled, first).catch((error: unknown) => {
+        fatal ??= error;
+      }),
+    );
+  }
+  await Promise.all(failed);
+  if (fatal) throw fatal;
+}
+
 async function runWithRetries(
   ctx: RunContext,
   runner: TransferRunner,
   item: StoredPlanItem,
   troubled: Set<string>,
+  /** How its first attempt failed, when it was made in a group. */
+  failedFirst?: AppError,
 ): Promise<void> {
   const isFile = item.action === 'copy' || item.action === 'update';
   let done = 0;
@@ -146,6 +233,7 @@ async function runWithRetries(
     ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'queued' });
     done = 0;
     try {
+      if (attempt === 1 && failedFirst) throw failedFirst;
       const outcome = await runner.run(
         current,
         (bytes) => {
@@ -160,19 +248,7 @@ async function runWithRetries(
         },
         ctx.signal,
       );
-      ctx.retry.succeeded();
-      // A file that changed meanwhile was copied as it is now: VERIFYING checks that version.
-      const copied = current === item ? null : { size: current.size, mtimeMs: current.mtimeMs };
-      ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null, copied);
-      ctx.counters.BytesWritten += outcome.bytes;
-      ctx.progress.file({
-        path: item.path,
-        size: current.size,
-        bytesDone: current.size,
-        state: 'done',
-      });
-      ctx.report({ ...doneLine(current), sourceChecksum: outcome.sourceHash });
-      ctx.log('info', `${item.action} ${item.path}`);
+      completed(ctx, item, current, outcome);
       return;
     } catch (error) {
       const info = toAppError(error);
@@ -209,6 +285,31 @@ async function runWithRetries(
       return;
     }
   }
+}
+
+/**
+ * An item carried out: counted, marked done for VERIFYING (with the version copied when the
+ * file changed since it was planned), reported.
+ */
+function completed(
+  ctx: RunContext,
+  item: StoredPlanItem,
+  current: StoredPlanItem,
+  outcome: ItemOutcome,
+): void {
+  ctx.retry.succeeded();
+  // A file that changed meanwhile was copied as it is now: VERIFYING checks that version.
+  const copied = current === item ? null : { size: current.size, mtimeMs: current.mtimeMs };
+  ctx.plan.markDone(item.seq, outcome.sourceHash, outcome.destinationHash ?? null, copied);
+  ctx.counters.BytesWritten += outcome.bytes;
+  ctx.progress.file({
+    path: item.path,
+    size: current.size,
+    bytesDone: current.size,
+    state: 'done',
+  });
+  ctx.report(doneLine(current, outcome.sourceHash));
+  if (ctx.logs('info')) ctx.log('info', `${item.action} ${item.path}`);
 }
 
 /**
@@ -265,10 +366,11 @@ function outageError(
 }
 
 /** The report line of an item carried out: what was written, by kind. */
-function doneLine(item: StoredPlanItem): Omit<FileResult, 'at' | 'sourceChecksum'> {
+function doneLine(item: StoredPlanItem, sourceChecksum: string | null): Omit<FileResult, 'at'> {
   const line = {
     path: item.path,
     size: 0,
+    sourceChecksum,
     destinationChecksum: null,
     detail: null,
     errorCode: null,

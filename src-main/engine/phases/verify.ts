@@ -3,7 +3,15 @@ import type { EntryInfo } from '../../locations/location';
 import type { PathFilter } from '../filters';
 import type { RunContext } from '../run-context';
 import type { AsWritten } from '../transfer-file';
+import type { StoredPlanItem } from '../plan-store';
 import type { TransferRunner } from '../transfer-runner';
+import {
+  BATCH_MAX_REQUESTS,
+  fitsGroup,
+  groupRunnerOf,
+  type GroupRunner,
+  type HashRequest,
+} from '../worker-protocol';
 import { compareTreePaths } from '../tree-order';
 import { walkTree } from '../tree-walk';
 import { InFlight, toAppError } from './transfer';
@@ -86,45 +94,98 @@ async function verifyTransferred(
   pool: InFlight,
   failures: VerifyFailures,
 ): Promise<void> {
+  const grouped = groupRunnerOf(runner);
+  const groups = grouped ? new InFlight(grouped.groupsInFlight) : null;
+  let group: DoneItem[] = [];
   for (const item of ctx.plan.doneItems(['copy', 'update'])) {
     if (ctx.signal.aborted) break;
-    await pool.add(
-      (async () => {
-        ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
-        let destinationHash: string | null = null;
-        let problem: string | null = null;
-        let code: ErrorCode = 'checksum-mismatch';
-        try {
-          // A checksum the destination answered on the write itself is its own: no need to ask.
-          destinationHash =
-            item.storedHash ??
-            (await runner.hash(
-              'destination',
-              item.path,
-              ctx.signal,
-              item.size,
-              asWritten(ctx, item),
-            ));
-          if (destinationHash !== item.sourceHash)
-            problem = 'checksum differs between source and destination';
-        } catch (error) {
-          const info = toAppError(error);
-          problem = info.message;
-          code = info.code;
-        }
-        record(
-          ctx,
-          item.path,
-          item.size,
-          item.sourceHash,
-          destinationHash,
-          problem,
-          failures,
-          code,
-        );
-      })(),
-    );
+    // A checksum the destination answered on the write itself is its own: no need to ask.
+    if (item.storedHash !== null) {
+      ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
+      checked(ctx, item, item.storedHash, failures);
+      continue;
+    }
+    if (grouped && groups && fitsGroup(item)) {
+      group.push(item);
+      if (group.length >= BATCH_MAX_REQUESTS) {
+        await groups.add(verifyGroup(ctx, grouped, group, failures));
+        group = [];
+      }
+      continue;
+    }
+    await pool.add(verifyOne(ctx, runner, item, failures));
   }
+  if (grouped && groups && group.length > 0 && !ctx.signal.aborted)
+    await groups.add(verifyGroup(ctx, grouped, group, failures));
+  await groups?.drain();
+}
+
+type DoneItem = StoredPlanItem & { sourceHash: string | null; storedHash: string | null };
+
+/** One file's check through the runner: its own job and answer (large files, inline runners). */
+async function verifyOne(
+  ctx: RunContext,
+  runner: TransferRunner,
+  item: DoneItem,
+  failures: VerifyFailures,
+): Promise<void> {
+  ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
+  try {
+    const hash = await runner.hash(
+      'destination',
+      item.path,
+      ctx.signal,
+      item.size,
+      asWritten(ctx, item),
+    );
+    checked(ctx, item, hash, failures);
+  } catch (error) {
+    const info = toAppError(error);
+    record(ctx, item.path, item.size, item.sourceHash, null, info.message, failures, info.code);
+  }
+}
+
+/** Small files' checks in one message to a thread and one answer. Never rejects. */
+async function verifyGroup(
+  ctx: RunContext,
+  runner: GroupRunner,
+  items: DoneItem[],
+  failures: VerifyFailures,
+): Promise<void> {
+  const requests: HashRequest[] = items.map((item) => {
+    ctx.progress.file({ path: item.path, size: item.size, bytesDone: 0, state: 'verifying' });
+    const written = asWritten(ctx, item);
+    return {
+      side: 'destination',
+      path: item.path,
+      size: item.size,
+      ...(written && { asWritten: written }),
+    };
+  });
+  const answers = await runner.hashGroup(requests, ctx.signal);
+  for (const [i, item] of items.entries()) {
+    const answer = answers[i];
+    if (answer && 'hash' in answer) checked(ctx, item, answer.hash, failures);
+    else {
+      const error =
+        answer && 'error' in answer
+          ? answer.error
+          : { code: 'unknown' as const, message: `${item.path}: the transfer thread gave no hash` };
+      record(ctx, item.path, item.size, item.sourceHash, null, error.message, failures, error.code);
+    }
+  }
+}
+
+/** Records a transferred file's check: verified when the destination's hash is the source's. */
+function checked(
+  ctx: RunContext,
+  item: DoneItem,
+  destinationHash: string,
+  failures: VerifyFailures,
+): void {
+  const problem =
+    destinationHash === item.sourceHash ? null : 'checksum differs between source and destination';
+  record(ctx, item.path, item.size, item.sourceHash, destinationHash, problem, failures);
 }
 
 /**

@@ -61,6 +61,10 @@ export class LinkedFolderGuard {
 
   /** The folders to check, outermost first, those already known left out. */
   private folders(relPath: string, self: boolean): { rel: string; abs: string }[] {
+    // The deepest folder already known: its outer folders were checked with it (outermost
+    // first, and the memory is cleared whole), so there is nothing to look at. Most files.
+    const deepest = self ? relPath : relPath.slice(0, Math.max(0, relPath.lastIndexOf('/')));
+    if (deepest === '' || this.known.has(deepest)) return [];
     const segments = relPath === '' ? [] : relPath.split('/');
     const count = self ? segments.length : segments.length - 1;
     const out: { rel: string; abs: string }[] = [];

@@ -1,8 +1,11 @@
 import {
   constants,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readlinkSync,
+  symlinkSync,
+  unlinkSync,
   type BigIntStats,
   type Stats,
 } from 'node:fs';
@@ -54,7 +57,7 @@ import { writeSparseAsync } from './sparse-write';
 import { readWholeAsync, writeWholeAsync } from './whole-file-async';
 import { mapBounded } from '../map-bounded';
 import { millisecondsOf } from '../nanoseconds';
-import { applyMetadata, mappedReadStream } from './local-fs-helpers';
+import { applyMetadata, applyMetadataSync, mappedReadStream } from './local-fs-helpers';
 import { errnoOf, mapFsError } from './map-fs-error';
 import { LinkedFolderGuard } from './linked-folders';
 import { mayNotBeUtf8, sortListedNames, sortTextNames, type ListedNames } from './local-names';
@@ -362,7 +365,10 @@ export class LocalLocation implements Location {
     throwIfAborted(signal, abs);
     await this.refuseLinkedFolders(relPath, true);
     try {
-      await mkdir(abs, { recursive: true });
+      // Blocking where the thread may block (the CLI): a folder per thread-pool hop was most of
+      // the time of creating a tree's thousands of folders.
+      if (this.blockingIo) mkdirSync(abs, { recursive: true });
+      else await mkdir(abs, { recursive: true });
     } catch (error) {
       const errno = errnoOf(error);
       // EEXIST: a file has the folder's name; ENOTDIR: a file has a parent's name.
@@ -381,7 +387,8 @@ export class LocalLocation implements Location {
     throwIfAborted(signal, abs);
     await this.refuseLinkedFolders(relPath);
     try {
-      await unlink(abs);
+      if (this.blockingIo) unlinkSync(abs);
+      else await unlink(abs);
     } catch (error) {
       // Linux says EISDIR for a folder, macOS says EPERM: look before blaming permissions.
       const errno = errnoOf(error);
@@ -549,8 +556,13 @@ export class LocalLocation implements Location {
     throwIfAborted(signal, abs);
     await this.refuseLinkedFolders(relPath);
     try {
-      const info = await lstat(abs);
-      await applyMetadata(abs, metadata, info.isSymbolicLink(), info);
+      if (this.blockingIo) {
+        const info = lstatSync(abs);
+        applyMetadataSync(abs, metadata, info.isSymbolicLink(), info);
+      } else {
+        const info = await lstat(abs);
+        await applyMetadata(abs, metadata, info.isSymbolicLink(), info);
+      }
     } catch (error) {
       throw mapFsError(error, abs, 'set metadata');
     }
@@ -582,7 +594,8 @@ export class LocalLocation implements Location {
     }
     await this.refuseLinkedFolders(relPath);
     try {
-      await symlink(target, abs);
+      if (this.blockingIo) symlinkSync(target, abs);
+      else await symlink(target, abs);
     } catch (error) {
       throw mapFsError(error, abs, 'create symlink');
     }
@@ -637,7 +650,14 @@ export class LocalLocation implements Location {
       // Windows would read a backslash as a separator and a colon as a stream name.
       throw new AppError('invalid-name', `Invalid name on Windows: ${relPath}`, { path: relPath });
     }
-    const abs = relPath === '' ? this.root : path.join(this.root, ...relPath.split('/'));
+    // A safe path (no empty, '.' or '..' segment) joins as it is on POSIX: path.join's
+    // normalizing of every segment was a visible part of a small file's copy.
+    const abs =
+      relPath === ''
+        ? this.root
+        : IS_WINDOWS
+          ? path.join(this.root, ...relPath.split('/'))
+          : this.rootWithSep + relPath;
     if (abs !== this.root && !abs.startsWith(this.rootWithSep)) {
       throw new AppError('invalid-name', `Path leaves the location: ${relPath}`, { path: relPath });
     }

@@ -1,4 +1,4 @@
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepareThreadsStarted } from '../../../src-main/engine/prepare-in-worker';
@@ -57,6 +57,39 @@ describe('engine with worker threads', () => {
     expect(execution.counters.FilesTransferred).toBe(200);
     expect(execution.counters.FilesVerified).toBe(200);
     expect(await readFile(path.join(dst, 'file-77.txt'), 'utf8')).toBe('content 77\n'.repeat(77));
+  });
+
+  it('copies small files in groups: one it cannot read fails alone, the rest are transferred and verified', async () => {
+    const content = (d: number, i: number): string => `file ${d}/${i}\n`.repeat(i + 1);
+    for (let d = 0; d < 3; d++) {
+      await mkdir(path.join(src, `d${d}`));
+      for (let i = 0; i < 40; i++)
+        await writeFile(path.join(src, `d${d}`, `f${i}.txt`), content(d, i));
+    }
+    // Unreadable (the tests run without the capabilities that ignore file modes).
+    await chmod(path.join(src, 'd1', 'f7.txt'), 0);
+    const { execution, sink } = await runExecution(local(src), local(dst), {
+      runner: 'workers',
+      options: { Parallelism: 2 },
+    });
+    expect(execution.status).toBe('ERROR');
+    expect(execution.counters).toMatchObject({
+      FilesTransferred: 119,
+      FilesVerified: 119,
+      FilesFailed: 1,
+      BytesWritten: execution.counters.BytesTransferred,
+    });
+    const failed = sink.received.filter((r) => r.action === 'failed');
+    expect(failed.map((r) => [r.path, r.errorCode])).toEqual([['d1/f7.txt', 'permission-denied']]);
+    for (const d of [0, 1, 2]) {
+      const names = (await readdir(path.join(dst, `d${d}`))).sort();
+      expect(names.filter((n) => n.startsWith('.dataferry-'))).toEqual([]);
+      expect(names.length).toBe(d === 1 ? 39 : 40);
+    }
+    expect(await readFile(path.join(dst, 'd2', 'f39.txt'), 'utf8')).toBe(content(2, 39));
+    const line = sink.received.find((r) => r.path === 'd0/f3.txt' && r.action === 'verified');
+    expect(line?.sourceChecksum).toMatch(/^xxh64:[0-9a-f]{16}$/);
+    expect(line?.destinationChecksum).toBe(line?.sourceChecksum);
   });
 
   it('holds one bandwidth limit across all workers, and lifts it while running', async () => {

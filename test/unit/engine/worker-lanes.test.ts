@@ -53,4 +53,47 @@ describe('WorkerRunner threads and lanes', () => {
   it('runs one item per thread when threads equal the concurrency (disks)', async () => {
     expect(await concurrencySeen(runner(3, 3), 9)).toBe(1);
   });
+
+  it('offers groups only with one lane per thread (disks), not where threads have lanes', async () => {
+    const disk = runner(2, 2);
+    const network = runner(4, 1);
+    expect(disk.groupsInFlight).toBeGreaterThan(0);
+    expect(network.groupsInFlight).toBe(0);
+    await Promise.all([disk.close(), network.close()]);
+  });
+
+  it('gives each thread the groups of its own folders (no two threads creating files in one folder)', async () => {
+    const pool = runner(2, 2);
+    const signal = new AbortController().signal;
+    const group = (folder: string, from: number): PlanItem[] =>
+      Array.from(
+        { length: 4 },
+        (_, i) =>
+          ({
+            path: `${folder}/f${from + i}`,
+            type: 'file',
+            size: 10,
+            mtimeMs: 0,
+            action: 'copy',
+          }) as PlanItem,
+      );
+    try {
+      // Handed over as the engine does: every group at hand, then the threads take them.
+      const answers = await Promise.all(
+        [group('a', 0), group('a', 4), group('b', 0), group('b', 4)].map((items) =>
+          pool.runGroup(items, signal),
+        ),
+      );
+      const threadOf = answers.map((a) => {
+        const first = a[0];
+        return first && 'outcome' in first ? first.outcome.sourceHash : null;
+      });
+      expect(threadOf[0]).not.toBeNull();
+      expect(threadOf[1]).toBe(threadOf[0]);
+      expect(threadOf[3]).toBe(threadOf[2]);
+      expect(threadOf[2]).not.toBe(threadOf[0]);
+    } finally {
+      await pool.close();
+    }
+  });
 });
