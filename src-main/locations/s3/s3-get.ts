@@ -112,7 +112,7 @@ function heldStream(bytes: Buffer): Readable {
 }
 
 interface Range {
-  /** The range's bytes as the socket delivered them: never copied into one buffer. */
+  /** The range's bytes as the socket delivered them: never copied. */
   chunks: Buffer[];
   length: number;
 }
@@ -211,8 +211,15 @@ async function getInRanges(
     }
   };
   fill();
+  // Object mode: each chunk reaches the reader as it is. A byte stream's read() joins whatever
+  // is buffered into a new buffer, and a range arrives as many chunks at once: a copy of every
+  // byte (measured on 512 MiB: 0.8 s, 10% of the transfer thread, and more GC). Copying the
+  // socket's chunks into 1 MiB ones instead cost more than it saved (4.61 s against 3.76 s of
+  // CPU for 512 MiB).
   const stream = new Readable({
-    highWaterMark: READ_RANGE_BYTES,
+    objectMode: true,
+    // About one range of the socket's chunks (up to 64 KiB each).
+    highWaterMark: READ_RANGE_BYTES / (64 * 1024),
     read() {
       const range = pending.shift();
       if (!range) {
@@ -237,8 +244,7 @@ async function getInRanges(
 }
 
 /**
- * Up to `max` bytes of `body` after skipping its first `skip`, as the chunks it delivered (one
- * buffer would copy every byte once more: ~15% of a 1 GiB download's CPU); the body is
+ * Up to `max` bytes of `body` after skipping its first `skip`, as the chunks it delivered; the body is
  * destroyed once they are in hand (the rest is never read), or when the signal fires. Listens
  * to 'data' rather than iterating: an async iterator costs a promise per chunk (16,384 of them
  * per GiB). Rejects with the body's error, or the signal's reason.
