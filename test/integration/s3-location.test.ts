@@ -207,6 +207,42 @@ describe('S3 location against fauxqs', () => {
     expect(answered).toHaveLength(1); // a multipart object has no whole-object SHA-256
     expect(await location.storedHash('large', 'sha256', live())).toBeNull();
   });
+
+  it('writes a file from memory with one PUT (writeWhole), with its metadata and checksum', async () => {
+    const location = s3Location(server, { prefix: 'whole' });
+    await location.mkdir('', live());
+    await location.mkdir('dir', live());
+    const seen = record(location);
+    const answered: string[] = [];
+    const data = pattern(5000, 5);
+    const metadata = { mtimeMs: 1_650_000_000_000, mode: 0o640 };
+    const onStored = (hash: string): void => void answered.push(hash);
+    expect(
+      await location.writeWhole('w.bin', data, { size: data.length, metadata, onStored }, live()),
+    ).toBe(data.length);
+    expect(seen.commands.filter((c) => c === 'PutObjectCommand')).toHaveLength(1);
+    expect(answered).toEqual([`sha256:${createHash('sha256').update(data).digest('hex')}`]);
+    expect((await readAll(location, 'w.bin')).equals(data)).toBe(true);
+    const info = await location.stat('w.bin', live());
+    expect(info.mtimeMs).toBe(1_650_000_000_000);
+    expect(info.mode).toBe(0o640);
+    // A folder of that name, or no parent folder: refused, nothing sent.
+    const sent = seen.commands.length;
+    await expect(location.writeWhole('dir', data, {}, live())).rejects.toMatchObject({
+      code: 'is-dir',
+    });
+    await expect(location.writeWhole('missing/x', data, {}, live())).rejects.toMatchObject({
+      code: 'not-found',
+    });
+    expect(seen.commands.slice(sent)).not.toContain('PutObjectCommand');
+    // More than one part: a multipart upload, as write does.
+    const large = pattern(9 * 1024 * 1024, 6);
+    expect(await location.writeWhole('large', large, { size: large.length }, live())).toBe(
+      large.length,
+    );
+    expect(seen.commands).toContain('UploadPartCommand');
+    expect((await readAll(location, 'large')).equals(large)).toBe(true);
+  });
 });
 
 describe('S3 location against s3rver (which keeps tags)', () => {

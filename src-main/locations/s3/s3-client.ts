@@ -7,6 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AppError } from '../../../src-shared/errors';
+import { withHandlerCache } from './s3-handler-cache';
 import type {
   LocationSecrets,
   ObjectStorageConfig,
@@ -69,7 +70,8 @@ export function createS3Connection(
 ): S3Connection {
   const resolved = resolveS3Client(config, secrets, options);
   return {
-    client: new S3Client(resolved.clientConfig),
+    // One middleware chain per command class, not one per request (s3-handler-cache.ts).
+    client: withHandlerCache(new S3Client(resolved.clientConfig)),
     bucket: resolved.bucket,
     endpointLabel: resolved.endpointLabel,
     isAws: resolved.isAws,

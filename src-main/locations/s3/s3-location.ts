@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GetObjectTaggingCommand, type StorageClass } from '@aws-sdk/client-s3';
 import { AppError } from '../../../src-shared/errors';
 import type { LocationKind } from '../../../src-shared/model/location-config';
@@ -39,7 +39,13 @@ import {
   type MetadataKeys,
 } from './s3-metadata';
 import { getObject, type GetTarget } from './s3-get';
-import { abortUpload, uploadStream } from './s3-upload';
+import {
+  abortUpload,
+  DEFAULT_PART_SIZE,
+  putWhole,
+  uploadStream,
+  type UploadTarget,
+} from './s3-upload';
 import { FolderCache } from './folder-cache';
 import { S3Bucket } from './s3-bucket';
 import { Semaphore } from './semaphore';
@@ -364,37 +370,79 @@ export class S3Location implements Location {
     signal: AbortSignal,
   ): Promise<number> {
     try {
+      await this.assertWritableFile(path, signal);
+    } catch (error) {
+      data.destroy();
+      throw error;
+    }
+    return this.upload(path, options, signal, (target) =>
+      uploadStream(
+        target,
+        data,
+        options.size,
+        { parts: this.partBuffers, partsPerUpload: PARTS_PER_UPLOAD },
+        signal,
+        options.onStored,
+      ),
+    );
+  }
+
+  /**
+   * `write` for bytes in memory: one PUT when they fit one part (no stream, no part buffer),
+   * else as `write`. Throws as `write` does.
+   */
+  async writeWhole(
+    path: string,
+    data: Uint8Array,
+    options: WriteOptions,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const body = Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data.buffer, data.byteOffset, data.length);
+    if (body.length > DEFAULT_PART_SIZE)
+      return this.write(path, Readable.from([body], { objectMode: false }), options, signal);
+    await this.assertWritableFile(path, signal);
+    return this.upload(path, options, signal, (target) =>
+      putWhole(target, body, signal, options.onStored),
+    );
+  }
+
+  /** The checks before a write: a safe path, not the root, not a folder, the parent exists. */
+  private async assertWritableFile(path: string, signal: AbortSignal): Promise<void> {
+    try {
       assertSafeRelativePath(path);
       throwIfAborted(signal, this.s3.where(path));
       if (path === '')
         throw new AppError('is-dir', `Is a folder: ${this.s3.where(path)}`, { path });
       await this.assertWritable(path, signal);
     } catch (error) {
-      data.destroy();
       throw error instanceof AppError ? error : this.s3.fail(error, signal, 'write', path);
     }
+  }
+
+  /** Runs an upload of `path` with its metadata and records what was written (written-index). */
+  private async upload(
+    path: string,
+    options: WriteOptions,
+    signal: AbortSignal,
+    send: (target: UploadTarget) => Promise<number>,
+  ): Promise<number> {
     const key = this.keys.objectKey(path);
     const metadata = toUserMetadata(options.metadata ?? {}, 'file', this.metadataKeys);
     const started = Date.now();
     let etag: string | undefined;
     try {
-      const bytes = await uploadStream(
-        {
-          client: this.connection.client,
-          bucket: this.bucket,
-          key,
-          metadata,
-          onETag: (tag) => void (etag = tag),
-          contentType: contentTypeFor(path),
-          storageClass: this.storageClass,
-          tagging: encodeTags(options.tags),
-        },
-        data,
-        options.size,
-        { parts: this.partBuffers, partsPerUpload: PARTS_PER_UPLOAD },
-        signal,
-        options.onStored,
-      );
+      const bytes = await send({
+        client: this.connection.client,
+        bucket: this.bucket,
+        key,
+        metadata,
+        onETag: (tag) => void (etag = tag),
+        contentType: contentTypeFor(path),
+        storageClass: this.storageClass,
+        tagging: encodeTags(options.tags),
+      });
       if (etag) this.index.wrote(key, etag, bytes, started, fromUserMetadata(metadata));
       return bytes;
     } catch (error) {

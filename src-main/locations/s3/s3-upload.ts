@@ -86,20 +86,32 @@ export async function uploadStream(
     const first = await parts.next();
     const firstPart = first.done ? Buffer.alloc(0) : first.value;
     const second = first.done ? first : await parts.next();
-    if (second.done) {
-      const { ChecksumSHA256: stored, ETag: etag } = await putSingle(target, firstPart, signal);
-      if (etag) target.onETag?.(etag);
-      // The server's own checksum of what it stored (it refuses a body that does not match).
-      if (stored && !stored.includes('-')) {
-        onStored?.(`sha256:${Buffer.from(stored, 'base64').toString('hex')}`);
-      }
-      return firstPart.length;
-    }
+    if (second.done) return await putWhole(target, firstPart, signal, onStored);
     return await uploadMultipart(target, [firstPart, second.value], parts, limits, signal);
   } finally {
     signal.removeEventListener('abort', onAbort);
     data.destroy();
   }
+}
+
+/**
+ * Uploads `body` with one PUT (it must fit one: at most 5 GiB, and what the server takes), with
+ * its SHA-256; tells `target.onETag` the new ETag and `onStored` the server's own checksum.
+ * Resolves with the bytes written. Rejects with what the SDK threw (the caller maps it).
+ */
+export async function putWhole(
+  target: UploadTarget,
+  body: Buffer,
+  signal: AbortSignal,
+  onStored?: (hash: string) => void,
+): Promise<number> {
+  const { ChecksumSHA256: stored, ETag: etag } = await putSingle(target, body, signal);
+  if (etag) target.onETag?.(etag);
+  // The server's own checksum of what it stored (it refuses a body that does not match).
+  if (stored && !stored.includes('-')) {
+    onStored?.(`sha256:${Buffer.from(stored, 'base64').toString('hex')}`);
+  }
+  return body.length;
 }
 
 /** A single PUT; resolves with the ETag and SHA-256 (base64) the server answered, if any. */

@@ -375,7 +375,7 @@ describe('S3 writes: a 200 answer carrying an <Error>', () => {
 describe('S3 reads: objects shorter than announced', () => {
   const OBJECT = Buffer.from(Array.from({ length: 4000 }, (_, i) => i % 251));
 
-  it('a GET whose body stops short of its Content-Length: the stream fails (unavailable), never ends as if whole', async () => {
+  it('a GET whose body stops short of its Content-Length: the read fails (unavailable), never ends as if whole', async () => {
     const { location, at } = await endpoint((_r, res) => {
       res.writeHead(200, {
         'content-length': OBJECT.length,
@@ -384,8 +384,11 @@ describe('S3 reads: objects shorter than announced', () => {
       res.write(OBJECT.subarray(0, 1000));
       setImmediate(() => res.socket?.destroy());
     });
-    const stream = await location.read('photo.jpg', {}, signal());
-    const { bytes, error } = await drain(stream);
+    // A small object is taken whole before the read resolves (s3-get.ts): the read itself
+    // fails; a larger one's stream would.
+    const { bytes, error } = await location
+      .read('photo.jpg', {}, signal())
+      .then(drain, (failure: unknown) => ({ bytes: 0, error: failure }));
     expect(bytes).toBeLessThan(OBJECT.length);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({
