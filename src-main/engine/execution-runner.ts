@@ -23,7 +23,6 @@ import {
   createInlineRunner,
   effectiveConcurrency,
   threadsFor,
-  type Lane,
   type RunnerSpec,
   type TransferRunner,
 } from './transfer-runner';
@@ -166,7 +165,7 @@ export class ExecutionRunner {
     let phase: Phase = 'LAUNCHING';
     try {
       execution.launchTime = Date.now();
-      const io = this.locationOptions();
+      const io = { ...this.ioOptions(), inWorker: this.deps.mainThreadMayBlock ?? false };
       source = await this.deps.createLocation(spec.source.config, spec.source.secrets, io);
       destination = await this.deps.createLocation(
         spec.destination.config,
@@ -222,7 +221,7 @@ export class ExecutionRunner {
         return execution;
       }
       phase = 'TRANSFERRING';
-      this.runner = await this.createRunner(src, dst);
+      this.runner = this.createRunner(src, dst);
       const runner = this.runner;
       await this.phase('TRANSFERRING', progress, () => transfer(ctx, runner));
       phase = 'VERIFYING';
@@ -346,14 +345,12 @@ export class ExecutionRunner {
   }
 
   /**
-   * Worker threads when both locations can be re-created in one, the plan is more than tiny, and
-   * this process has a UI to keep responsive or the copy is local to local (a disk's blocking
-   * system calls want threads). Otherwise the items run here: the CLI copying to or from a
-   * network store runs them on its main thread, with one lane (a connection) per thread it
-   * would have started, instead of threads that load the store's client a second time (the AWS
-   * SDK ~35 MiB, a V8 heap of 17-50 MiB each).
+   * Worker threads when both locations can be re-created in one and the plan is more than tiny,
+   * except in the CLI (no UI to keep responsive) when a network store on one side holds the copy
+   * to one thread anyway (S3, NFS): the items then run on the main thread, instead of a thread
+   * that loads the store's client a second time (the AWS SDK ~35 MiB, a V8 heap of 17 MiB).
    */
-  private async createRunner(source: Location, destination: Location): Promise<TransferRunner> {
+  private createRunner(source: Location, destination: Location): TransferRunner {
     const spec: RunnerSpec = {
       source: this.spec.source,
       destination: this.spec.destination,
@@ -372,38 +369,12 @@ export class ExecutionRunner {
     if (tiny || !shareable) return createInlineRunner(source, destination, spec);
     const concurrency = effectiveConcurrency(spec.options.Parallelism, source, destination);
     const threads = threadsFor(concurrency, source, destination);
+    // Local to local keeps its thread(s): a disk's blocking system calls want them.
     const network = source.kind !== 'local' || destination.kind !== 'local';
-    if (!(this.deps.mainThreadMayBlock && network))
+    if (!(this.deps.mainThreadMayBlock && network && threads === 1))
       return new WorkerRunner(spec, concurrency, undefined, threads);
     capYoungGeneration(MAIN_YOUNG_GENERATION_MB);
-    const moreLanes: Lane[] = [];
-    for (let i = 1; i < threads; i++) moreLanes.push(await this.openLane());
-    return createInlineRunner(source, destination, spec, moreLanes);
-  }
-
-  /** Another pair of objects of the run's two locations, as a worker thread would open them. */
-  private async openLane(): Promise<Lane> {
-    const io = this.locationOptions();
-    const { spec } = this;
-    const source = await this.deps.createLocation(spec.source.config, spec.source.secrets, io);
-    try {
-      return {
-        source,
-        destination: await this.deps.createLocation(
-          spec.destination.config,
-          spec.destination.secrets,
-          io,
-        ),
-      };
-    } catch (error) {
-      await source.close();
-      throw error;
-    }
-  }
-
-  /** How this thread's location objects are made: blocking I/O where the main thread may block. */
-  private locationOptions(): CreateOptions {
-    return { ...this.ioOptions(), inWorker: this.deps.mainThreadMayBlock ?? false };
+    return createInlineRunner(source, destination, spec);
   }
 
   /** The per-request time limit locations get, when one is set. */

@@ -81,51 +81,26 @@ export function threadsFor(concurrency: number, source: Location, destination: L
   );
 }
 
-/** A source and a destination object that run items together (one connection each, or none). */
-export interface Lane {
-  source: Location;
-  destination: Location;
-}
-
 /**
- * Runs items on this thread with the engine's own location objects (`source`, `destination`),
- * `concurrency` at once: memory locations, tiny plans, and the CLI's network copies (no UI to
- * keep responsive, so no second isolate loading the store's client again). `moreLanes` are
- * further pairs of objects of the same locations, opened for this runner: each item goes to the
- * lane with the fewest items running, so a store that serves each connection with a process of
- * its own (Samba) gets as many connections as it would get worker threads. `close()` closes
- * those (never the engine's own pair). Rejects as executeItem and contentHash do.
+ * Runs items on this thread with the engine's own location objects: memory locations, tiny
+ * plans, and the CLI's copies to or from S3 or NFS (one thread either way; here no second
+ * isolate loads the store's client again).
  */
 export function createInlineRunner(
   source: Location,
   destination: Location,
   spec: RunnerSpec,
-  moreLanes: Lane[] = [],
 ): TransferRunner {
   const concurrency = effectiveConcurrency(spec.options.Parallelism, source, destination);
   const limit = createLimiter(concurrency);
-  const lanes = [{ source, destination }, ...moreLanes].map((lane) => ({ ...lane, running: 0 }));
-  /** Runs `fn` on the least busy lane once a place is free. */
-  const onLane = <T>(fn: (lane: Lane) => Promise<T>): Promise<T> =>
-    limit(async () => {
-      let lane = lanes[0] as (typeof lanes)[number];
-      for (const l of lanes) if (l.running < lane.running) lane = l;
-      lane.running++;
-      try {
-        return await fn(lane);
-      } finally {
-        lane.running--;
-      }
-    });
-  let closed = false;
   return {
     concurrency,
     queueDepth: concurrency,
     run: (item, onBytes, signal) =>
-      onLane((lane) =>
+      limit(() =>
         executeItem(item, {
-          source: lane.source,
-          destination: lane.destination,
+          source,
+          destination,
           options: spec.options,
           bucket: spec.bucket,
           hashAlgorithm: spec.hashAlgorithm,
@@ -134,9 +109,9 @@ export function createInlineRunner(
         }),
       ),
     hash: (side, path, signal, size, asWritten) =>
-      onLane((lane) =>
+      limit(() =>
         contentHash(
-          side === 'source' ? lane.source : lane.destination,
+          side === 'source' ? source : destination,
           path,
           spec.hashAlgorithm,
           signal,
@@ -144,15 +119,7 @@ export function createInlineRunner(
           asWritten,
         ),
       ),
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await Promise.all(
-        moreLanes.flatMap((l) =>
-          [l.source.close(), l.destination.close()].map((p) => p.catch(() => undefined)),
-        ),
-      );
-    },
+    close: async () => undefined,
   };
 }
 

@@ -28,8 +28,6 @@ export interface CountingProxy {
   requests: SeenRequest[];
   /** Frames that were TRANSFORM_HEADER (encrypted) messages. */
   encryptedFrames: number;
-  /** TCP connections clients opened through it (each an SMB session of its own). */
-  connections: number;
   /** Forgets what was counted so far. */
   reset(): void;
   close(): Promise<void>;
@@ -46,12 +44,10 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     frames: 0,
     requests: [],
     encryptedFrames: 0,
-    connections: 0,
     reset() {
       proxy.frames = 0;
       proxy.requests = [];
       proxy.encryptedFrames = 0;
-      proxy.connections = 0;
     },
     close: () =>
       new Promise((resolve) => {
@@ -85,7 +81,6 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
     sockets.add(client).add(upstream);
-    proxy.connections++;
     // Chunks kept as they come and joined once a whole frame is there (8 MiB WRITEs arrive
     // in many chunks: joining at each would copy them over and over).
     let chunks: Buffer[] = [];
