@@ -81,7 +81,11 @@ export function threadsFor(concurrency: number, source: Location, destination: L
   );
 }
 
-/** Runs items on the main thread with the engine's own location objects (memory locations, tests). */
+/**
+ * Runs items on this thread with the engine's own location objects: memory locations, tiny
+ * plans, and the CLI's copies to or from S3 or NFS (one thread either way; here no second
+ * isolate loads the store's client again).
+ */
 export function createInlineRunner(
   source: Location,
   destination: Location,
